@@ -1,0 +1,1054 @@
+//! Runtime support for the generated client: credentials, configuration, the retrying request
+//! loop, response decoding and the error envelope.
+//!
+//! This file is written by hand in the generator's source tree (`generator/runtime/`) and
+//! copied verbatim into every generated crate, so a generated crate depends on no support
+//! crate of ours. Items marked `#[doc(hidden)]` exist for the generated code only.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+pub use reqwest::StatusCode;
+use tracing::Instrument as _;
+
+// ---------------------------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------------------------
+
+/// Credentials sent with every request. `Debug` never shows a secret.
+#[derive(Clone)]
+pub struct Credentials {
+    kind: CredentialsKind,
+}
+
+#[derive(Clone)]
+enum CredentialsKind {
+    Basic { username: String, password: String },
+    Bearer { token: String },
+}
+
+impl Credentials {
+    /// HTTP basic credentials.
+    pub fn basic(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Credentials { kind: CredentialsKind::Basic { username: username.into(), password: password.into() } }
+    }
+
+    /// A bearer token.
+    pub fn bearer(token: impl Into<String>) -> Self {
+        Credentials { kind: CredentialsKind::Bearer { token: token.into() } }
+    }
+
+    /// The username of basic credentials (an identifier, not a secret).
+    pub fn username(&self) -> Option<&str> {
+        match &self.kind {
+            CredentialsKind::Basic { username, .. } => Some(username),
+            CredentialsKind::Bearer { .. } => None,
+        }
+    }
+
+    fn header(&self) -> Result<HeaderValue, ConfigError> {
+        let text = match &self.kind {
+            CredentialsKind::Basic { username, password } => {
+                format!("Basic {}", base64(format!("{username}:{password}").as_bytes()))
+            }
+            CredentialsKind::Bearer { token } => format!("Bearer {token}"),
+        };
+        let mut value = HeaderValue::from_str(&text).map_err(|_| ConfigError::InvalidCredentials)?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    /// Read the first complete pair of environment variables, in order.
+    #[doc(hidden)]
+    pub fn from_env_pairs(pairs: &[(&'static str, &'static str)]) -> Result<Self, ConfigError> {
+        let get = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        for &(user, pass) in pairs {
+            match (get(user), get(pass)) {
+                (Some(u), Some(p)) => return Ok(Credentials::basic(u, p)),
+                (Some(_), None) => return Err(ConfigError::MissingEnv { missing: vec![pass] }),
+                (None, Some(_)) => return Err(ConfigError::MissingEnv { missing: vec![user] }),
+                (None, None) => {}
+            }
+        }
+        Err(ConfigError::MissingEnv { missing: pairs.iter().flat_map(|&(a, b)| [a, b]).collect() })
+    }
+
+    /// Read a bearer token from an environment variable.
+    #[doc(hidden)]
+    pub fn from_env_token(name: &'static str) -> Result<Self, ConfigError> {
+        match std::env::var(name).ok().filter(|v| !v.is_empty()) {
+            Some(t) => Ok(Credentials::bearer(t)),
+            None => Err(ConfigError::MissingEnv { missing: vec![name] }),
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            CredentialsKind::Basic { username, .. } => {
+                f.debug_struct("Credentials").field("username", username).field("password", &Redacted).finish()
+            }
+            CredentialsKind::Bearer { .. } => f.debug_struct("Credentials").field("token", &Redacted).finish(),
+        }
+    }
+}
+
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------------------
+
+/// When and how often a request is retried.
+///
+/// By default, idempotent requests (GET, PUT, DELETE, HEAD, OPTIONS, TRACE) are retried on
+/// 429 and 503 responses, connection failures and per-attempt timeouts, up to 3 attempts in
+/// all. A `Retry-After` header (seconds) sets the delay, capped by `max_retry_after`; otherwise
+/// the delay grows exponentially from `initial_backoff` to `max_backoff`, with jitter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryConfig {
+    /// Attempts in all, including the first (1 disables retries).
+    pub max_attempts: u32,
+    /// Delay before the first retry when the server gives no `Retry-After`.
+    pub initial_backoff: Duration,
+    /// Upper bound for the exponential backoff.
+    pub max_backoff: Duration,
+    /// Upper bound for a server-requested `Retry-After` delay.
+    pub max_retry_after: Duration,
+    /// Response statuses that are retried.
+    pub retry_statuses: Vec<u16>,
+    /// Retry connection failures and per-attempt timeouts.
+    pub retry_transport_errors: bool,
+    /// Also retry non-idempotent requests (POST, PATCH). Off by default.
+    pub retry_non_idempotent: bool,
+}
+
+impl RetryConfig {
+    /// The default policy (see the type's documentation).
+    pub fn standard() -> Self {
+        RetryConfig {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(60),
+            retry_statuses: vec![429, 503],
+            retry_transport_errors: true,
+            retry_non_idempotent: false,
+        }
+    }
+
+    /// Never retry.
+    pub fn disabled() -> Self {
+        RetryConfig { max_attempts: 1, ..Self::standard() }
+    }
+
+    /// Set the number of attempts in all (at least 1).
+    #[must_use]
+    pub fn with_max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+
+    /// Set the first backoff delay.
+    #[must_use]
+    pub fn with_initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+
+    /// Set the largest backoff delay.
+    #[must_use]
+    pub fn with_max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
+        self
+    }
+
+    /// Set the largest delay honoured from `Retry-After`.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, d: Duration) -> Self {
+        self.max_retry_after = d;
+        self
+    }
+
+    /// Set the statuses that are retried.
+    #[must_use]
+    pub fn with_retry_statuses(mut self, statuses: impl IntoIterator<Item = u16>) -> Self {
+        self.retry_statuses = statuses.into_iter().collect();
+        self
+    }
+
+    /// Allow retrying non-idempotent requests.
+    #[must_use]
+    pub fn with_retry_non_idempotent(mut self, yes: bool) -> Self {
+        self.retry_non_idempotent = yes;
+        self
+    }
+
+    fn backoff(&self, retry: u32) -> Duration {
+        let exp = self.initial_backoff.saturating_mul(1u32 << retry.min(20));
+        let cap = exp.min(self.max_backoff);
+        // "Equal jitter": half fixed, half random, so retries of many clients spread out.
+        let half = cap / 2;
+        half + half.mul_f64(random_unit())
+    }
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Timeouts. `None` means no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TimeoutConfig {
+    /// Time to establish a connection (client-wide; applies to clients this crate builds).
+    pub connect: Option<Duration>,
+    /// Time for one attempt: sending the request and reading the whole response.
+    pub attempt: Option<Duration>,
+    /// Time for the whole call, all retries and backoff included.
+    pub total: Option<Duration>,
+}
+
+impl TimeoutConfig {
+    /// Defaults: 10 s to connect, 30 s per attempt, 120 s in all.
+    pub fn standard() -> Self {
+        TimeoutConfig { connect: Some(Duration::from_secs(10)), attempt: Some(Duration::from_secs(30)), total: Some(Duration::from_secs(120)) }
+    }
+
+    /// Set the connect timeout.
+    #[must_use]
+    pub fn with_connect(mut self, d: Option<Duration>) -> Self {
+        self.connect = d;
+        self
+    }
+
+    /// Set the per-attempt timeout.
+    #[must_use]
+    pub fn with_attempt(mut self, d: Option<Duration>) -> Self {
+        self.attempt = d;
+        self
+    }
+
+    /// Set the overall deadline.
+    #[must_use]
+    pub fn with_total(mut self, d: Option<Duration>) -> Self {
+        self.total = d;
+        self
+    }
+}
+
+impl Default for TimeoutConfig {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+/// Per-call settings that override the client's.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct RequestOptions {
+    /// Retry policy for this call.
+    pub retry: Option<RetryConfig>,
+    /// Per-attempt timeout for this call.
+    pub attempt_timeout: Option<Duration>,
+    /// Overall deadline for this call.
+    pub total_timeout: Option<Duration>,
+    /// Extra headers sent with this call (they replace generated ones of the same name).
+    pub headers: HeaderMap,
+}
+
+/// A problem with the client configuration.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Environment variables needed for credentials are not set.
+    MissingEnv {
+        /// The variables that were looked for and are missing.
+        missing: Vec<&'static str>,
+    },
+    /// Credentials contain characters that cannot be sent in a header.
+    InvalidCredentials,
+    /// The base URL cannot be parsed.
+    InvalidBaseUrl(String),
+    /// The User-Agent suffix cannot be sent in a header.
+    InvalidUserAgent,
+    /// The HTTP client could not be built.
+    Http(reqwest::Error),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::MissingEnv { missing } => write!(f, "missing environment variable(s): {}", missing.join(", ")),
+            ConfigError::InvalidCredentials => f.write_str("credentials contain characters that are not allowed in an HTTP header"),
+            ConfigError::InvalidBaseUrl(u) => write!(f, "invalid base URL `{u}`"),
+            ConfigError::InvalidUserAgent => f.write_str("the User-Agent suffix is not a valid header value"),
+            ConfigError::Http(e) => write!(f, "could not build the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Facts about the API this crate was generated for.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ApiInfo {
+    /// Default base URL (from the spec's `servers`).
+    pub default_base_url: &'static str,
+    /// User-Agent product token.
+    pub product: &'static str,
+    /// Crate version.
+    pub version: &'static str,
+}
+
+/// Builds a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    api: &'static ApiInfo,
+    base_url: Option<String>,
+    credentials: Option<Credentials>,
+    retry: RetryConfig,
+    timeouts: TimeoutConfig,
+    user_agent_suffix: Option<String>,
+    max_response_bytes: usize,
+    http: Option<reqwest::Client>,
+}
+
+/// Default limit on response bodies: 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+impl ClientBuilder {
+    #[doc(hidden)]
+    pub fn new(api: &'static ApiInfo) -> Self {
+        ClientBuilder {
+            api,
+            base_url: None,
+            credentials: None,
+            retry: RetryConfig::standard(),
+            timeouts: TimeoutConfig::standard(),
+            user_agent_suffix: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            http: None,
+        }
+    }
+
+    /// Credentials for every request.
+    #[must_use]
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Base URL (default: the spec's first server).
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Retry policy.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// All timeouts at once.
+    #[must_use]
+    pub fn timeouts(mut self, timeouts: TimeoutConfig) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Per-attempt timeout.
+    #[must_use]
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeouts.attempt = Some(d);
+        self
+    }
+
+    /// Connect timeout (ignored when a custom `reqwest::Client` is supplied).
+    #[must_use]
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.timeouts.connect = Some(d);
+        self
+    }
+
+    /// Overall deadline for a call, retries included.
+    #[must_use]
+    pub fn total_timeout(mut self, d: Duration) -> Self {
+        self.timeouts.total = Some(d);
+        self
+    }
+
+    /// Appended to the User-Agent, e.g. `my-app/1.2`.
+    #[must_use]
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Largest response body accepted, in bytes.
+    #[must_use]
+    pub fn max_response_bytes(mut self, n: usize) -> Self {
+        self.max_response_bytes = n;
+        self
+    }
+
+    /// Use this HTTP client (proxies, pools, TLS roots). Its redirect policy and connect
+    /// timeout apply; clients this crate builds follow no redirects.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Build the client.
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let base_url = self.base_url.unwrap_or_else(|| self.api.default_base_url.to_owned());
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        match reqwest::Url::parse(&base_url) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+            _ => return Err(ConfigError::InvalidBaseUrl(base_url)),
+        }
+        let auth = self.credentials.as_ref().map(Credentials::header).transpose()?;
+        let mut ua = format!("{}/{} ({} {})", self.api.product, self.api.version, std::env::consts::OS, std::env::consts::ARCH);
+        if let Some(s) = &self.user_agent_suffix {
+            ua.push(' ');
+            ua.push_str(s);
+        }
+        let user_agent = HeaderValue::from_str(&ua).map_err(|_| ConfigError::InvalidUserAgent)?;
+        let http = match self.http {
+            Some(h) => h,
+            None => {
+                let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+                if let Some(c) = self.timeouts.connect {
+                    b = b.connect_timeout(c);
+                }
+                b.build().map_err(ConfigError::Http)?
+            }
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                auth,
+                credentials: self.credentials,
+                user_agent,
+                retry: self.retry,
+                timeouts: self.timeouts,
+                max_response_bytes: self.max_response_bytes,
+            }),
+        })
+    }
+}
+
+/// The API client. Cheap to clone; clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    auth: Option<HeaderValue>,
+    credentials: Option<Credentials>,
+    user_agent: HeaderValue,
+    retry: RetryConfig,
+    timeouts: TimeoutConfig,
+    max_response_bytes: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("credentials", &self.inner.credentials)
+            .field("retry", &self.inner.retry)
+            .field("timeouts", &self.inner.timeouts)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses and errors
+// ---------------------------------------------------------------------------------------------
+
+/// A decoded response: status, body, typed headers and all raw headers.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Response<B, H = ()> {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Decoded body.
+    pub body: B,
+    /// Headers the spec documents, parsed (unparsable values become `None`).
+    pub headers: H,
+    /// Every header as received.
+    pub raw_headers: HeaderMap,
+}
+
+impl<B, H> Response<B, H> {
+    /// The body alone.
+    pub fn into_body(self) -> B {
+        self.body
+    }
+}
+
+/// A response whose status the spec does not document for the operation.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct UnhandledResponse {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Headers as received.
+    pub headers: HeaderMap,
+    /// Body as text (lossy UTF-8).
+    pub body: String,
+}
+
+/// Which limit ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// One attempt took longer than the per-attempt timeout.
+    Attempt,
+    /// The call as a whole passed its deadline.
+    Total,
+}
+
+/// A value that fails its schema's constraints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    type_name: &'static str,
+    offset: Option<usize>,
+    expected: std::borrow::Cow<'static, str>,
+}
+
+impl ValidationError {
+    #[doc(hidden)]
+    pub fn new(type_name: &'static str, offset: Option<usize>, expected: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        ValidationError { type_name, offset, expected: expected.into() }
+    }
+
+    /// Name of the type that rejected the value.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// Byte offset of the first offending byte, when the pattern was violated.
+    pub fn offset(&self) -> Option<usize> {
+        self.offset
+    }
+
+    /// What was expected there.
+    pub fn expected(&self) -> &str {
+        &self.expected
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.offset {
+            Some(o) => write!(f, "invalid {}: expected {} at byte offset {o}", self.type_name, self.expected),
+            None => write!(f, "invalid {}: {}", self.type_name, self.expected),
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Converts an argument into a parameter type, validating it. Implemented for the type itself,
+/// references to it, and strings for validated string types.
+pub trait IntoParam<T> {
+    /// Convert, or say why the value is invalid.
+    fn into_param(self) -> Result<T, ValidationError>;
+}
+
+impl<T> IntoParam<T> for T {
+    fn into_param(self) -> Result<T, ValidationError> {
+        Ok(self)
+    }
+}
+
+impl IntoParam<String> for &str {
+    fn into_param(self) -> Result<String, ValidationError> {
+        Ok(self.to_owned())
+    }
+}
+
+impl IntoParam<String> for &String {
+    fn into_param(self) -> Result<String, ValidationError> {
+        Ok(self.clone())
+    }
+}
+
+/// Everything that can go wrong with a call. `E` is the operation's error type, which has one
+/// variant per documented error status.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The request was never sent: an argument is invalid.
+    InvalidRequest {
+        /// Why.
+        source: ValidationError,
+    },
+    /// The request could not be sent or the response could not be read.
+    Transport {
+        /// The underlying error.
+        source: reqwest::Error,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// A timeout ran out.
+    Timeout {
+        /// Which one.
+        kind: TimeoutKind,
+        /// Time spent on the call.
+        elapsed: Duration,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The service answered with an error status.
+    Service {
+        /// The typed error.
+        error: E,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The response body could not be decoded.
+    Decode {
+        /// HTTP status.
+        status: StatusCode,
+        /// The body as text (lossy UTF-8, at most 4 KiB).
+        body: String,
+        /// The JSON error.
+        source: serde_json::Error,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The response body exceeded the configured limit.
+    ResponseTooLarge {
+        /// HTTP status.
+        status: StatusCode,
+        /// The limit in bytes.
+        limit: usize,
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+impl<E> Error<E> {
+    /// Attempts made (0 when the request was never sent).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::InvalidRequest { .. } => 0,
+            Error::Transport { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::Service { attempts, .. }
+            | Error::Decode { attempts, .. }
+            | Error::ResponseTooLarge { attempts, .. } => *attempts,
+        }
+    }
+
+    /// The typed service error, if the service answered with an error status.
+    pub fn service_error(&self) -> Option<&E> {
+        match self {
+            Error::Service { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The typed service error, by value.
+    pub fn into_service_error(self) -> Option<E> {
+        match self {
+            Error::Service { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether the request may have reached the server.
+    pub fn may_have_been_sent(&self) -> bool {
+        !matches!(self, Error::InvalidRequest { .. })
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidRequest { source } => write!(f, "request not sent: {source}"),
+            Error::Transport { source, attempts } => write!(f, "transport error after {attempts} attempt{}: {source}", plural(*attempts)),
+            Error::Timeout { kind, elapsed, attempts } => {
+                let k = match kind {
+                    TimeoutKind::Attempt => "per-attempt timeout",
+                    TimeoutKind::Total => "overall deadline",
+                };
+                write!(f, "{k} exceeded after {attempts} attempt{} ({elapsed:?})", plural(*attempts))
+            }
+            Error::Service { error, attempts } => write!(f, "{error} (after {attempts} attempt{})", plural(*attempts)),
+            Error::Decode { status, source, attempts, .. } => {
+                write!(f, "could not decode the {status} response after {attempts} attempt{}: {source}", plural(*attempts))
+            }
+            Error::ResponseTooLarge { status, limit, attempts } => {
+                write!(f, "the {status} response body exceeds {limit} bytes (after {attempts} attempt{})", plural(*attempts))
+            }
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for Error<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::InvalidRequest { source } => Some(source),
+            Error::Transport { source, .. } => Some(source),
+            Error::Decode { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request execution (used by generated code)
+// ---------------------------------------------------------------------------------------------
+
+/// Static facts about an operation.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct OperationInfo {
+    pub id: &'static str,
+    pub method: &'static str,
+    pub path_template: &'static str,
+    pub idempotent: bool,
+}
+
+/// A request ready to send.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct RequestParts {
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<(Vec<u8>, &'static str)>,
+}
+
+/// The final response of a call.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Exchange {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub attempts: u32,
+}
+
+enum Attempt {
+    Done(Exchange),
+    Transport(reqwest::Error),
+    TooLarge(StatusCode),
+}
+
+/// Characters kept as-is in a path segment (RFC 3986 unreserved); everything else is encoded.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Append `value` to `path` as one percent-encoded path segment.
+#[doc(hidden)]
+pub fn push_segment(path: &mut String, value: &str) {
+    if value == "." || value == ".." {
+        // Would be removed by URL normalisation.
+        path.push_str(&value.replace('.', "%2E"));
+    } else {
+        path.extend(percent_encoding::utf8_percent_encode(value, SEGMENT));
+    }
+}
+
+/// Read a header as text.
+#[doc(hidden)]
+pub fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// Read and parse a header; unparsable values become `None`.
+#[doc(hidden)]
+pub fn header_parse<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+    headers.get(name).and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse().ok())
+}
+
+impl Exchange {
+    /// Decode the JSON body. An empty body reads as `null`, then as `{}`.
+    #[doc(hidden)]
+    pub fn json<T: serde::de::DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
+        let body: &[u8] = &self.body;
+        let result = if body.iter().all(u8::is_ascii_whitespace) {
+            serde_json::from_slice(b"null").or_else(|_| serde_json::from_slice(b"{}"))
+        } else {
+            serde_json::from_slice(body)
+        };
+        result.map_err(|source| Error::Decode { status: self.status, body: self.text(4096), source, attempts: self.attempts })
+    }
+
+    /// The body as lossy UTF-8, at most `limit` bytes.
+    #[doc(hidden)]
+    pub fn text(&self, limit: usize) -> String {
+        let end = self.body.len().min(limit);
+        String::from_utf8_lossy(&self.body[..end]).into_owned()
+    }
+
+    /// A typed response.
+    #[doc(hidden)]
+    pub fn response<B, H>(self, body: B, headers: H) -> Response<B, H> {
+        Response { status: self.status, body, headers, raw_headers: self.headers }
+    }
+
+    /// The response for an undocumented status.
+    #[doc(hidden)]
+    pub fn unhandled(self) -> UnhandledResponse {
+        let body = self.text(usize::MAX);
+        UnhandledResponse { status: self.status, headers: self.headers, body }
+    }
+}
+
+impl Client {
+    /// Base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Send a request with retries and timeouts; returns the final response of any status.
+    #[doc(hidden)]
+    pub async fn execute<E>(&self, op: &'static OperationInfo, parts: RequestParts, options: RequestOptions) -> Result<Exchange, Error<E>> {
+        let span = tracing::info_span!(
+            "request",
+            operation = op.id,
+            method = op.method,
+            path = op.path_template,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let start = Instant::now();
+        let result = self.execute_inner(op, parts, options, start).instrument(span.clone()).await;
+        let attempts = match &result {
+            Ok(ex) => {
+                span.record("status", ex.status.as_u16());
+                ex.attempts
+            }
+            Err(e) => e.attempts(),
+        };
+        span.record("attempts", attempts);
+        span.record("elapsed_ms", start.elapsed().as_millis() as u64);
+        result
+    }
+
+    async fn execute_inner<E>(&self, op: &'static OperationInfo, parts: RequestParts, options: RequestOptions, start: Instant) -> Result<Exchange, Error<E>> {
+        let inner = &*self.inner;
+        let retry = options.retry.as_ref().unwrap_or(&inner.retry);
+        let attempt_timeout = options.attempt_timeout.or(inner.timeouts.attempt);
+        let deadline = options.total_timeout.or(inner.timeouts.total).map(|t| start + t);
+        let may_retry = op.idempotent || retry.retry_non_idempotent;
+        let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("generated methods are valid");
+        let mut url = reqwest::Url::parse(&format!("{}{}", inner.base_url, parts.path)).map_err(|_| Error::InvalidRequest {
+            source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
+        })?;
+        if !parts.query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in &parts.query {
+                q.append_pair(k, v);
+            }
+        }
+        let mut headers = HeaderMap::with_capacity(parts.headers.len() + options.headers.len() + 3);
+        headers.insert(reqwest::header::USER_AGENT, inner.user_agent.clone());
+        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(auth) = &inner.auth {
+            headers.insert(reqwest::header::AUTHORIZATION, auth.clone());
+        }
+        for (k, v) in &parts.headers {
+            let value = HeaderValue::from_str(v).map_err(|_| Error::InvalidRequest {
+                source: ValidationError::new("header", None, format!("a value without control characters for header `{k}`")),
+            })?;
+            headers.insert(HeaderName::from_static(k), value);
+        }
+        if let Some((_, content_type)) = &parts.body {
+            headers.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        for (k, v) in &options.headers {
+            headers.insert(k.clone(), v.clone());
+        }
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            tracing::Span::current().record("attempts", attempt);
+            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if remaining == Some(Duration::ZERO) {
+                return Err(Error::Timeout { kind: TimeoutKind::Total, elapsed: start.elapsed(), attempts: attempt - 1 });
+            }
+            let (limit, kind) = match (attempt_timeout, remaining) {
+                (Some(a), Some(r)) if r < a => (Some(r), TimeoutKind::Total),
+                (Some(a), _) => (Some(a), TimeoutKind::Attempt),
+                (None, Some(r)) => (Some(r), TimeoutKind::Total),
+                (None, None) => (None, TimeoutKind::Attempt),
+            };
+            let mut builder = inner.http.request(method.clone(), url.clone()).headers(headers.clone());
+            if let Some((body, _)) = &parts.body {
+                builder = builder.body(body.clone());
+            }
+            let fut = Self::attempt(builder, inner.max_response_bytes, attempt);
+            let outcome = match limit {
+                Some(l) => tokio::time::timeout(l, fut).await.ok(),
+                None => Some(fut.await),
+            };
+            let retries_left = may_retry && attempt < retry.max_attempts;
+            let delay = match outcome {
+                None => {
+                    tracing::debug!(attempt, "attempt timed out");
+                    if kind == TimeoutKind::Attempt && retries_left && retry.retry_transport_errors {
+                        retry.backoff(attempt - 1)
+                    } else {
+                        return Err(Error::Timeout { kind, elapsed: start.elapsed(), attempts: attempt });
+                    }
+                }
+                Some(Attempt::Transport(e)) => {
+                    tracing::debug!(attempt, error = %e, "transport error");
+                    if retries_left && retry.retry_transport_errors && (e.is_connect() || e.is_timeout()) {
+                        retry.backoff(attempt - 1)
+                    } else {
+                        return Err(Error::Transport { source: e, attempts: attempt });
+                    }
+                }
+                Some(Attempt::TooLarge(status)) => {
+                    return Err(Error::ResponseTooLarge { status, limit: inner.max_response_bytes, attempts: attempt })
+                }
+                Some(Attempt::Done(ex)) => {
+                    let status = ex.status.as_u16();
+                    tracing::debug!(attempt, status, "response");
+                    if !(retries_left && retry.retry_statuses.contains(&status)) {
+                        return Ok(ex);
+                    }
+                    match header_parse::<u64>(&ex.headers, "retry-after") {
+                        Some(secs) => Duration::from_secs(secs).min(retry.max_retry_after),
+                        None => retry.backoff(attempt - 1),
+                    }
+                }
+            };
+            if let Some(d) = deadline {
+                if Instant::now() + delay >= d {
+                    // Waiting would pass the deadline: give up now rather than sleep in vain.
+                    return Err(Error::Timeout { kind: TimeoutKind::Total, elapsed: start.elapsed(), attempts: attempt });
+                }
+            }
+            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt(builder: reqwest::RequestBuilder, max: usize, attempt: u32) -> Attempt {
+        let mut resp = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => return Attempt::Transport(e),
+        };
+        let status = resp.status();
+        if resp.content_length().is_some_and(|n| n > max as u64) {
+            return Attempt::TooLarge(status);
+        }
+        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(max as u64) as usize);
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > max {
+                        return Attempt::TooLarge(status);
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Attempt::Transport(e),
+            }
+        }
+        let headers = std::mem::take(resp.headers_mut());
+        Attempt::Done(Exchange { status, headers, body, attempts: attempt })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn segments_are_encoded() {
+        let mut p = String::new();
+        push_segment(&mut p, "a/b c?d#%");
+        assert_eq!(p, "a%2Fb%20c%3Fd%23%25");
+        let mut p = String::new();
+        push_segment(&mut p, "..");
+        assert_eq!(p, "%2E%2E");
+    }
+
+    #[test]
+    fn debug_redacts() {
+        let c = Credentials::basic("AC123", "hunter2");
+        let s = format!("{c:?}");
+        assert!(s.contains("AC123") && !s.contains("hunter2"));
+    }
+}

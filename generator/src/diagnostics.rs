@@ -1,0 +1,96 @@
+//! Diagnostics: what went wrong, where (JSON pointer, then line:column), and how to fix it.
+
+use std::fmt;
+
+use crate::source_map::SourceMap;
+
+/// One problem found in a spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What is wrong, without a trailing period.
+    pub message: String,
+    /// JSON pointer (RFC 6901) of the offending node, `""` for the whole document.
+    pub pointer: String,
+    /// A hint on how to fix it.
+    pub help: Option<String>,
+    /// 1-based line and column, when known.
+    pub position: Option<(usize, usize)>,
+}
+
+impl Diagnostic {
+    /// A diagnostic at `pointer`.
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { message: message.into(), pointer: pointer.into(), help: None, position: None }
+    }
+
+    /// Attach a hint.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Attach an explicit position (for syntax errors that have no pointer).
+    #[must_use]
+    pub fn at(mut self, line: usize, column: usize) -> Self {
+        self.position = Some((line, column));
+        self
+    }
+}
+
+/// Every problem found in one run, in document order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// The file name the diagnostics refer to, as given in the settings.
+    pub file: String,
+    /// The problems.
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub(crate) fn new(file: &str, mut items: Vec<Diagnostic>, map: Option<&SourceMap>) -> Self {
+        for item in &mut items {
+            if item.position.is_none() {
+                if let Some(map) = map {
+                    item.position = map.locate(&item.pointer);
+                }
+            }
+        }
+        items.sort_by(|a, b| (a.position, &a.pointer, &a.message).cmp(&(b.position, &b.pointer, &b.message)));
+        items.dedup();
+        Diagnostics { file: file.to_owned(), items }
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.items.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            writeln!(f, "error: {}", d.message)?;
+            let pointer = if d.pointer.is_empty() { "#".to_owned() } else { format!("#{}", d.pointer) };
+            match d.position {
+                Some((line, col)) => writeln!(f, "  --> {}:{}:{} ({})", self.file, line, col, pointer)?,
+                None => writeln!(f, "  --> {} ({})", self.file, pointer)?,
+            }
+            if let Some(help) = &d.help {
+                writeln!(f, "  = help: {help}")?;
+            }
+        }
+        let n = self.items.len();
+        write!(f, "error: could not generate a client from {} ({} error{})", self.file, n, if n == 1 { "" } else { "s" })
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// Escape one JSON pointer token (RFC 6901).
+pub fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Append a token to a pointer.
+pub fn join(pointer: &str, token: &str) -> String {
+    format!("{pointer}/{}", escape_token(token))
+}

@@ -1,0 +1,529 @@
+//! Operations: one request builder, one method on `Client`, one error enum (and a success enum
+//! when several success statuses are documented) per operation.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{doc_attrs, ident, ty};
+use crate::ir::{Api, Operation, Param, ParamLocation, PathSegment, Response, StatusMatch, TypeDefKind, TypeRef};
+
+/// `operations.rs`.
+pub fn operations_file(api: &Api) -> TokenStream {
+    let ops = api.operations.iter().map(|op| operation(api, op));
+    quote! {
+        //! One request builder per operation, the `Client` methods that start them, and the
+        //! typed errors of each operation.
+        #![allow(clippy::too_many_arguments)]
+
+        use crate::runtime::{self, Client, Error, IntoParam, RequestOptions, Response, RetryConfig, UnhandledResponse, ValidationError};
+        #[allow(unused_imports)]
+        use crate::types::*;
+
+        #(#ops)*
+    }
+}
+
+/// How a parameter value becomes text.
+fn text_of(api: &Api, t: &TypeRef, value: TokenStream) -> TokenStream {
+    match t {
+        TypeRef::String => quote! { #value.as_str() },
+        TypeRef::Named(n) => match api.types.iter().find(|d| &d.name.rust == n).map(|d| &d.kind) {
+            Some(TypeDefKind::Pattern(_)) | Some(TypeDefKind::StringEnum { .. }) => quote! { #value.as_str() },
+            Some(TypeDefKind::Alias(TypeRef::String)) => quote! { #value.as_str() },
+            _ => quote! { &#value.to_string() },
+        },
+        _ => quote! { &#value.to_string() },
+    }
+}
+
+fn body_ty(r: &Response) -> TokenStream {
+    match &r.body {
+        Some(t) => ty(t),
+        None => quote! { () },
+    }
+}
+
+fn headers_ty(r: &Response) -> TokenStream {
+    if r.headers.is_empty() {
+        quote! { () }
+    } else {
+        let n = ident(&r.headers_type);
+        quote! { #n }
+    }
+}
+
+fn status_pattern(s: StatusMatch) -> TokenStream {
+    match s {
+        StatusMatch::Code(c) => {
+            let c = Literal::u16_unsuffixed(c);
+            quote! { #c }
+        }
+        StatusMatch::Range(n) => {
+            let lo = Literal::u16_unsuffixed(n * 100);
+            let hi = Literal::u16_unsuffixed(n * 100 + 99);
+            quote! { #lo..=#hi }
+        }
+        StatusMatch::Default => quote! { _ },
+    }
+}
+
+fn status_text(s: StatusMatch) -> String {
+    match s {
+        StatusMatch::Code(c) => c.to_string(),
+        StatusMatch::Range(n) => format!("{n}XX"),
+        StatusMatch::Default => "default".to_owned(),
+    }
+}
+
+fn operation(api: &Api, op: &Operation) -> TokenStream {
+    let method = ident(&op.name.rust);
+    let base = &op.type_name;
+    let request = format_ident!("{}Request", base);
+    let error = format_ident!("{}Error", base);
+    let successes: Vec<&Response> = op.responses.iter().filter(|r| r.success).collect();
+    let errors: Vec<&Response> = op.responses.iter().filter(|r| !r.success).collect();
+
+    // ----- success type
+    let (ok_ty, ok_def) = match successes.as_slice() {
+        [] => (quote! { Response<()> }, quote! {}),
+        [one] => {
+            let (b, h) = (body_ty(one), headers_ty(one));
+            (quote! { Response<#b, #h> }, quote! {})
+        }
+        many => {
+            let name = format_ident!("{}Response", base);
+            let doc = format!(" The successful responses of [`Client::{}`].", op.name.rust.trim_start_matches("r#"));
+            let variants = many.iter().map(|r| {
+                let v = ident(&r.variant);
+                let (b, h) = (body_ty(r), headers_ty(r));
+                let d = doc_attrs(&with_status(r));
+                quote! { #d #v(Response<#b, #h>), }
+            });
+            (quote! { #name }, quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub enum #name { #(#variants)* }
+            })
+        }
+    };
+
+    // ----- headers structs
+    let header_structs = op.responses.iter().filter(|r| !r.headers.is_empty()).map(|r| {
+        let name = ident(&r.headers_type);
+        let doc = format!(" Headers of the {} response of `{}`.", status_text(r.status), op.name.api);
+        let fields = r.headers.iter().map(|h| {
+            let f = ident(&h.name.rust);
+            let t = ty(&h.ty);
+            let mut d = h.docs.clone();
+            if !d.is_empty() {
+                d.push(String::new());
+            }
+            d.push(format!("Header `{}`.", h.name.api));
+            let d = doc_attrs(&d);
+            quote! { #d pub #f: Option<#t>, }
+        });
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, Default, PartialEq)]
+            #[non_exhaustive]
+            pub struct #name { #(#fields)* }
+        }
+    });
+
+    // ----- error enum
+    let error_variants = errors.iter().map(|r| {
+        let v = ident(&r.variant);
+        let (b, h) = (body_ty(r), headers_ty(r));
+        let d = doc_attrs(&with_status(r));
+        quote! { #d #v(Response<#b, #h>), }
+    });
+    let error_status_arms = errors.iter().map(|r| {
+        let v = ident(&r.variant);
+        quote! { Self::#v(r) => r.status, }
+    });
+    let error_display_arms = errors.iter().map(|r| {
+        let v = ident(&r.variant);
+        let summary = r.docs.first().cloned().unwrap_or_default();
+        let text = format!("{base} {{}}: {}", summary.replace('{', "{{").replace('}', "}}"));
+        quote! { Self::#v(r) => write!(f, #text, r.status), }
+    });
+    let unhandled_text = format!("{base} {{}}: status not documented for this operation");
+    let error_doc = format!(" The documented error responses of [`Client::{}`], plus any other status.", op.name.rust.trim_start_matches("r#"));
+
+    // ----- parameters
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
+    let req_fields = required.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        let t = ty(&p.ty);
+        quote! { #n: Result<#t, ValidationError>, }
+    });
+    let opt_fields = optional.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        let t = ty(&p.ty);
+        quote! { #n: Option<Result<#t, ValidationError>>, }
+    });
+    let args = required.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        let t = ty(&p.ty);
+        quote! { #n: impl IntoParam<#t> }
+    });
+    let arg_inits = required.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        quote! { #n: #n.into_param(), }
+    });
+    let opt_inits = optional.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        quote! { #n: None, }
+    });
+    let setters = optional.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        let t = ty(&p.ty);
+        let mut d = p.docs.clone();
+        if !d.is_empty() {
+            d.push(String::new());
+        }
+        d.push(format!("Optional {} parameter `{}`.", location_name(p.location), p.name.api));
+        let d = doc_attrs(&d);
+        quote! {
+            #d
+            #[must_use]
+            pub fn #n(mut self, value: impl IntoParam<#t>) -> Self {
+                self.#n = Some(value.into_param());
+                self
+            }
+        }
+    });
+    let arg_docs: Vec<String> = required
+        .iter()
+        .map(|p| {
+            let first = p.docs.first().cloned().unwrap_or_default();
+            format!("- `{}` ({} parameter `{}`): {}", p.name.rust.trim_start_matches("r#"), location_name(p.location), p.name.api, first)
+        })
+        .collect();
+    let unwrap_required = required.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        quote! { let #n = self.#n.map_err(|source| Error::InvalidRequest { source })?; }
+    });
+    let unwrap_optional = optional.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        quote! { let #n = self.#n.transpose().map_err(|source| Error::InvalidRequest { source })?; }
+    });
+
+    // ----- body
+    let (body_field, body_arg, body_init, body_setter, body_build, body_arg_doc) = match &op.body {
+        None => (quote! {}, quote! {}, quote! {}, quote! {}, quote! {}, None),
+        Some(b) => {
+            let t = ty(&b.ty);
+            let ct = &b.content_type;
+            let encode = quote! {
+                parts.body = Some((
+                    serde_json::to_vec(&body).map_err(|e| Error::InvalidRequest { source: ValidationError::new("request body", None, e.to_string()) })?,
+                    #ct,
+                ));
+            };
+            if b.required {
+                (
+                    quote! { body: #t, },
+                    quote! { body: #t },
+                    quote! { body, },
+                    quote! {},
+                    quote! { let body = self.body; #encode },
+                    Some("- `body`: the JSON request body".to_owned()),
+                )
+            } else {
+                let mut d = b.docs.clone();
+                d.push("Optional JSON request body.".to_owned());
+                let d = doc_attrs(&d);
+                (
+                    quote! { body: Option<#t>, },
+                    quote! {},
+                    quote! { body: None, },
+                    quote! {
+                        #d
+                        #[must_use]
+                        pub fn body(mut self, body: #t) -> Self {
+                            self.body = Some(body);
+                            self
+                        }
+                    },
+                    quote! { if let Some(body) = self.body { #encode } },
+                    None,
+                )
+            }
+        }
+    };
+    let mut args: Vec<TokenStream> = args.collect();
+    if !body_arg.is_empty() {
+        args.push(body_arg);
+    }
+
+    // ----- path
+    let path_pushes = op.path.iter().map(|seg| match seg {
+        PathSegment::Literal(l) => quote! { path.push_str(#l); },
+        PathSegment::Param(i) => {
+            let p = &op.params[*i];
+            let n = ident(&p.name.rust);
+            let text = text_of(api, &p.ty, quote! { #n });
+            quote! { runtime::push_segment(&mut path, #text); }
+        }
+    });
+    let query_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
+        let n = ident(&p.name.rust);
+        let key = &p.name.api;
+        let push_one = |v: TokenStream, t: &TypeRef| {
+            let text = text_of(api, t, v);
+            quote! { parts.query.push((#key, (#text).to_owned())); }
+        };
+        let body = match &p.ty {
+            TypeRef::Array(inner) => {
+                let one = push_one(quote! { item }, inner);
+                quote! { for item in #n.iter() { #one } }
+            }
+            t => push_one(quote! { #n }, t),
+        };
+        if p.required {
+            quote! { { let #n = &#n; #body } }
+        } else {
+            quote! { if let Some(#n) = &#n { #body } }
+        }
+    });
+    let header_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| {
+        let n = ident(&p.name.rust);
+        let key = p.name.api.to_ascii_lowercase();
+        let text = match &p.ty {
+            TypeRef::Array(inner) => {
+                let t = text_of(api, inner, quote! { x });
+                quote! { &#n.iter().map(|x| (#t).to_owned()).collect::<Vec<_>>().join(",") }
+            }
+            t => text_of(api, t, quote! { #n }),
+        };
+        if p.required {
+            quote! { parts.headers.push((#key, (#text).to_owned())); }
+        } else {
+            quote! { if let Some(#n) = &#n { parts.headers.push((#key, (#text).to_owned())); } }
+        }
+    });
+
+    // ----- response dispatch
+    let mut arms = Vec::new();
+    let mut has_default = false;
+    for r in &op.responses {
+        if r.status == StatusMatch::Default {
+            has_default = true;
+        }
+        let pat = status_pattern(r.status);
+        let v = ident(&r.variant);
+        let decode = match &r.body {
+            Some(_) => quote! { let body = ex.json()?; },
+            None => quote! { let body = (); },
+        };
+        let headers = if r.headers.is_empty() {
+            quote! { let headers = (); }
+        } else {
+            let name = ident(&r.headers_type);
+            let fields = r.headers.iter().map(|h| {
+                let f = ident(&h.name.rust);
+                let key = h.name.api.to_ascii_lowercase();
+                match &h.ty {
+                    TypeRef::String => quote! { #f: runtime::header_str(&ex.headers, #key), },
+                    _ => quote! { #f: runtime::header_parse(&ex.headers, #key), },
+                }
+            });
+            quote! { let headers = #name { #(#fields)* }; }
+        };
+        let wrap = if r.success {
+            if successes.len() == 1 {
+                quote! { Ok(ex.response(body, headers)) }
+            } else {
+                let name = format_ident!("{}Response", base);
+                quote! { Ok(#name::#v(ex.response(body, headers))) }
+            }
+        } else {
+            quote! {
+                let attempts = ex.attempts;
+                Err(Error::Service { error: #error::#v(ex.response(body, headers)), attempts })
+            }
+        };
+        arms.push(quote! { #pat => { #decode #headers #wrap } });
+    }
+    if !has_default {
+        arms.push(quote! {
+            _ => {
+                let attempts = ex.attempts;
+                Err(Error::Service { error: #error::Unhandled(ex.unhandled()), attempts })
+            }
+        });
+    }
+
+    // ----- docs
+    let mut method_docs: Vec<String> = Vec::new();
+    if let Some(s) = &op.summary {
+        method_docs.extend(crate::naming::docs(Some(s)));
+        method_docs.push(String::new());
+    }
+    method_docs.push(format!("`{} {}` (operation `{}`).", op.method.as_str(), op.path_template, op.name.api));
+    if !op.docs.is_empty() {
+        method_docs.push(String::new());
+        method_docs.extend(op.docs.iter().cloned());
+    }
+    let mut all_args = arg_docs.clone();
+    if let Some(b) = body_arg_doc {
+        all_args.push(b);
+    }
+    if !all_args.is_empty() {
+        method_docs.push(String::new());
+        method_docs.push("Arguments:".to_owned());
+        method_docs.extend(all_args);
+    }
+    method_docs.push(String::new());
+    method_docs.push(format!(
+        "Await the returned [`{request}`] (or call `.send()`); set optional parameters and per-call options on it first."
+    ));
+    let method_docs = doc_attrs(&method_docs);
+    let request_doc = format!(" A pending `{}` call; await it to send. Built by [`Client::{}`].", op.name.api, op.name.rust.trim_start_matches("r#"));
+
+    let op_id = &op.name.api;
+    let http_method = op.method.as_str();
+    let template = &op.path_template;
+    let idempotent = op.method.idempotent();
+    let output = quote! { Result<#ok_ty, Error<#error>> };
+
+    quote! {
+        #ok_def
+        #(#header_structs)*
+
+        #[doc = #error_doc]
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub enum #error {
+            #(#error_variants)*
+            /// A status the spec does not document for this operation.
+            Unhandled(UnhandledResponse),
+        }
+
+        impl #error {
+            /// The HTTP status of the response.
+            pub fn status(&self) -> runtime::StatusCode {
+                match self {
+                    #(#error_status_arms)*
+                    Self::Unhandled(r) => r.status,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #error {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    #(#error_display_arms)*
+                    Self::Unhandled(r) => write!(f, #unhandled_text, r.status),
+                }
+            }
+        }
+
+        impl ::std::error::Error for #error {}
+
+        impl Client {
+            #method_docs
+            pub fn #method(&self, #(#args),*) -> #request<'_> {
+                #request {
+                    client: self,
+                    #(#arg_inits)*
+                    #(#opt_inits)*
+                    #body_init
+                    options: RequestOptions::default(),
+                }
+            }
+        }
+
+        #[doc = #request_doc]
+        #[must_use = "a request does nothing until it is awaited"]
+        #[derive(Debug)]
+        pub struct #request<'a> {
+            client: &'a Client,
+            #(#req_fields)*
+            #(#opt_fields)*
+            #body_field
+            options: RequestOptions,
+        }
+
+        impl<'a> #request<'a> {
+            #(#setters)*
+            #body_setter
+
+            /// Use this retry policy for this call.
+            pub fn retry(mut self, retry: RetryConfig) -> Self {
+                self.options.retry = Some(retry);
+                self
+            }
+
+            /// Per-attempt timeout for this call.
+            pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.options.attempt_timeout = Some(timeout);
+                self
+            }
+
+            /// Overall deadline for this call, retries included.
+            pub fn total_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.options.total_timeout = Some(timeout);
+                self
+            }
+
+            /// Send an extra header with this call.
+            pub fn header(mut self, name: reqwest::header::HeaderName, value: reqwest::header::HeaderValue) -> Self {
+                self.options.headers.insert(name, value);
+                self
+            }
+
+            /// Send the request.
+            pub async fn send(self) -> #output {
+                static OPERATION: runtime::OperationInfo = runtime::OperationInfo {
+                    id: #op_id,
+                    method: #http_method,
+                    path_template: #template,
+                    idempotent: #idempotent,
+                };
+                #(#unwrap_required)*
+                #(#unwrap_optional)*
+                let mut path = String::with_capacity(#template.len() + 32);
+                #(#path_pushes)*
+                #[allow(unused_mut)]
+                let mut parts = runtime::RequestParts { path, ..Default::default() };
+                #(#query_pushes)*
+                #(#header_pushes)*
+                #body_build
+                let ex = self.client.execute::<#error>(&OPERATION, parts, self.options).await?;
+                match ex.status.as_u16() {
+                    #(#arms)*
+                }
+            }
+        }
+
+        impl<'a> ::std::future::IntoFuture for #request<'a> {
+            type Output = #output;
+            type IntoFuture = ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send + 'a>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    }
+}
+
+fn with_status(r: &Response) -> Vec<String> {
+    let mut d = vec![format!("Status {}.", status_text(r.status))];
+    if !r.docs.is_empty() {
+        d.push(String::new());
+        d.extend(r.docs.iter().cloned());
+    }
+    d
+}
+
+fn location_name(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+    }
+}

@@ -1,0 +1,263 @@
+//! DFA → straight-line matching code: chains of single-successor states become literal and
+//! class runs, so the only branches left are the pattern's real choice points.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use crate::pattern::Matcher;
+
+/// Tokens for `fn check(b: &[u8]) -> Result<(), (usize, &'static str)>`'s body.
+pub fn matcher_body(m: &Matcher) -> TokenStream {
+    let n = m.states.len();
+    // Distinct predecessors of each state (self-loops excluded).
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (s, st) in m.states.iter().enumerate() {
+        for &(_, _, t) in &st.transitions {
+            if t != s && !preds[t].contains(&s) {
+                preds[t].push(s);
+            }
+        }
+    }
+    // A chain state consumes one byte and always moves on to one absorbable successor.
+    let single_target = |s: usize| -> Option<usize> {
+        let st = &m.states[s];
+        let first = st.transitions.first()?.2;
+        let all_same = st.transitions.iter().all(|t| t.2 == first);
+        (all_same && first != s && !st.accept_now && !st.accept_at_end && first != 0 && preds[first].len() == 1).then_some(first)
+    };
+    let mut is_block_start = vec![true; n];
+    for s in 0..n {
+        if let Some(t) = single_target(s) {
+            is_block_start[t] = false;
+        }
+    }
+    let blocks: Vec<usize> = (0..n).filter(|&s| is_block_start[s]).collect();
+    // A dispatch loop is needed as soon as control can reach another block.
+    let multi = blocks.len() > 1 || (0..n).any(|s| single_target(s).is_none() && m.states[s].transitions.iter().any(|t| t.2 != s));
+    let mut arms = Vec::new();
+    for &start in &blocks {
+        let mut body = Vec::new();
+        let mut s = start;
+        // Chain steps, grouped into runs.
+        loop {
+            let Some(_) = single_target(s) else { break };
+            let mut run = vec![s];
+            let mut cur = s;
+            while let Some(t) = single_target(cur) {
+                let next_is_step = single_target(t).is_some();
+                if next_is_step && same_ranges(m, s, t) {
+                    run.push(t);
+                    cur = t;
+                } else {
+                    break;
+                }
+            }
+            let last = *run.last().expect("run is non-empty");
+            let after = single_target(last).expect("chain state");
+            body.push(emit_run(m, &run));
+            s = after;
+        }
+        body.push(Step::Code(emit_general(m, s, multi)));
+        let body = merge_literals(m, body);
+        let id = Literal::u32_unsuffixed(start as u32);
+        arms.push((id, quote! { #(#body)* }));
+    }
+    if !multi {
+        let (_, body) = arms.pop().expect("one block");
+        return quote! {
+            let mut i = 0usize;
+            #body
+        };
+    }
+    let arms = arms.into_iter().map(|(id, body)| quote! { #id => { #body } });
+    quote! {
+        let mut i = 0usize;
+        let mut state = 0u32;
+        loop {
+            match state {
+                #(#arms)*
+                _ => unreachable!("state numbers are generated"),
+            }
+        }
+    }
+}
+
+fn ranges_of(m: &Matcher, s: usize) -> Vec<(u8, u8)> {
+    m.states[s].transitions.iter().map(|t| (t.0, t.1)).collect()
+}
+
+fn same_ranges(m: &Matcher, a: usize, b: usize) -> bool {
+    ranges_of(m, a) == ranges_of(m, b) && m.states[a].expected == m.states[b].expected
+}
+
+fn byte_lit(b: u8) -> TokenStream {
+    if (0x20..0x7F).contains(&b) {
+        let l = Literal::byte_character(b);
+        quote! { #l }
+    } else {
+        let l = Literal::u8_unsuffixed(b);
+        quote! { #l }
+    }
+}
+
+fn pattern_of(ranges: &[(u8, u8)]) -> TokenStream {
+    let alts = ranges.iter().map(|&(lo, hi)| {
+        if lo == hi {
+            byte_lit(lo)
+        } else {
+            let (lo, hi) = (byte_lit(lo), byte_lit(hi));
+            quote! { #lo..=#hi }
+        }
+    });
+    quote! { #(#alts)|* }
+}
+
+/// A boolean expression testing the byte `c` against ranges.
+fn test_of(ranges: &[(u8, u8)]) -> TokenStream {
+    let alts = ranges.iter().map(|&(lo, hi)| {
+        if lo == hi {
+            let b = byte_lit(lo);
+            quote! { c == #b }
+        } else if (lo, hi) == (b'0', b'9') {
+            quote! { c.is_ascii_digit() }
+        } else if (lo, hi) == (b'a', b'z') {
+            quote! { c.is_ascii_lowercase() }
+        } else if (lo, hi) == (b'A', b'Z') {
+            quote! { c.is_ascii_uppercase() }
+        } else {
+            let (lo, hi) = (byte_lit(lo), byte_lit(hi));
+            quote! { (#lo..=#hi).contains(&c) }
+        }
+    });
+    quote! { #(#alts)||* }
+}
+
+/// One piece of a block: a single literal byte (merged into runs later) or finished code.
+enum Step {
+    Lit(u8, usize),
+    Code(TokenStream),
+}
+
+fn emit_run(m: &Matcher, run: &[usize]) -> Step {
+    let s = run[0];
+    let ranges = ranges_of(m, s);
+    let expected = &m.states[s].expected;
+    if run.len() == 1 {
+        if ranges.len() == 1 && ranges[0].0 == ranges[0].1 {
+            return Step::Lit(ranges[0].0, s);
+        }
+        let pat = pattern_of(&ranges);
+        return Step::Code(quote! {
+            match b.get(i).copied() {
+                Some(#pat) => i += 1,
+                _ => return Err((i, #expected)),
+            }
+        });
+    }
+    let k = Literal::usize_unsuffixed(run.len());
+    let test = test_of(&ranges);
+    Step::Code(quote! {
+        match b.get(i..i + #k) {
+            Some(run) if run.iter().all(|&c| #test) => i += #k,
+            _ => return Err((i + b[i..].iter().take(#k).take_while(|&&c| #test).count(), #expected)),
+        }
+    })
+}
+
+/// Replace runs of tagged literal steps by one `starts_with` check.
+fn merge_literals(m: &Matcher, body: Vec<Step>) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    let mut pending: Vec<(u8, usize)> = Vec::new();
+    let flush = |pending: &mut Vec<(u8, usize)>, out: &mut Vec<TokenStream>| {
+        if pending.is_empty() {
+            return;
+        }
+        if pending.len() == 1 {
+            let (byte, s) = pending[0];
+            let pat = byte_lit(byte);
+            let expected = &m.states[s].expected;
+            out.push(quote! {
+                match b.get(i).copied() {
+                    Some(#pat) => i += 1,
+                    _ => return Err((i, #expected)),
+                }
+            });
+        } else {
+            let bytes: Vec<u8> = pending.iter().map(|p| p.0).collect();
+            let lit = Literal::byte_string(&bytes);
+            let k = Literal::usize_unsuffixed(bytes.len());
+            let expected: Vec<&String> = pending.iter().map(|p| &m.states[p.1].expected).collect();
+            out.push(quote! {
+                if b[i..].starts_with(#lit) {
+                    i += #k;
+                } else {
+                    const EXPECTED: [&str; #k] = [#(#expected),*];
+                    let j = b[i..].iter().zip(#lit).take_while(|(x, y)| x == y).count();
+                    return Err((i + j, EXPECTED[j]));
+                }
+            });
+        }
+        pending.clear();
+    };
+    for item in body {
+        match item {
+            Step::Lit(b, s) => pending.push((b, s)),
+            Step::Code(code) => {
+                flush(&mut pending, &mut out);
+                out.push(code);
+            }
+        }
+    }
+    flush(&mut pending, &mut out);
+    out
+}
+
+fn emit_general(m: &Matcher, s: usize, multi: bool) -> TokenStream {
+    let st = &m.states[s];
+    let expected = &st.expected;
+    if st.accept_now {
+        return quote! { return Ok(()); };
+    }
+    let self_loop: Vec<(u8, u8)> = st.transitions.iter().filter(|t| t.2 == s).map(|t| (t.0, t.1)).collect();
+    let mut targets: Vec<(usize, Vec<(u8, u8)>)> = Vec::new();
+    for &(lo, hi, t) in st.transitions.iter().filter(|t| t.2 != s) {
+        match targets.iter_mut().find(|x| x.0 == t) {
+            Some(x) => x.1.push((lo, hi)),
+            None => targets.push((t, vec![(lo, hi)])),
+        }
+    }
+    let skip = if self_loop.is_empty() {
+        quote! {}
+    } else {
+        let pat = pattern_of(&self_loop);
+        quote! {
+            while let Some(#pat) = b.get(i).copied() {
+                i += 1;
+            }
+        }
+    };
+    let at_end = if st.accept_at_end { quote! { return Ok(()) } } else { quote! { return Err((i, #expected)) } };
+    if targets.is_empty() {
+        return quote! {
+            #skip
+            if i == b.len() {
+                #at_end
+            }
+            return Err((i, #expected));
+        };
+    }
+    debug_assert!(multi, "a state with successors implies a dispatch loop");
+    let arms = targets.iter().map(|(t, ranges)| {
+        let pat = pattern_of(ranges);
+        let t = Literal::u32_unsuffixed(*t as u32);
+        quote! { Some(#pat) => { i += 1; state = #t; } }
+    });
+    quote! {
+        #skip
+        match b.get(i).copied() {
+            None => #at_end,
+            #(#arms)*
+            Some(_) => return Err((i, #expected)),
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! The intermediate representation: plain data between the spec and the tokens.
+//!
+//! Architecture invariant: every name in here is final (sanitized, keyword-safe, unique) and
+//! every node keeps the JSON pointer it came from. `emit` uses these names verbatim and never
+//! sees an `openapiv3` type.
+
+/// A name as Rust sees it and as the API spells it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Name {
+    /// The Rust identifier (may be a raw identifier such as `r#type`).
+    pub rust: String,
+    /// The name in the spec.
+    pub api: String,
+}
+
+/// Documentation text taken from the spec (already made safe for rustdoc).
+pub type Docs = Vec<String>;
+
+/// The whole API.
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`, sanitized.
+    pub docs: Docs,
+    /// Default base URL (first entry of `servers`), without a trailing slash.
+    pub base_url: String,
+    /// Authentication schemes the client can use.
+    pub auth: Vec<AuthScheme>,
+    /// Named types, sorted by Rust name.
+    pub types: Vec<TypeDef>,
+    /// Operations, sorted by Rust name.
+    pub operations: Vec<Operation>,
+}
+
+/// How requests authenticate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// HTTP basic (username + password).
+    Basic {
+        /// Scheme name in `components/securitySchemes`.
+        scheme: String,
+        /// Documentation of the scheme.
+        docs: Docs,
+        /// Named credential kinds from the `x-credentials` extension.
+        kinds: Vec<CredentialKind>,
+    },
+    /// HTTP bearer token.
+    Bearer {
+        /// Scheme name.
+        scheme: String,
+        /// Documentation of the scheme.
+        docs: Docs,
+    },
+}
+
+/// A named way of filling in basic credentials, e.g. "API key SID + secret".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialKind {
+    /// Constructor name, e.g. `api_key`.
+    pub constructor: String,
+    /// Parameter names of the constructor (username, password).
+    pub params: (String, String),
+    /// Environment variables read by `from_env` (username, password).
+    pub env: (String, String),
+    /// Documentation.
+    pub docs: Docs,
+}
+
+/// A named type.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// Names.
+    pub name: Name,
+    /// Documentation.
+    pub docs: Docs,
+    /// Where it was defined.
+    pub pointer: String,
+    /// Its shape.
+    pub kind: TypeDefKind,
+}
+
+/// The shape of a named type.
+#[derive(Debug, Clone)]
+pub enum TypeDefKind {
+    /// A struct with named fields.
+    Struct {
+        /// Fields, in spec order.
+        fields: Vec<Field>,
+    },
+    /// A validated string newtype.
+    Pattern(PatternType),
+    /// A string enum that keeps unknown values.
+    StringEnum {
+        /// Known values.
+        variants: Vec<Name>,
+    },
+    /// A transparent alias of another type.
+    Alias(TypeRef),
+}
+
+/// A string newtype validated by a compiled pattern and length bounds.
+#[derive(Debug, Clone)]
+pub struct PatternType {
+    /// The pattern as written in the spec.
+    pub source: String,
+    /// The compiled matcher.
+    pub matcher: crate::pattern::Matcher,
+    /// `minLength` (in UTF-16 code units per JSON Schema; we count chars).
+    pub min_length: Option<u64>,
+    /// `maxLength`.
+    pub max_length: Option<u64>,
+    /// An example value from the spec, if it validates.
+    pub example: Option<String>,
+}
+
+/// A struct field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Names.
+    pub name: Name,
+    /// Type.
+    pub ty: TypeRef,
+    /// Listed in `required`.
+    pub required: bool,
+    /// `nullable: true`.
+    pub nullable: bool,
+    /// Documentation.
+    pub docs: Docs,
+}
+
+/// A reference to a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// `i64` / `i32`.
+    Integer {
+        /// 32-bit (`format: int32`).
+        bits32: bool,
+    },
+    /// `u64` for integers with `minimum >= 0`.
+    Unsigned,
+    /// `f64` / `f32`.
+    Number {
+        /// `format: float`.
+        bits32: bool,
+    },
+    /// A named type by Rust name.
+    Named(String),
+    /// `Vec<T>`.
+    Array(Box<TypeRef>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+    /// `serde_json::Value`.
+    Any,
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[allow(missing_docs)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    /// Upper-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+
+    /// Idempotent per RFC 9110 §9.2.2.
+    pub fn idempotent(self) -> bool {
+        !matches!(self, Method::Post | Method::Patch)
+    }
+}
+
+/// One operation → one client method.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// Method name (snake case) and `operationId`.
+    pub name: Name,
+    /// PascalCase prefix for the operation's types (`DeleteStore`).
+    pub type_name: String,
+    /// HTTP method.
+    pub method: Method,
+    /// The path template as written.
+    pub path_template: String,
+    /// The path split into literals and parameters.
+    pub path: Vec<PathSegment>,
+    /// Summary line.
+    pub summary: Option<String>,
+    /// Documentation.
+    pub docs: Docs,
+    /// Parameters (path parameters in path order first, then the rest by name).
+    pub params: Vec<Param>,
+    /// JSON request body.
+    pub body: Option<Body>,
+    /// Responses, sorted by status.
+    pub responses: Vec<Response>,
+    /// Where it was defined.
+    pub pointer: String,
+}
+
+/// A piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// Literal text, sent as is.
+    Literal(String),
+    /// Index into `Operation::params`.
+    Param(usize),
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[allow(missing_docs)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+/// A request parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Names.
+    pub name: Name,
+    /// Location.
+    pub location: ParamLocation,
+    /// Type.
+    pub ty: TypeRef,
+    /// Required.
+    pub required: bool,
+    /// Documentation.
+    pub docs: Docs,
+}
+
+/// Which statuses a response covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatusMatch {
+    /// One status code.
+    Code(u16),
+    /// `4XX`: a class of codes (the digit).
+    Range(u16),
+    /// `default`.
+    Default,
+}
+
+/// A documented response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Status it covers.
+    pub status: StatusMatch,
+    /// Variant name (`Accepted`, `NotFound`, `ClientError`, `Default`).
+    pub variant: String,
+    /// `true` for 2xx (and 1xx/3xx, which are not errors either).
+    pub success: bool,
+    /// Documentation.
+    pub docs: Docs,
+    /// JSON body type, if any.
+    pub body: Option<TypeRef>,
+    /// Typed headers; when non-empty the response gets a headers struct with this name.
+    pub headers: Vec<Header>,
+    /// Name of the headers struct.
+    pub headers_type: String,
+}
+
+/// A typed response header.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Field name and wire name.
+    pub name: Name,
+    /// Type (scalars only).
+    pub ty: TypeRef,
+    /// Documentation.
+    pub docs: Docs,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// Type of the body.
+    pub ty: TypeRef,
+    /// `required: true`.
+    pub required: bool,
+    /// Media type to send.
+    pub content_type: String,
+    /// Documentation.
+    pub docs: Docs,
+}

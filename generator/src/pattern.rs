@@ -1,0 +1,524 @@
+//! Compiles a schema `pattern` (ECMA-262 semantics, the regular subset) into a small DFA over
+//! UTF-8 bytes, which `emit::pattern` turns into straight-line Rust.
+//!
+//! The pattern is parsed with `regex-syntax`'s AST parser and translated here with ECMA-262
+//! meanings (`\d`, `\w` are ASCII; `.` excludes line terminators; `^`/`$` are input
+//! boundaries). The automaton is built by Thompson construction and subset construction, and
+//! states that cannot reach a match are pruned so errors point at the first offending byte.
+
+use std::collections::BTreeMap;
+
+use regex_syntax::ast::{self, Ast};
+
+/// Upper bound on NFA nodes, to keep `{n,m}` expansions and generated code small.
+const MAX_NFA: usize = 20_000;
+/// Upper bound on DFA states.
+const MAX_DFA: usize = 2_000;
+
+/// A compiled pattern: a DFA whose state 0 is the start state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matcher {
+    /// States; index 0 is the start.
+    pub states: Vec<DfaState>,
+}
+
+/// One DFA state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DfaState {
+    /// The input matches as soon as this state is reached (pattern not anchored at the end).
+    pub accept_now: bool,
+    /// The input matches if it ends in this state.
+    pub accept_at_end: bool,
+    /// Byte ranges `(lo, hi, target)`, sorted and disjoint.
+    pub transitions: Vec<(u8, u8, usize)>,
+    /// What the state expects, for error messages.
+    pub expected: String,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Range { lo: u8, hi: u8, next: usize },
+    Split(Vec<usize>),
+    AssertStart(usize),
+    AssertEnd(usize),
+    Match,
+}
+
+/// Compile `pattern`. The error is a human-readable reason.
+pub fn compile(pattern: &str) -> Result<Matcher, String> {
+    let ast = ast::parse::Parser::new().parse(pattern).map_err(|e| format!("invalid regular expression: {}", e.kind()))?;
+    let mut b = Builder { nodes: vec![Node::Match] };
+    let start = b.compile(&ast, 0)?;
+    // Unanchored search: any leading characters may precede the match.
+    let loop_id = b.push(Node::Split(vec![]))?;
+    let any = b.push(Node::Range { lo: 0, hi: 255, next: loop_id })?;
+    b.nodes[loop_id] = Node::Split(vec![start, any]);
+    Ok(determinize(&b.nodes, loop_id)?)
+}
+
+struct Builder {
+    nodes: Vec<Node>,
+}
+
+type Ranges = Vec<(u32, u32)>;
+
+impl Builder {
+    fn push(&mut self, n: Node) -> Result<usize, String> {
+        if self.nodes.len() >= MAX_NFA {
+            return Err("pattern is too large (repetition counts expand beyond the supported size)".into());
+        }
+        self.nodes.push(n);
+        Ok(self.nodes.len() - 1)
+    }
+
+    fn compile(&mut self, ast: &Ast, next: usize) -> Result<usize, String> {
+        match ast {
+            Ast::Empty(_) => Ok(next),
+            Ast::Flags(_) => Err("inline flags such as `(?i)` are not part of ECMA-262 patterns".into()),
+            Ast::Literal(l) => self.class(&[(l.c as u32, l.c as u32)], next),
+            Ast::Dot(_) => self.class(&complement(&[(0x0A, 0x0A), (0x0D, 0x0D), (0x2028, 0x2029)]), next),
+            Ast::Assertion(a) => match a.kind {
+                ast::AssertionKind::StartLine => self.push(Node::AssertStart(next)),
+                ast::AssertionKind::EndLine => self.push(Node::AssertEnd(next)),
+                _ => Err(format!("assertion `{}` is not supported (only `^` and `$`)", span_text(a.span))),
+            },
+            Ast::ClassUnicode(_) => Err("Unicode property classes (`\\p{..}`) are not supported".into()),
+            Ast::ClassPerl(p) => self.class(&perl(p), next),
+            Ast::ClassBracketed(c) => {
+                let set = bracketed(c)?;
+                self.class(&set, next)
+            }
+            Ast::Repetition(r) => {
+                let (min, max) = match &r.op.kind {
+                    ast::RepetitionKind::ZeroOrOne => (0, Some(1)),
+                    ast::RepetitionKind::ZeroOrMore => (0, None),
+                    ast::RepetitionKind::OneOrMore => (1, None),
+                    ast::RepetitionKind::Range(ast::RepetitionRange::Exactly(n)) => (*n, Some(*n)),
+                    ast::RepetitionKind::Range(ast::RepetitionRange::AtLeast(n)) => (*n, None),
+                    ast::RepetitionKind::Range(ast::RepetitionRange::Bounded(a, b)) => (*a, Some(*b)),
+                };
+                if min as usize > MAX_NFA || max.is_some_and(|m| m as usize > MAX_NFA) {
+                    return Err("pattern is too large (repetition counts expand beyond the supported size)".into());
+                }
+                // Build from the end: optional tail first, then the mandatory copies.
+                let mut cont = next;
+                match max {
+                    None => {
+                        let l = self.push(Node::Split(vec![]))?;
+                        let body = self.compile(&r.ast, l)?;
+                        self.nodes[l] = Node::Split(vec![body, next]);
+                        cont = l;
+                    }
+                    Some(max) => {
+                        for _ in min..max {
+                            let body = self.compile(&r.ast, cont)?;
+                            cont = self.push(Node::Split(vec![body, cont]))?;
+                        }
+                    }
+                }
+                for _ in 0..min {
+                    cont = self.compile(&r.ast, cont)?;
+                }
+                Ok(cont)
+            }
+            Ast::Group(g) => {
+                if let ast::GroupKind::NonCapturing(flags) = &g.kind {
+                    if !flags.items.is_empty() {
+                        return Err("inline flags such as `(?i:..)` are not part of ECMA-262 patterns".into());
+                    }
+                }
+                self.compile(&g.ast, next)
+            }
+            Ast::Alternation(a) => {
+                let mut branches = Vec::new();
+                for x in &a.asts {
+                    branches.push(self.compile(x, next)?);
+                }
+                self.push(Node::Split(branches))
+            }
+            Ast::Concat(c) => {
+                let mut cont = next;
+                for x in c.asts.iter().rev() {
+                    cont = self.compile(x, cont)?;
+                }
+                Ok(cont)
+            }
+        }
+    }
+
+    /// A set of Unicode scalar values, as UTF-8 byte sequences.
+    fn class(&mut self, set: &[(u32, u32)], next: usize) -> Result<usize, String> {
+        let mut alts = Vec::new();
+        for &(lo, hi) in set {
+            let (Some(lo), Some(hi)) = (char::from_u32(lo.max(0)), char::from_u32(clamp_scalar(hi))) else { continue };
+            for seq in regex_syntax::utf8::Utf8Sequences::new(lo, hi) {
+                let mut cont = next;
+                for r in seq.as_slice().iter().rev() {
+                    cont = self.push(Node::Range { lo: r.start, hi: r.end, next: cont })?;
+                }
+                alts.push(cont);
+            }
+        }
+        if alts.len() == 1 {
+            Ok(alts[0])
+        } else {
+            self.push(Node::Split(alts))
+        }
+    }
+}
+
+fn clamp_scalar(c: u32) -> u32 {
+    if (0xD800..=0xDFFF).contains(&c) {
+        0xD7FF
+    } else {
+        c.min(0x10FFFF)
+    }
+}
+
+fn span_text(span: ast::Span) -> String {
+    format!("at offset {}", span.start.offset)
+}
+
+fn normalize(mut set: Ranges) -> Ranges {
+    set.sort_unstable();
+    let mut out: Ranges = Vec::new();
+    for (lo, hi) in set {
+        if let Some(last) = out.last_mut() {
+            if lo <= last.1.saturating_add(1) {
+                last.1 = last.1.max(hi);
+                continue;
+            }
+        }
+        out.push((lo, hi));
+    }
+    out
+}
+
+fn complement(set: &[(u32, u32)]) -> Ranges {
+    let set = normalize(set.to_vec());
+    let mut out = Vec::new();
+    let mut next = 0u32;
+    for (lo, hi) in set {
+        if lo > next {
+            out.push((next, lo - 1));
+        }
+        next = hi + 1;
+    }
+    if next <= 0x10FFFF {
+        out.push((next, 0x10FFFF));
+    }
+    out
+}
+
+fn perl(p: &ast::ClassPerl) -> Ranges {
+    let base: Ranges = match p.kind {
+        ast::ClassPerlKind::Digit => vec![(0x30, 0x39)],
+        ast::ClassPerlKind::Word => vec![(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)],
+        // ECMA-262 WhiteSpace and LineTerminator.
+        ast::ClassPerlKind::Space => vec![
+            (0x09, 0x0D),
+            (0x20, 0x20),
+            (0xA0, 0xA0),
+            (0x1680, 0x1680),
+            (0x2000, 0x200A),
+            (0x2028, 0x2029),
+            (0x202F, 0x202F),
+            (0x205F, 0x205F),
+            (0x3000, 0x3000),
+            (0xFEFF, 0xFEFF),
+        ],
+    };
+    if p.negated {
+        complement(&base)
+    } else {
+        base
+    }
+}
+
+fn bracketed(c: &ast::ClassBracketed) -> Result<Ranges, String> {
+    let set = match &c.kind {
+        ast::ClassSet::Item(item) => item_set(item)?,
+        ast::ClassSet::BinaryOp(_) => return Err("class set operations (`&&`, `--`, `~~`) are not part of ECMA-262".into()),
+    };
+    Ok(if c.negated { complement(&set) } else { normalize(set) })
+}
+
+fn item_set(item: &ast::ClassSetItem) -> Result<Ranges, String> {
+    Ok(match item {
+        ast::ClassSetItem::Empty(_) => vec![],
+        ast::ClassSetItem::Literal(l) => vec![(l.c as u32, l.c as u32)],
+        ast::ClassSetItem::Range(r) => vec![(r.start.c as u32, r.end.c as u32)],
+        ast::ClassSetItem::Ascii(_) => return Err("POSIX classes such as `[[:alpha:]]` are not part of ECMA-262".into()),
+        ast::ClassSetItem::Unicode(_) => return Err("Unicode property classes (`\\p{..}`) are not supported".into()),
+        ast::ClassSetItem::Perl(p) => perl(p),
+        ast::ClassSetItem::Bracketed(_) => return Err("nested character classes are not part of ECMA-262".into()),
+        ast::ClassSetItem::Union(u) => {
+            let mut out = Vec::new();
+            for i in &u.items {
+                out.extend(item_set(i)?);
+            }
+            out
+        }
+    })
+}
+
+#[derive(Default)]
+struct Closure {
+    ranges: Vec<usize>,
+    accept_now: bool,
+    accept_at_end: bool,
+}
+
+fn closure(nodes: &[Node], roots: &[usize], at_start: bool) -> Closure {
+    let mut seen = vec![[false; 2]; nodes.len()];
+    let mut stack: Vec<(usize, bool)> = roots.iter().map(|&r| (r, false)).collect();
+    let mut c = Closure::default();
+    while let Some((id, ended)) = stack.pop() {
+        if std::mem::replace(&mut seen[id][ended as usize], true) {
+            continue;
+        }
+        match &nodes[id] {
+            Node::Range { .. } => {
+                if !ended {
+                    c.ranges.push(id);
+                }
+            }
+            Node::Split(ts) => stack.extend(ts.iter().rev().map(|&t| (t, ended))),
+            Node::AssertStart(n) => {
+                if at_start {
+                    stack.push((*n, ended));
+                }
+            }
+            Node::AssertEnd(n) => stack.push((*n, true)),
+            Node::Match => {
+                if ended {
+                    c.accept_at_end = true;
+                } else {
+                    c.accept_now = true;
+                    c.accept_at_end = true;
+                }
+            }
+        }
+    }
+    c.ranges.sort_unstable();
+    c.ranges.dedup();
+    c
+}
+
+fn determinize(nodes: &[Node], start: usize) -> Result<Matcher, String> {
+    type Key = (Vec<usize>, bool, bool);
+    let mut index: BTreeMap<Key, usize> = BTreeMap::new();
+    let mut states: Vec<(Closure, Vec<(u8, u8, usize)>)> = Vec::new();
+    let first = closure(nodes, &[start], true);
+    index.insert((first.ranges.clone(), first.accept_now, first.accept_at_end), 0);
+    states.push((first, Vec::new()));
+    let mut work = 0;
+    while work < states.len() {
+        let mut transitions: Vec<(u8, u8, usize)> = Vec::new();
+        if !states[work].0.accept_now {
+            for byte in 0..=255u8 {
+                let targets: Vec<usize> = states[work]
+                    .0
+                    .ranges
+                    .iter()
+                    .filter_map(|&id| match nodes[id] {
+                        Node::Range { lo, hi, next } if lo <= byte && byte <= hi => Some(next),
+                        _ => None,
+                    })
+                    .collect();
+                if targets.is_empty() {
+                    continue;
+                }
+                let c = closure(nodes, &targets, false);
+                if c.ranges.is_empty() && !c.accept_at_end {
+                    continue;
+                }
+                let key = (c.ranges.clone(), c.accept_now, c.accept_at_end);
+                let target = match index.get(&key) {
+                    Some(&t) => t,
+                    None => {
+                        if states.len() >= MAX_DFA {
+                            return Err("pattern is too complex (its automaton exceeds the supported size)".into());
+                        }
+                        let t = states.len();
+                        index.insert(key, t);
+                        states.push((c, Vec::new()));
+                        t
+                    }
+                };
+                match transitions.last_mut() {
+                    Some(last) if last.2 == target && last.1 as u16 + 1 == byte as u16 => last.1 = byte,
+                    _ => transitions.push((byte, byte, target)),
+                }
+            }
+        }
+        states[work].1 = transitions;
+        work += 1;
+    }
+    // Prune states that can never lead to a match, then renumber from the start state.
+    let n = states.len();
+    let mut live: Vec<bool> = states.iter().map(|(c, _)| c.accept_now || c.accept_at_end).collect();
+    loop {
+        let mut changed = false;
+        for s in 0..n {
+            if !live[s] && states[s].1.iter().any(|t| live[t.2]) {
+                live[s] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut order = vec![usize::MAX; n];
+    let mut queue = vec![0usize];
+    let mut out_order = Vec::new();
+    order[0] = 0;
+    while let Some(s) = queue.first().copied() {
+        queue.remove(0);
+        out_order.push(s);
+        for &(_, _, t) in &states[s].1 {
+            if live[t] && order[t] == usize::MAX {
+                order[t] = out_order.len() + queue.len();
+                queue.push(t);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(out_order.len());
+    for &s in &out_order {
+        let (c, ts) = &states[s];
+        let transitions: Vec<(u8, u8, usize)> = ts.iter().filter(|t| live[t.2]).map(|&(lo, hi, t)| (lo, hi, order[t])).collect();
+        let expected = describe(&transitions, c.accept_at_end && !c.accept_now);
+        out.push(DfaState { accept_now: c.accept_now, accept_at_end: c.accept_at_end, transitions, expected });
+    }
+    // Merge adjacent ranges that now point to the same state.
+    for s in &mut out {
+        let mut merged: Vec<(u8, u8, usize)> = Vec::new();
+        for &(lo, hi, t) in &s.transitions {
+            match merged.last_mut() {
+                Some(last) if last.2 == t && last.1 as u16 + 1 == lo as u16 => last.1 = hi,
+                _ => merged.push((lo, hi, t)),
+            }
+        }
+        s.transitions = merged;
+    }
+    Ok(Matcher { states: out })
+}
+
+/// Describe what a state accepts, e.g. "`m`", "one of [0-9a-z]", "end of input".
+fn describe(transitions: &[(u8, u8, usize)], end: bool) -> String {
+    let mut ranges: Vec<(u8, u8)> = Vec::new();
+    for &(lo, hi, _) in transitions {
+        match ranges.last_mut() {
+            Some(last) if last.1 as u16 + 1 == lo as u16 => last.1 = hi,
+            _ => ranges.push((lo, hi)),
+        }
+    }
+    let mut parts = Vec::new();
+    let mut ascii = String::new();
+    let mut count = 0u32;
+    let mut non_ascii = false;
+    for &(lo, hi) in &ranges {
+        let hi_ascii = hi.min(0x7F);
+        if lo <= 0x7F {
+            count += (hi_ascii - lo) as u32 + 1;
+            if lo == hi_ascii {
+                ascii.push_str(&show(lo));
+            } else {
+                ascii.push_str(&format!("{}-{}", show(lo), show(hi_ascii)));
+            }
+        }
+        if hi > 0x7F {
+            non_ascii = true;
+        }
+    }
+    if count == 1 && !non_ascii {
+        parts.push(format!("`{ascii}`"));
+    } else if count > 0 {
+        parts.push(format!("a character in [{ascii}]"));
+    }
+    if non_ascii {
+        parts.push("a non-ASCII character".to_owned());
+    }
+    if end {
+        parts.push("end of input".to_owned());
+    }
+    if parts.is_empty() {
+        return "nothing (the pattern cannot match)".to_owned();
+    }
+    parts.join(" or ")
+}
+
+fn show(b: u8) -> String {
+    match b {
+        b'\\' | b'-' | b']' | b'[' | b'^' => format!("\\{}", b as char),
+        0x21..=0x7E => (b as char).to_string(),
+        _ => format!("\\x{b:02X}"),
+    }
+}
+
+impl Matcher {
+    /// Run the DFA (used by the generator's own tests and to check spec examples).
+    pub fn is_match(&self, input: &str) -> bool {
+        let mut s = 0;
+        for &b in input.as_bytes() {
+            if self.states[s].accept_now {
+                return true;
+            }
+            match self.states[s].transitions.iter().find(|t| t.0 <= b && b <= t.1) {
+                Some(t) => s = t.2,
+                None => return false,
+            }
+        }
+        self.states[s].accept_now || self.states[s].accept_at_end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttid() {
+        let m = compile("^mem_(store|service)_[0-7][0-9a-z]{25}$").unwrap();
+        assert!(m.is_match("mem_store_00000000000000000000000000"));
+        assert!(m.is_match("mem_service_7zzzzzzzzzzzzzzzzzzzzzzzzz"));
+        assert!(!m.is_match("mem_store_80000000000000000000000000"));
+        assert!(!m.is_match("mem_store_0000000000000000000000000"));
+        assert!(!m.is_match("xmem_store_00000000000000000000000000"));
+        assert_eq!(m.states[0].expected, "`m`");
+    }
+
+    #[test]
+    fn unanchored_and_mixed() {
+        let m = compile("ab+").unwrap();
+        assert!(m.is_match("xxabbb"));
+        assert!(!m.is_match("xxa"));
+        let m = compile("^a$|b").unwrap();
+        assert!(m.is_match("a"));
+        assert!(m.is_match("zzbzz"));
+        assert!(!m.is_match("aa"));
+        let m = compile("^a*ab$").unwrap();
+        assert!(m.is_match("aaab"));
+        assert!(m.is_match("ab"));
+        assert!(!m.is_match("b"));
+    }
+
+    #[test]
+    fn non_ascii() {
+        let m = compile("^[^a]$").unwrap();
+        assert!(m.is_match("é"));
+        assert!(m.is_match("😀"));
+        assert!(!m.is_match("a"));
+        let m = compile("^.$").unwrap();
+        assert!(!m.is_match("\n"));
+    }
+
+    #[test]
+    fn unsupported() {
+        assert!(compile("(?i)abc").is_err());
+        assert!(compile("\\bword").is_err());
+        assert!(compile("\\p{L}").is_err());
+        assert!(compile("[").is_err());
+    }
+}
