@@ -5,10 +5,13 @@
 //! This document describes the control-plane operations used by the generated Rust client.
 //!
 //! Generated from an OpenAPI document; see the `Client` methods for the operations.
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod operations;
+
+#[allow(dead_code)]
 mod runtime;
 
 pub mod types;

@@ -248,7 +248,11 @@ pub struct TimeoutConfig {
 impl TimeoutConfig {
     /// Defaults: 10 s to connect, 30 s per attempt, 120 s in all.
     pub fn standard() -> Self {
-        TimeoutConfig { connect: Some(Duration::from_secs(10)), attempt: Some(Duration::from_secs(30)), total: Some(Duration::from_secs(120)) }
+        TimeoutConfig {
+            connect: Some(Duration::from_secs(10)),
+            attempt: Some(Duration::from_secs(30)),
+            total: Some(Duration::from_secs(120)),
+        }
     }
 
     /// Set the connect timeout.
@@ -316,7 +320,9 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::MissingEnv { missing } => write!(f, "missing environment variable(s): {}", missing.join(", ")),
-            ConfigError::InvalidCredentials => f.write_str("credentials contain characters that are not allowed in an HTTP header"),
+            ConfigError::InvalidCredentials => {
+                f.write_str("credentials contain characters that are not allowed in an HTTP header")
+            }
             ConfigError::InvalidBaseUrl(u) => write!(f, "invalid base URL `{u}`"),
             ConfigError::InvalidUserAgent => f.write_str("the User-Agent suffix is not a valid header value"),
             ConfigError::Http(e) => write!(f, "could not build the HTTP client: {e}"),
@@ -456,7 +462,8 @@ impl ClientBuilder {
             _ => return Err(ConfigError::InvalidBaseUrl(base_url)),
         }
         let auth = self.credentials.as_ref().map(Credentials::header).transpose()?;
-        let mut ua = format!("{}/{} ({} {})", self.api.product, self.api.version, std::env::consts::OS, std::env::consts::ARCH);
+        let mut ua =
+            format!("{}/{} ({} {})", self.api.product, self.api.version, std::env::consts::OS, std::env::consts::ARCH);
         if let Some(s) = &self.user_agent_suffix {
             ua.push(' ');
             ua.push_str(s);
@@ -573,7 +580,11 @@ pub struct ValidationError {
 
 impl ValidationError {
     #[doc(hidden)]
-    pub fn new(type_name: &'static str, offset: Option<usize>, expected: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+    pub fn new(
+        type_name: &'static str,
+        offset: Option<usize>,
+        expected: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Self {
         ValidationError { type_name, offset, expected: expected.into() }
     }
 
@@ -731,7 +742,9 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidRequest { source } => write!(f, "request not sent: {source}"),
-            Error::Transport { source, attempts } => write!(f, "transport error after {attempts} attempt{}: {source}", plural(*attempts)),
+            Error::Transport { source, attempts } => {
+                write!(f, "transport error after {attempts} attempt{}: {source}", plural(*attempts))
+            }
             Error::Timeout { kind, elapsed, attempts } => {
                 let k = match kind {
                     TimeoutKind::Attempt => "per-attempt timeout",
@@ -741,10 +754,18 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             }
             Error::Service { error, attempts } => write!(f, "{error} (after {attempts} attempt{})", plural(*attempts)),
             Error::Decode { status, source, attempts, .. } => {
-                write!(f, "could not decode the {status} response after {attempts} attempt{}: {source}", plural(*attempts))
+                write!(
+                    f,
+                    "could not decode the {status} response after {attempts} attempt{}: {source}",
+                    plural(*attempts)
+                )
             }
             Error::ResponseTooLarge { status, limit, attempts } => {
-                write!(f, "the {status} response body exceeds {limit} bytes (after {attempts} attempt{})", plural(*attempts))
+                write!(
+                    f,
+                    "the {status} response body exceeds {limit} bytes (after {attempts} attempt{})",
+                    plural(*attempts)
+                )
             }
         }
     }
@@ -838,7 +859,12 @@ impl Exchange {
         } else {
             serde_json::from_slice(body)
         };
-        result.map_err(|source| Error::Decode { status: self.status, body: self.text(4096), source, attempts: self.attempts })
+        result.map_err(|source| Error::Decode {
+            status: self.status,
+            body: self.text(4096),
+            source,
+            attempts: self.attempts,
+        })
     }
 
     /// The body as lossy UTF-8, at most `limit` bytes.
@@ -870,7 +896,12 @@ impl Client {
 
     /// Send a request with retries and timeouts; returns the final response of any status.
     #[doc(hidden)]
-    pub async fn execute<E>(&self, op: &'static OperationInfo, parts: RequestParts, options: RequestOptions) -> Result<Exchange, Error<E>> {
+    pub async fn execute<E>(
+        &self,
+        op: &'static OperationInfo,
+        parts: RequestParts,
+        options: RequestOptions,
+    ) -> Result<Exchange, Error<E>> {
         let span = tracing::info_span!(
             "request",
             operation = op.id,
@@ -894,16 +925,23 @@ impl Client {
         result
     }
 
-    async fn execute_inner<E>(&self, op: &'static OperationInfo, parts: RequestParts, options: RequestOptions, start: Instant) -> Result<Exchange, Error<E>> {
+    async fn execute_inner<E>(
+        &self,
+        op: &'static OperationInfo,
+        parts: RequestParts,
+        options: RequestOptions,
+        start: Instant,
+    ) -> Result<Exchange, Error<E>> {
         let inner = &*self.inner;
         let retry = options.retry.as_ref().unwrap_or(&inner.retry);
         let attempt_timeout = options.attempt_timeout.or(inner.timeouts.attempt);
         let deadline = options.total_timeout.or(inner.timeouts.total).map(|t| start + t);
         let may_retry = op.idempotent || retry.retry_non_idempotent;
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("generated methods are valid");
-        let mut url = reqwest::Url::parse(&format!("{}{}", inner.base_url, parts.path)).map_err(|_| Error::InvalidRequest {
-            source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
-        })?;
+        let mut url =
+            reqwest::Url::parse(&format!("{}{}", inner.base_url, parts.path)).map_err(|_| Error::InvalidRequest {
+                source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
+            })?;
         if !parts.query.is_empty() {
             let mut q = url.query_pairs_mut();
             for (k, v) in &parts.query {
@@ -918,7 +956,11 @@ impl Client {
         }
         for (k, v) in &parts.headers {
             let value = HeaderValue::from_str(v).map_err(|_| Error::InvalidRequest {
-                source: ValidationError::new("header", None, format!("a value without control characters for header `{k}`")),
+                source: ValidationError::new(
+                    "header",
+                    None,
+                    format!("a value without control characters for header `{k}`"),
+                ),
             })?;
             headers.insert(HeaderName::from_static(k), value);
         }
@@ -934,7 +976,11 @@ impl Client {
             tracing::Span::current().record("attempts", attempt);
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if remaining == Some(Duration::ZERO) {
-                return Err(Error::Timeout { kind: TimeoutKind::Total, elapsed: start.elapsed(), attempts: attempt - 1 });
+                return Err(Error::Timeout {
+                    kind: TimeoutKind::Total,
+                    elapsed: start.elapsed(),
+                    attempts: attempt - 1,
+                });
             }
             let (limit, kind) = match (attempt_timeout, remaining) {
                 (Some(a), Some(r)) if r < a => (Some(r), TimeoutKind::Total),
@@ -987,7 +1033,11 @@ impl Client {
             if let Some(d) = deadline {
                 if Instant::now() + delay >= d {
                     // Waiting would pass the deadline: give up now rather than sleep in vain.
-                    return Err(Error::Timeout { kind: TimeoutKind::Total, elapsed: start.elapsed(), attempts: attempt });
+                    return Err(Error::Timeout {
+                        kind: TimeoutKind::Total,
+                        elapsed: start.elapsed(),
+                        attempts: attempt,
+                    });
                 }
             }
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");

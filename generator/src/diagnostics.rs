@@ -79,7 +79,14 @@ impl fmt::Display for Diagnostics {
             }
         }
         let n = self.items.len();
-        write!(f, "error: could not generate a client from {} ({} error{})", self.file, n, if n == 1 { "" } else { "s" })
+        writeln!(f)?;
+        write!(
+            f,
+            "error: could not generate a client from {} ({} error{})",
+            self.file,
+            n,
+            if n == 1 { "" } else { "s" }
+        )
     }
 }
 

@@ -85,7 +85,9 @@ pub fn generate(spec: &str, settings: &Settings) -> Result<Vec<OutputFile>, Diag
 pub fn generate_timed(spec: &str, settings: &Settings) -> Result<(Vec<OutputFile>, PhaseTimes), Diagnostics> {
     let mut times = PhaseTimes::default();
     let t = std::time::Instant::now();
-    let fail = |items: Vec<Diagnostic>| Diagnostics::new(&settings.spec_path, items, Some(&source_map::SourceMap::build(spec)));
+    let fail = |items: Vec<Diagnostic>| {
+        Diagnostics::new(&settings.spec_path, items, Some(&source_map::SourceMap::build(spec)))
+    };
     let doc = load::load(spec).map_err(fail)?;
     times.load = t.elapsed();
     let t = std::time::Instant::now();
@@ -102,7 +104,10 @@ pub mod render {
     use super::*;
 
     /// Render every file of the crate; returns files, emit time and format time.
-    pub fn render(api: &ir::Api, settings: &Settings) -> Result<(Vec<OutputFile>, std::time::Duration, std::time::Duration), Diagnostic> {
+    pub fn render(
+        api: &ir::Api,
+        settings: &Settings,
+    ) -> Result<(Vec<OutputFile>, std::time::Duration, std::time::Duration), Diagnostic> {
         let t = std::time::Instant::now();
         let crate_ident = settings.crate_name.replace('-', "_");
         let env_prefix = crate_ident.to_ascii_uppercase();
@@ -118,21 +123,53 @@ pub mod render {
         let description = format!("Generated async client for {}", api.title);
         files.push(OutputFile {
             path: "Cargo.toml".to_owned(),
-            contents: emit::cargo_toml(&format!("# {}", settings.header_text()), &settings.crate_name, &settings.crate_version, &description, settings.standalone),
+            contents: emit::cargo_toml(
+                &format!("# {}", settings.header_text()),
+                &settings.crate_name,
+                &settings.crate_version,
+                &description,
+                settings.standalone,
+            ),
         });
         for (path, tokens) in token_files {
-            let file = syn::parse2::<syn::File>(tokens).map_err(|e| Diagnostic::new("", format!("internal error: generated {path} does not parse: {e}")))?;
-            files.push(OutputFile { path: path.to_owned(), contents: format!("{header}\n{}", space_out_items(&prettyplease::unparse(&file))) });
+            let file = syn::parse2::<syn::File>(tokens)
+                .map_err(|e| Diagnostic::new("", format!("internal error: generated {path} does not parse: {e}")))?;
+            files.push(OutputFile {
+                path: path.to_owned(),
+                contents: format!("{header}\n{}", skip_rustfmt(&space_out_items(&prettyplease::unparse(&file)))),
+            });
         }
-        files.push(OutputFile { path: "src/runtime.rs".to_owned(), contents: format!("{header}\n{}", RUNTIME.replace("\r\n", "\n")) });
+        files.push(OutputFile {
+            path: "src/runtime.rs".to_owned(),
+            contents: format!("{header}\n{}", skip_rustfmt(&RUNTIME.replace("\r\n", "\n"))),
+        });
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok((files, emit_time, t.elapsed()))
+    }
+
+    /// Tell rustfmt to leave the file alone (it is formatted by prettyplease, and `cargo fmt`
+    /// must not make it differ from what codegen writes). Goes after the module docs.
+    pub fn skip_rustfmt(text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 40);
+        let mut inserted = false;
+        for line in text.lines() {
+            if !inserted && !line.starts_with("//") {
+                out.push_str("#![cfg_attr(rustfmt, rustfmt::skip)]\n");
+                inserted = true;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
     }
 
     /// prettyplease puts items back to back; add a blank line between items (and after the
     /// module header) so the output reads like hand-written code.
     pub fn space_out_items(text: &str) -> String {
-        const STARTS: &[&str] = &["///", "#[", "pub ", "pub(", "impl", "fn ", "async fn", "const ", "static ", "type ", "mod ", "struct ", "enum ", "use "];
+        const STARTS: &[&str] = &[
+            "///", "#[", "pub ", "pub(", "impl", "fn ", "async fn", "const ", "static ", "type ", "mod ", "struct ",
+            "enum ", "use ",
+        ];
         let mut out = String::with_capacity(text.len() + text.len() / 16);
         let mut prev: Option<&str> = None;
         for line in text.lines() {
@@ -142,9 +179,19 @@ pub mod render {
                 let body = line.trim_start();
                 let p_body = p.trim_start();
                 let starts_item = STARTS.iter().any(|s| body.starts_with(s));
-                let same_kind = p_body.ends_with(';') && body.ends_with(';') && p_body.split(' ').next() == body.split(' ').next();
-                let after_close = indent == p_indent && !same_kind && (p_body == "}" || p_body == "};" || p_body.ends_with("{}") || (p_body.ends_with(';') && !body.starts_with("use ") && p_body.starts_with("use ")) || (p_body.ends_with(';') && indent == 0 && !p_body.starts_with("use ")));
-                let after_header = indent == 0 && (p_body.starts_with("//!") || p_body.starts_with("#![") || p_body == ")]") && !(body.starts_with("//!") || body.starts_with("#![")) && p_indent == 0;
+                let same_kind =
+                    p_body.ends_with(';') && body.ends_with(';') && p_body.split(' ').next() == body.split(' ').next();
+                let after_close = indent == p_indent
+                    && !same_kind
+                    && (p_body == "}"
+                        || p_body == "};"
+                        || p_body.ends_with("{}")
+                        || (p_body.ends_with(';') && !body.starts_with("use ") && p_body.starts_with("use "))
+                        || (p_body.ends_with(';') && indent == 0 && !p_body.starts_with("use ")));
+                let after_header = indent == 0
+                    && (p_body.starts_with("//!") || p_body.starts_with("#![") || p_body == ")]")
+                    && !(body.starts_with("//!") || body.starts_with("#!["))
+                    && p_indent == 0;
                 if starts_item && (after_close || after_header) {
                     out.push('\n');
                 }

@@ -15,7 +15,9 @@ pub fn load(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
 fn parse_value(text: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.is_empty() {
-        return Err(vec![Diagnostic::new("", "the spec is empty").with_help("expected an OpenAPI 3.0 document in YAML or JSON")]);
+        return Err(vec![
+            Diagnostic::new("", "the spec is empty").with_help("expected an OpenAPI 3.0 document in YAML or JSON")
+        ]);
     }
     if trimmed.starts_with('{') {
         return serde_json::from_str(trimmed).map_err(|e| {
@@ -99,21 +101,26 @@ fn yaml_to_json(value: serde_yaml::Value, pointer: &str, errors: &mut Vec<Diagno
 
 fn check_version(value: &serde_json::Value) -> Result<(), Vec<Diagnostic>> {
     let Some(obj) = value.as_object() else {
-        return Err(vec![Diagnostic::new("", "the document is not a mapping").with_help("an OpenAPI document is an object with `openapi`, `info` and `paths`")]);
+        return Err(vec![Diagnostic::new("", "the document is not a mapping")
+            .with_help("an OpenAPI document is an object with `openapi`, `info` and `paths`")]);
     };
     if let Some(v) = obj.get("swagger") {
-        return Err(vec![Diagnostic::new("/swagger", format!("Swagger {} documents are not supported", v.as_str().unwrap_or("2.0")))
-            .with_help("convert the document to OpenAPI 3.0 (for example with swagger2openapi)")]);
+        return Err(vec![Diagnostic::new(
+            "/swagger",
+            format!("Swagger {} documents are not supported", v.as_str().unwrap_or("2.0")),
+        )
+        .with_help("convert the document to OpenAPI 3.0 (for example with swagger2openapi)")]);
     }
     match obj.get("openapi") {
-        None => Err(vec![Diagnostic::new("", "missing `openapi` version field").with_help("add `openapi: 3.0.3` at the top of the document")]),
+        None => Err(vec![Diagnostic::new("", "missing `openapi` version field")
+            .with_help("add `openapi: 3.0.3` at the top of the document")]),
         Some(serde_json::Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => Ok(()),
-        Some(serde_json::Value::String(v)) if v.starts_with("3.1") => Err(vec![Diagnostic::new(
-            "/openapi",
-            format!("OpenAPI {v} is not supported; only OpenAPI 3.0.x is"),
-        )
-        .with_help("3.1 changes JSON Schema semantics (type arrays, nullable); write the document as 3.0.3")]),
-        Some(v) => Err(vec![Diagnostic::new("/openapi", format!("unsupported OpenAPI version {v}")).with_help("only OpenAPI 3.0.x documents are supported")]),
+        Some(serde_json::Value::String(v)) if v.starts_with("3.1") => {
+            Err(vec![Diagnostic::new("/openapi", format!("OpenAPI {v} is not supported; only OpenAPI 3.0.x is"))
+                .with_help("3.1 changes JSON Schema semantics (type arrays, nullable); write the document as 3.0.3")])
+        }
+        Some(v) => Err(vec![Diagnostic::new("/openapi", format!("unsupported OpenAPI version {v}"))
+            .with_help("only OpenAPI 3.0.x documents are supported")]),
     }
 }
 

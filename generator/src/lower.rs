@@ -34,7 +34,14 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
 
 /// Lower a loaded document.
 pub fn lower(doc: &oa::OpenAPI) -> Result<Api, Vec<Diagnostic>> {
-    let mut l = Lowerer { doc, types: BTreeMap::new(), ns: Namespace::with_reserved(RESERVED_TYPE_NAMES), diags: Vec::new(), cache: HashMap::new(), component_names: BTreeMap::new() };
+    let mut l = Lowerer {
+        doc,
+        types: BTreeMap::new(),
+        ns: Namespace::with_reserved(RESERVED_TYPE_NAMES),
+        diags: Vec::new(),
+        cache: HashMap::new(),
+        component_names: BTreeMap::new(),
+    };
     // Components first, in key order, so their names win over derived ones.
     if let Some(c) = &doc.components {
         for key in sorted_keys(&c.schemas) {
@@ -59,7 +66,10 @@ pub fn lower(doc: &oa::OpenAPI) -> Result<Api, Vec<Diagnostic>> {
         let item = match item {
             ReferenceOr::Item(i) => i,
             ReferenceOr::Reference { .. } => {
-                l.diags.push(Diagnostic::new(&pointer, "`$ref` on a path item is not supported").with_help("inline the path item"));
+                l.diags.push(
+                    Diagnostic::new(&pointer, "`$ref` on a path item is not supported")
+                        .with_help("inline the path item"),
+                );
                 continue;
             }
         };
@@ -151,9 +161,16 @@ impl<'a> Lowerer<'a> {
                 }
             };
             match scheme {
-                oa::SecurityScheme::HTTP { scheme, description, extensions, .. } if scheme.eq_ignore_ascii_case("basic") => {
-                    let kinds = self.credential_kinds(extensions.get("x-credentials"), &join(&pointer, "x-credentials"));
-                    out.push(AuthScheme::Basic { scheme: key.to_owned(), docs: naming::docs(description.as_deref()), kinds });
+                oa::SecurityScheme::HTTP { scheme, description, extensions, .. }
+                    if scheme.eq_ignore_ascii_case("basic") =>
+                {
+                    let kinds =
+                        self.credential_kinds(extensions.get("x-credentials"), &join(&pointer, "x-credentials"));
+                    out.push(AuthScheme::Basic {
+                        scheme: key.to_owned(),
+                        docs: naming::docs(description.as_deref()),
+                        kinds,
+                    });
                 }
                 oa::SecurityScheme::HTTP { scheme, description, .. } if scheme.eq_ignore_ascii_case("bearer") => {
                     out.push(AuthScheme::Bearer { scheme: key.to_owned(), docs: naming::docs(description.as_deref()) });
@@ -185,7 +202,10 @@ impl<'a> Lowerer<'a> {
                     env: (ue, pe),
                     docs: naming::docs(get("description").as_deref()),
                 }),
-                _ => self.err(&p, "`x-credentials` entries need `name`, `username`, `password`, `username-env` and `password-env`"),
+                _ => self.err(
+                    &p,
+                    "`x-credentials` entries need `name`, `username`, `password`, `username-env` and `password-env`",
+                ),
             }
         }
         out
@@ -198,12 +218,18 @@ impl<'a> Lowerer<'a> {
             Some(key) => match self.component_names.get(&unescape(key)) {
                 Some(name) => Some(TypeRef::Named(name.clone())),
                 None => {
-                    self.diags.push(Diagnostic::new(join(pointer, "$ref"), format!("`$ref` target `{r}` does not exist")).with_help("define it under components/schemas or fix the reference"));
+                    self.diags.push(
+                        Diagnostic::new(join(pointer, "$ref"), format!("`$ref` target `{r}` does not exist"))
+                            .with_help("define it under components/schemas or fix the reference"),
+                    );
                     None
                 }
             },
             None => {
-                self.diags.push(Diagnostic::new(join(pointer, "$ref"), format!("unsupported `$ref` `{r}`")).with_help("schemas may only reference `#/components/schemas/...` in the same document"));
+                self.diags.push(
+                    Diagnostic::new(join(pointer, "$ref"), format!("unsupported `$ref` `{r}`"))
+                        .with_help("schemas may only reference `#/components/schemas/...` in the same document"),
+                );
                 None
             }
         }
@@ -230,7 +256,12 @@ impl<'a> Lowerer<'a> {
         };
         self.types.insert(
             name.to_owned(),
-            TypeDef { name: Name { rust: name.to_owned(), api: key.to_owned() }, docs, pointer: pointer.to_owned(), kind: TypeDefKind::Alias(ty) },
+            TypeDef {
+                name: Name { rust: name.to_owned(), api: key.to_owned() },
+                docs,
+                pointer: pointer.to_owned(),
+                kind: TypeDefKind::Alias(ty),
+            },
         );
     }
 
@@ -260,7 +291,13 @@ impl<'a> Lowerer<'a> {
                             return Some(TypeRef::String);
                         }
                     };
-                    let example = s.schema_data.example.as_ref().and_then(|e| e.as_str()).filter(|e| matcher.is_match(e)).map(str::to_owned);
+                    let example = s
+                        .schema_data
+                        .example
+                        .as_ref()
+                        .and_then(|e| e.as_str())
+                        .filter(|e| matcher.is_match(e))
+                        .map(str::to_owned);
                     TypeDefKind::Pattern(PatternType {
                         source: pattern.clone(),
                         matcher,
@@ -285,16 +322,29 @@ impl<'a> Lowerer<'a> {
                         },
                         ReferenceOr::Item(fs) => {
                             let ctx = format!("{name}{}", naming::pascal(prop));
-                            (self.type_ref_inline(fs, &ctx, &p), fs.schema_data.nullable, naming::docs(fs.schema_data.description.as_deref()))
+                            (
+                                self.type_ref_inline(fs, &ctx, &p),
+                                fs.schema_data.nullable,
+                                naming::docs(fs.schema_data.description.as_deref()),
+                            )
                         }
                     };
-                    fields.push(Field { name: Name { rust, api: prop.clone() }, ty, required: obj.required.contains(prop), nullable, docs: fdocs });
+                    fields.push(Field {
+                        name: Name { rust, api: prop.clone() },
+                        ty,
+                        required: obj.required.contains(prop),
+                        nullable,
+                        docs: fdocs,
+                    });
                 }
                 TypeDefKind::Struct { fields }
             }
             _ => return None,
         };
-        self.types.insert(name.to_owned(), TypeDef { name: Name { rust: name.to_owned(), api }, docs, pointer: pointer.to_owned(), kind });
+        self.types.insert(
+            name.to_owned(),
+            TypeDef { name: Name { rust: name.to_owned(), api }, docs, pointer: pointer.to_owned(), kind },
+        );
         Some(TypeRef::Named(name.to_owned()))
     }
 
@@ -304,7 +354,9 @@ impl<'a> Lowerer<'a> {
             return t.clone();
         }
         let needs_name = match &s.schema_kind {
-            oa::SchemaKind::Type(oa::Type::String(st)) => st.pattern.is_some() || st.enumeration.iter().any(Option::is_some),
+            oa::SchemaKind::Type(oa::Type::String(st)) => {
+                st.pattern.is_some() || st.enumeration.iter().any(Option::is_some)
+            }
             oa::SchemaKind::Type(oa::Type::Object(o)) => !o.properties.is_empty(),
             _ => false,
         };
@@ -323,12 +375,16 @@ impl<'a> Lowerer<'a> {
                         TypeRef::Integer { bits32 }
                     }
                 }
-                oa::SchemaKind::Type(oa::Type::Number(n)) => TypeRef::Number { bits32: matches!(n.format, oa::VariantOrUnknownOrEmpty::Item(oa::NumberFormat::Float)) },
+                oa::SchemaKind::Type(oa::Type::Number(n)) => TypeRef::Number {
+                    bits32: matches!(n.format, oa::VariantOrUnknownOrEmpty::Item(oa::NumberFormat::Float)),
+                },
                 oa::SchemaKind::Type(oa::Type::Array(a)) => {
                     let p = join(pointer, "items");
                     let item = match &a.items {
                         None => TypeRef::Any,
-                        Some(ReferenceOr::Reference { reference }) => self.resolve_schema_ref(reference, &p).unwrap_or(TypeRef::Any),
+                        Some(ReferenceOr::Reference { reference }) => {
+                            self.resolve_schema_ref(reference, &p).unwrap_or(TypeRef::Any)
+                        }
                         Some(ReferenceOr::Item(b)) => self.type_ref_inline(b, &format!("{ctx}Item"), &p),
                     };
                     TypeRef::Array(Box::new(item))
@@ -337,7 +393,9 @@ impl<'a> Lowerer<'a> {
                     Some(oa::AdditionalProperties::Schema(s)) => {
                         let p = join(pointer, "additionalProperties");
                         let v = match &**s {
-                            ReferenceOr::Reference { reference } => self.resolve_schema_ref(reference, &p).unwrap_or(TypeRef::Any),
+                            ReferenceOr::Reference { reference } => {
+                                self.resolve_schema_ref(reference, &p).unwrap_or(TypeRef::Any)
+                            }
                             ReferenceOr::Item(b) => self.type_ref_inline(b, &format!("{ctx}Value"), &p),
                         };
                         TypeRef::Map(Box::new(v))
@@ -361,7 +419,13 @@ impl<'a> Lowerer<'a> {
 
     // ----- operations ----------------------------------------------------------------------
 
-    fn resolve<T>(&mut self, r: &'a ReferenceOr<T>, section: &str, pointer: &str, get: impl Fn(&'a oa::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>) -> Option<(&'a T, String)> {
+    fn resolve<T>(
+        &mut self,
+        r: &'a ReferenceOr<T>,
+        section: &str,
+        pointer: &str,
+        get: impl Fn(&'a oa::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+    ) -> Option<(&'a T, String)> {
         let mut current = r;
         let mut at = pointer.to_owned();
         for _ in 0..16 {
@@ -369,7 +433,10 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Item(t) => return Some((t, at)),
                 ReferenceOr::Reference { reference } => {
                     let prefix = format!("#/components/{section}/");
-                    let target = reference.strip_prefix(&prefix).map(unescape).and_then(|k| self.doc.components.as_ref().and_then(|c| get(c).get(&k)).map(|t| (k, t)));
+                    let target = reference
+                        .strip_prefix(&prefix)
+                        .map(unescape)
+                        .and_then(|k| self.doc.components.as_ref().and_then(|c| get(c).get(&k)).map(|t| (k, t)));
                     match target {
                         Some((k, t)) => {
                             current = t;
@@ -377,8 +444,11 @@ impl<'a> Lowerer<'a> {
                         }
                         None => {
                             self.diags.push(
-                                Diagnostic::new(join(&at, "$ref"), format!("`$ref` target `{reference}` does not exist"))
-                                    .with_help(format!("define it under components/{section} or fix the reference")),
+                                Diagnostic::new(
+                                    join(&at, "$ref"),
+                                    format!("`$ref` target `{reference}` does not exist"),
+                                )
+                                .with_help(format!("define it under components/{section} or fix the reference")),
                             );
                             return None;
                         }
@@ -390,9 +460,20 @@ impl<'a> Lowerer<'a> {
         None
     }
 
-    fn operation(&mut self, path: &str, item: &'a oa::PathItem, method: Method, op: &'a oa::Operation, pointer: &str, methods: &mut Namespace) -> Option<Operation> {
+    fn operation(
+        &mut self,
+        path: &str,
+        item: &'a oa::PathItem,
+        method: Method,
+        op: &'a oa::Operation,
+        pointer: &str,
+        methods: &mut Namespace,
+    ) -> Option<Operation> {
         let Some(op_id) = op.operation_id.clone() else {
-            self.diags.push(Diagnostic::new(pointer, "operation has no `operationId`").with_help("add an `operationId`; it names the client method"));
+            self.diags.push(
+                Diagnostic::new(pointer, "operation has no `operationId`")
+                    .with_help("add an `operationId`; it names the client method"),
+            );
             return None;
         };
         let method_name = methods.claim(&naming::snake(&op_id));
@@ -411,7 +492,10 @@ impl<'a> Lowerer<'a> {
                     oa::Parameter::Query { .. } => 1,
                     oa::Parameter::Header { .. } => 2,
                     oa::Parameter::Cookie { .. } => {
-                        self.diags.push(Diagnostic::new(&at, format!("cookie parameter `{}` is not supported", data.name)).with_help("send it as a header parameter or remove it"));
+                        self.diags.push(
+                            Diagnostic::new(&at, format!("cookie parameter `{}` is not supported", data.name))
+                                .with_help("send it as a header parameter or remove it"),
+                        );
                         continue;
                     }
                 };
@@ -422,18 +506,32 @@ impl<'a> Lowerer<'a> {
         let mut pns = Namespace::with_reserved(&["client", "options"]);
         let path_order: Vec<String> = path_params(path);
         let mut keyed: Vec<((u8, String), (oa::Parameter, String))> = raw.into_iter().collect();
-        keyed.sort_by_key(|((loc, name), _)| (*loc, if *loc == 0 { path_order.iter().position(|n| n == name).unwrap_or(usize::MAX) } else { 0 }, name.clone()));
+        keyed.sort_by_key(|((loc, name), _)| {
+            (
+                *loc,
+                if *loc == 0 { path_order.iter().position(|n| n == name).unwrap_or(usize::MAX) } else { 0 },
+                name.clone(),
+            )
+        });
         for ((loc, api_name), (param, at)) in keyed {
             let data = param.parameter_data_ref();
             let schema = match &data.format {
                 oa::ParameterSchemaOrContent::Schema(s) => s,
                 oa::ParameterSchemaOrContent::Content(_) => {
-                    self.diags.push(Diagnostic::new(&at, format!("parameter `{api_name}` uses `content`; only `schema` is supported")).with_help("describe the parameter with `schema`"));
+                    self.diags.push(
+                        Diagnostic::new(
+                            &at,
+                            format!("parameter `{api_name}` uses `content`; only `schema` is supported"),
+                        )
+                        .with_help("describe the parameter with `schema`"),
+                    );
                     continue;
                 }
             };
             let ctx = naming::pascal(&api_name);
-            let Some(ty) = self.type_of(schema, &ctx, &join(&at, "schema")) else { continue };
+            // On failure the diagnostic is recorded; keep the parameter so that later checks
+            // (path template) do not report follow-on errors.
+            let ty = self.type_of(schema, &ctx, &join(&at, "schema")).unwrap_or(TypeRef::String);
             let location = match loc {
                 0 => ParamLocation::Path,
                 1 => ParamLocation::Query,
@@ -464,7 +562,10 @@ impl<'a> Lowerer<'a> {
             let name = &rest[open + 1..open + close];
             match params.iter().position(|p| p.location == ParamLocation::Path && p.name.api == name) {
                 Some(i) => segments.push(PathSegment::Param(i)),
-                None => self.diags.push(Diagnostic::new(pointer, format!("path parameter `{name}` is not declared")).with_help(format!("add a parameter with `name: {name}` and `in: path`"))),
+                None => self.diags.push(
+                    Diagnostic::new(pointer, format!("path parameter `{name}` is not declared"))
+                        .with_help(format!("add a parameter with `name: {name}` and `in: path`")),
+                ),
             }
             rest = &rest[open + close + 1..];
         }
@@ -521,16 +622,23 @@ impl<'a> Lowerer<'a> {
                 let hat = join(&join(&resp_at, "headers"), hk);
                 let Some((h, hat)) = self.resolve(&resp.headers[hk], "headers", &hat, |c| &c.headers) else { continue };
                 let ty = match &h.format {
-                    oa::ParameterSchemaOrContent::Schema(s) => self.type_of(s, &naming::pascal(hk), &join(&hat, "schema")).unwrap_or(TypeRef::String),
+                    oa::ParameterSchemaOrContent::Schema(s) => {
+                        self.type_of(s, &naming::pascal(hk), &join(&hat, "schema")).unwrap_or(TypeRef::String)
+                    }
                     oa::ParameterSchemaOrContent::Content(_) => TypeRef::String,
                 };
                 let ty = match ty {
                     TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Any => TypeRef::String,
                     t => t,
                 };
-                headers.push(Header { name: Name { rust: hns.claim(&naming::snake(hk)), api: hk.clone() }, ty, docs: naming::docs(h.description.as_deref()) });
+                headers.push(Header {
+                    name: Name { rust: hns.claim(&naming::snake(hk)), api: hk.clone() },
+                    ty,
+                    docs: naming::docs(h.description.as_deref()),
+                });
             }
-            let headers_type = if headers.is_empty() { String::new() } else { self.ns.claim(&format!("{type_name}{variant}Headers")) };
+            let headers_type =
+                if headers.is_empty() { String::new() } else { self.ns.claim(&format!("{type_name}{variant}Headers")) };
             responses.push(Response {
                 status,
                 headers_type,
@@ -565,7 +673,10 @@ impl<'a> Lowerer<'a> {
         keys.sort();
         let Some(key) = keys.iter().find(|k| is_json(k)) else {
             let found = keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
-            self.diags.push(Diagnostic::new(join(&at, "content"), format!("request body media type `{found}` is not supported")).with_help("describe the body as `application/json`"));
+            self.diags.push(
+                Diagnostic::new(join(&at, "content"), format!("request body media type `{found}` is not supported"))
+                    .with_help("describe the body as `application/json`"),
+            );
             return None;
         };
         let media = &rb.content[*key];
@@ -574,7 +685,12 @@ impl<'a> Lowerer<'a> {
             None => TypeRef::Any,
             Some(s) => self.type_of(s, ctx, &schema_at)?,
         };
-        Some(Body { ty, required: rb.required, content_type: (*key).clone(), docs: naming::docs(rb.description.as_deref()) })
+        Some(Body {
+            ty,
+            required: rb.required,
+            content_type: (*key).clone(),
+            docs: naming::docs(rb.description.as_deref()),
+        })
     }
 
     fn response_body(&mut self, resp: &'a oa::Response, ctx: &str, pointer: &str) -> Option<TypeRef> {

@@ -46,7 +46,8 @@ enum Node {
 
 /// Compile `pattern`. The error is a human-readable reason.
 pub fn compile(pattern: &str) -> Result<Matcher, String> {
-    let ast = ast::parse::Parser::new().parse(pattern).map_err(|e| format!("invalid regular expression: {}", e.kind()))?;
+    let ast =
+        ast::parse::Parser::new().parse(pattern).map_err(|e| format!("invalid regular expression: {}", e.kind()))?;
     let mut b = Builder { nodes: vec![Node::Match] };
     let start = b.compile(&ast, 0)?;
     // Unanchored search: any leading characters may precede the match.
@@ -238,7 +239,9 @@ fn perl(p: &ast::ClassPerl) -> Ranges {
 fn bracketed(c: &ast::ClassBracketed) -> Result<Ranges, String> {
     let set = match &c.kind {
         ast::ClassSet::Item(item) => item_set(item)?,
-        ast::ClassSet::BinaryOp(_) => return Err("class set operations (`&&`, `--`, `~~`) are not part of ECMA-262".into()),
+        ast::ClassSet::BinaryOp(_) => {
+            return Err("class set operations (`&&`, `--`, `~~`) are not part of ECMA-262".into())
+        }
     };
     Ok(if c.negated { complement(&set) } else { normalize(set) })
 }
@@ -248,7 +251,9 @@ fn item_set(item: &ast::ClassSetItem) -> Result<Ranges, String> {
         ast::ClassSetItem::Empty(_) => vec![],
         ast::ClassSetItem::Literal(l) => vec![(l.c as u32, l.c as u32)],
         ast::ClassSetItem::Range(r) => vec![(r.start.c as u32, r.end.c as u32)],
-        ast::ClassSetItem::Ascii(_) => return Err("POSIX classes such as `[[:alpha:]]` are not part of ECMA-262".into()),
+        ast::ClassSetItem::Ascii(_) => {
+            return Err("POSIX classes such as `[[:alpha:]]` are not part of ECMA-262".into())
+        }
         ast::ClassSetItem::Unicode(_) => return Err("Unicode property classes (`\\p{..}`) are not supported".into()),
         ast::ClassSetItem::Perl(p) => perl(p),
         ast::ClassSetItem::Bracketed(_) => return Err("nested character classes are not part of ECMA-262".into()),
@@ -387,7 +392,8 @@ fn determinize(nodes: &[Node], start: usize) -> Result<Matcher, String> {
     let mut out = Vec::with_capacity(out_order.len());
     for &s in &out_order {
         let (c, ts) = &states[s];
-        let transitions: Vec<(u8, u8, usize)> = ts.iter().filter(|t| live[t.2]).map(|&(lo, hi, t)| (lo, hi, order[t])).collect();
+        let transitions: Vec<(u8, u8, usize)> =
+            ts.iter().filter(|t| live[t.2]).map(|&(lo, hi, t)| (lo, hi, order[t])).collect();
         let expected = describe(&transitions, c.accept_at_end && !c.accept_now);
         out.push(DfaState { accept_now: c.accept_now, accept_at_end: c.accept_at_end, transitions, expected });
     }
@@ -433,7 +439,11 @@ fn describe(transitions: &[(u8, u8, usize)], end: bool) -> String {
         }
     }
     if count == 1 && !non_ascii {
-        parts.push(format!("`{ascii}`"));
+        let single = ranges.iter().find(|r| r.0 <= 0x7F).map(|r| r.0).unwrap_or(b'?');
+        parts.push(format!(
+            "`{}`",
+            if (0x21..=0x7E).contains(&single) { (single as char).to_string() } else { format!("\\x{single:02X}") }
+        ));
     } else if count > 0 {
         parts.push(format!("a character in [{ascii}]"));
     }

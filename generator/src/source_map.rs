@@ -78,7 +78,11 @@ impl SourceMap {
                     };
                     let pointer = pointer.unwrap_or_default();
                     positions.entry(pointer.clone()).or_insert(pos);
-                    stack.push(if is_map { Frame::Map { pointer, key: None } } else { Frame::Seq { pointer, index: 0 } });
+                    stack.push(if is_map {
+                        Frame::Map { pointer, key: None }
+                    } else {
+                        Frame::Seq { pointer, index: 0 }
+                    });
                 }
                 Event::MappingEnd | Event::SequenceEnd => {
                     stack.pop();

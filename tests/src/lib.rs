@@ -1,1 +1,64 @@
-//! Shared helpers for the test suite.
+//! Shared helpers for the test suite: fixture settings and a compile check that builds
+//! generated crates in one throwaway workspace (one shared target directory, so it is fast).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use generator::{OutputFile, Settings};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_path_buf()
+}
+
+/// Settings used for a fixture spec (paths relative to the workspace root).
+pub fn fixture_settings(path: &Path) -> Settings {
+    let rel = path.strip_prefix(root()).unwrap_or(path).to_string_lossy().replace('\\', "/");
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("fixture").replace('_', "-");
+    let mut s = Settings::new(rel, format!("fixture-{stem}"));
+    s.command = "cargo test -p tests".to_owned();
+    s
+}
+
+/// Generate a crate for `path` (panics with the diagnostics on failure).
+pub fn generate_file(path: &Path, settings: &Settings) -> Vec<OutputFile> {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    generator::generate(&text, settings).unwrap_or_else(|d| panic!("{d}"))
+}
+
+/// Write each crate into `target/compile-check/<label>/` as members of one workspace and run
+/// `cargo clippy --workspace --all-targets -- -D warnings` on it. Returns cargo's output on
+/// failure.
+pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Result<(), String> {
+    let root = root();
+    let ws = root.join("target/compile-check").join(label);
+    let _ = fs::remove_dir_all(&ws);
+    fs::create_dir_all(&ws).map_err(|e| e.to_string())?;
+    let mut members = Vec::new();
+    for (dir, files) in crates {
+        for f in files {
+            let p = ws.join(dir).join(&f.path);
+            fs::create_dir_all(p.parent().expect("has parent")).map_err(|e| e.to_string())?;
+            fs::write(&p, &f.contents).map_err(|e| e.to_string())?;
+        }
+        members.push(format!("\"{dir}\""));
+    }
+    fs::write(ws.join("Cargo.toml"), format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n", members.join(", ")))
+        .map_err(|e| e.to_string())?;
+    // Same dependency versions as the main workspace, and no network needed.
+    fs::copy(root.join("Cargo.lock"), ws.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["clippy", "--offline", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
+        .current_dir(&ws)
+        .env("CARGO_TARGET_DIR", root.join("target/compile-check/target"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}

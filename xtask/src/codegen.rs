@@ -60,7 +60,10 @@ impl Job {
         match (&opts.spec, &opts.out) {
             (Some(spec), Some(out)) => {
                 let name = opts.name.clone().unwrap_or_else(|| {
-                    out.file_name().and_then(|n| n.to_str()).map(|n| n.to_ascii_lowercase().replace('_', "-")).unwrap_or_else(|| "api-client".into())
+                    out.file_name()
+                        .and_then(|n| n.to_str())
+                        .map(|n| n.to_ascii_lowercase().replace('_', "-"))
+                        .unwrap_or_else(|| "api-client".into())
                 });
                 let mut settings = Settings::new(spec.display().to_string(), name.clone());
                 let mut command = format!("cargo xtask codegen --spec {} --out {}", spec.display(), out.display());
@@ -76,7 +79,10 @@ impl Job {
                 Job {
                     spec_path: root.join("spec/openapi.yaml"),
                     out: root.join("generated"),
-                    settings: Settings::new("spec/openapi.yaml", opts.name.clone().unwrap_or_else(|| "twilio-memory".into())),
+                    settings: Settings::new(
+                        "spec/openapi.yaml",
+                        opts.name.clone().unwrap_or_else(|| "twilio-memory".into()),
+                    ),
                 }
             }
         }
@@ -84,7 +90,8 @@ impl Job {
 
     /// Run the generator; on failure print every diagnostic.
     pub fn generate(&self) -> Result<Vec<OutputFile>, String> {
-        let text = fs::read_to_string(&self.spec_path).map_err(|e| format!("error: cannot read {}: {e}", self.spec_path.display()))?;
+        let text = fs::read_to_string(&self.spec_path)
+            .map_err(|e| format!("error: cannot read {}: {e}", self.spec_path.display()))?;
         generator::generate(&text, &self.settings).map_err(|d| d.to_string())
     }
 
@@ -112,7 +119,10 @@ impl Job {
     pub fn write(&self, files: &[OutputFile]) -> std::io::Result<usize> {
         // Stage everything next to the destination first, so a failed write leaves the
         // folder as it was; then move each file into place.
-        let staging = self.out.with_file_name(format!(".{}.codegen-staging", self.out.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
+        let staging = self.out.with_file_name(format!(
+            ".{}.codegen-staging",
+            self.out.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+        ));
         let _ = fs::remove_dir_all(&staging);
         for f in files {
             let p = staging.join(&f.path);
@@ -146,7 +156,12 @@ fn normalize(s: &str) -> String {
 }
 
 fn relative(base: &Path, p: &Path) -> String {
-    p.strip_prefix(base).unwrap_or(p).components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    p.strip_prefix(base)
+        .unwrap_or(p)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Files under `dir` (not `target/`) whose first line carries the marker.

@@ -64,10 +64,13 @@ pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
     }
     docs.push(String::new());
     docs.push("Generated from an OpenAPI document; see the `Client` methods for the operations.".to_owned());
-    let docs: Vec<TokenStream> = docs.iter().map(|l| {
-        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
-        quote! { #![doc = #l] }
-    }).collect();
+    let docs: Vec<TokenStream> = docs
+        .iter()
+        .map(|l| {
+            let l = if l.is_empty() { String::new() } else { format!(" {l}") };
+            quote! { #![doc = #l] }
+        })
+        .collect();
     let base_url = &api.base_url;
     let product = format!("{crate_ident}-rust");
 
@@ -109,6 +112,7 @@ pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
         "This API documents no credentials; returns no credentials.".to_owned()
     };
     let env_doc = format!(" {env_doc}");
+    let types_use = if api.types.is_empty() { quote! {} } else { quote! { pub use types::*; } };
     let from_env_body = if !env_pairs.is_empty() {
         let pairs = env_pairs.iter().map(|(u, p)| quote! { (#u, #p) });
         quote! { Credentials::from_env_pairs(&[#(#pairs),*]) }
@@ -123,6 +127,8 @@ pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
         #![warn(missing_docs)]
 
         mod operations;
+        // Generic support code; some helpers are unused by a given API.
+        #[allow(dead_code)]
         mod runtime;
         pub mod types;
 
@@ -132,7 +138,7 @@ pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
             Client, ClientBuilder, ConfigError, Credentials, Error, IntoParam, RequestOptions, Response, RetryConfig,
             StatusCode, TimeoutConfig, TimeoutKind, UnhandledResponse, ValidationError, DEFAULT_MAX_RESPONSE_BYTES,
         };
-        pub use types::*;
+        #types_use
 
         static API: runtime::ApiInfo = runtime::ApiInfo {
             default_base_url: #base_url,

@@ -10,16 +10,38 @@ use crate::ir::{Api, Operation, Param, ParamLocation, PathSegment, Response, Sta
 /// `operations.rs`.
 pub fn operations_file(api: &Api) -> TokenStream {
     let ops = api.operations.iter().map(|op| operation(api, op));
+    let any_params = api.operations.iter().any(|op| !op.params.is_empty());
+    let any_body = api.operations.iter().any(|op| op.body.is_some());
+    let into_param = if any_params { quote! { IntoParam, } } else { quote! {} };
+    let validation = if any_params || any_body { quote! { ValidationError, } } else { quote! {} };
+    let imports = quote! {
+        use crate::runtime::{self, Client, Error, #into_param RequestOptions, Response, RetryConfig, UnhandledResponse, #validation};
+    };
     quote! {
         //! One request builder per operation, the `Client` methods that start them, and the
         //! typed errors of each operation.
         #![allow(clippy::too_many_arguments)]
 
-        use crate::runtime::{self, Client, Error, IntoParam, RequestOptions, Response, RetryConfig, UnhandledResponse, ValidationError};
+        #imports
         #[allow(unused_imports)]
         use crate::types::*;
 
         #(#ops)*
+    }
+}
+
+/// How a parameter value becomes an owned `String`.
+fn owned_text_of(api: &Api, t: &TypeRef, value: TokenStream) -> TokenStream {
+    match t {
+        TypeRef::String => quote! { #value.clone() },
+        TypeRef::Named(n) => match api.types.iter().find(|d| &d.name.rust == n).map(|d| &d.kind) {
+            Some(TypeDefKind::Pattern(_)) | Some(TypeDefKind::StringEnum { .. }) => {
+                quote! { #value.as_str().to_owned() }
+            }
+            Some(TypeDefKind::Alias(TypeRef::String)) => quote! { #value.clone() },
+            _ => quote! { #value.to_string() },
+        },
+        _ => quote! { #value.to_string() },
     }
 }
 
@@ -99,12 +121,15 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
                 let d = doc_attrs(&with_status(r));
                 quote! { #d #v(Response<#b, #h>), }
             });
-            (quote! { #name }, quote! {
-                #[doc = #doc]
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub enum #name { #(#variants)* }
-            })
+            (
+                quote! { #name },
+                quote! {
+                    #[doc = #doc]
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub enum #name { #(#variants)* }
+                },
+            )
         }
     };
 
@@ -149,7 +174,10 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
         quote! { Self::#v(r) => write!(f, #text, r.status), }
     });
     let unhandled_text = format!("{base} {{}}: status not documented for this operation");
-    let error_doc = format!(" The documented error responses of [`Client::{}`], plus any other status.", op.name.rust.trim_start_matches("r#"));
+    let error_doc = format!(
+        " The documented error responses of [`Client::{}`], plus any other status.",
+        op.name.rust.trim_start_matches("r#")
+    );
 
     // ----- parameters
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
@@ -188,7 +216,6 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
         let d = doc_attrs(&d);
         quote! {
             #d
-            #[must_use]
             pub fn #n(mut self, value: impl IntoParam<#t>) -> Self {
                 self.#n = Some(value.into_param());
                 self
@@ -198,8 +225,13 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
     let arg_docs: Vec<String> = required
         .iter()
         .map(|p| {
-            let first = p.docs.first().cloned().unwrap_or_default();
-            format!("- `{}` ({} parameter `{}`): {}", p.name.rust.trim_start_matches("r#"), location_name(p.location), p.name.api, first)
+            let first = p.docs.first().map(|d| format!(": {d}")).unwrap_or_default();
+            format!(
+                "- `{}` ({} parameter `{}`){first}",
+                p.name.rust.trim_start_matches("r#"),
+                location_name(p.location),
+                p.name.api
+            )
         })
         .collect();
     let unwrap_required = required.iter().map(|p| {
@@ -242,7 +274,6 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
                     quote! { body: None, },
                     quote! {
                         #d
-                        #[must_use]
                         pub fn body(mut self, body: #t) -> Self {
                             self.body = Some(body);
                             self
@@ -273,8 +304,8 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
         let n = ident(&p.name.rust);
         let key = &p.name.api;
         let push_one = |v: TokenStream, t: &TypeRef| {
-            let text = text_of(api, t, v);
-            quote! { parts.query.push((#key, (#text).to_owned())); }
+            let text = owned_text_of(api, t, v);
+            quote! { parts.query.push((#key, #text)); }
         };
         let body = match &p.ty {
             TypeRef::Array(inner) => {
@@ -294,15 +325,15 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
         let key = p.name.api.to_ascii_lowercase();
         let text = match &p.ty {
             TypeRef::Array(inner) => {
-                let t = text_of(api, inner, quote! { x });
-                quote! { &#n.iter().map(|x| (#t).to_owned()).collect::<Vec<_>>().join(",") }
+                let t = owned_text_of(api, inner, quote! { x });
+                quote! { #n.iter().map(|x| #t).collect::<Vec<_>>().join(",") }
             }
-            t => text_of(api, t, quote! { #n }),
+            t => owned_text_of(api, t, quote! { #n }),
         };
         if p.required {
-            quote! { parts.headers.push((#key, (#text).to_owned())); }
+            quote! { parts.headers.push((#key, #text)); }
         } else {
-            quote! { if let Some(#n) = &#n { parts.headers.push((#key, (#text).to_owned())); } }
+            quote! { if let Some(#n) = &#n { parts.headers.push((#key, #text)); } }
         }
     });
 
@@ -382,7 +413,11 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
         "Await the returned [`{request}`] (or call `.send()`); set optional parameters and per-call options on it first."
     ));
     let method_docs = doc_attrs(&method_docs);
-    let request_doc = format!(" A pending `{}` call; await it to send. Built by [`Client::{}`].", op.name.api, op.name.rust.trim_start_matches("r#"));
+    let request_doc = format!(
+        " A pending `{}` call; await it to send. Built by [`Client::{}`].",
+        op.name.api,
+        op.name.rust.trim_start_matches("r#")
+    );
 
     let op_id = &op.name.api;
     let http_method = op.method.as_str();

@@ -23,7 +23,8 @@ pub fn matcher_body(m: &Matcher) -> TokenStream {
         let st = &m.states[s];
         let first = st.transitions.first()?.2;
         let all_same = st.transitions.iter().all(|t| t.2 == first);
-        (all_same && first != s && !st.accept_now && !st.accept_at_end && first != 0 && preds[first].len() == 1).then_some(first)
+        (all_same && first != s && !st.accept_now && !st.accept_at_end && first != 0 && preds[first].len() == 1)
+            .then_some(first)
     };
     let mut is_block_start = vec![true; n];
     for s in 0..n {
@@ -33,7 +34,8 @@ pub fn matcher_body(m: &Matcher) -> TokenStream {
     }
     let blocks: Vec<usize> = (0..n).filter(|&s| is_block_start[s]).collect();
     // A dispatch loop is needed as soon as control can reach another block.
-    let multi = blocks.len() > 1 || (0..n).any(|s| single_target(s).is_none() && m.states[s].transitions.iter().any(|t| t.2 != s));
+    let multi = blocks.len() > 1
+        || (0..n).any(|s| single_target(s).is_none() && m.states[s].transitions.iter().any(|t| t.2 != s));
     let mut arms = Vec::new();
     for &start in &blocks {
         let mut body = Vec::new();
@@ -216,7 +218,11 @@ fn emit_general(m: &Matcher, s: usize, multi: bool) -> TokenStream {
     let st = &m.states[s];
     let expected = &st.expected;
     if st.accept_now {
-        return quote! { return Ok(()); };
+        return if multi {
+            quote! { return Ok(()); }
+        } else {
+            quote! { Ok(()) }
+        };
     }
     let self_loop: Vec<(u8, u8)> = st.transitions.iter().filter(|t| t.2 == s).map(|t| (t.0, t.1)).collect();
     let mut targets: Vec<(usize, Vec<(u8, u8)>)> = Vec::new();
@@ -236,8 +242,28 @@ fn emit_general(m: &Matcher, s: usize, multi: bool) -> TokenStream {
             }
         }
     };
-    let at_end = if st.accept_at_end { quote! { return Ok(()) } } else { quote! { return Err((i, #expected)) } };
+    let at_end = if st.accept_at_end {
+        quote! { return Ok(()) }
+    } else {
+        quote! { return Err((i, #expected)) }
+    };
     if targets.is_empty() {
+        if !multi {
+            // The function's tail expression.
+            let at_end = if st.accept_at_end {
+                quote! { Ok(()) }
+            } else {
+                quote! { Err((i, #expected)) }
+            };
+            return quote! {
+                #skip
+                if i == b.len() {
+                    #at_end
+                } else {
+                    Err((i, #expected))
+                }
+            };
+        }
         return quote! {
             #skip
             if i == b.len() {

@@ -9,11 +9,18 @@ use crate::ir::{Api, Field, PatternType, TypeDef, TypeDefKind};
 /// `types.rs`.
 pub fn types_file(api: &Api) -> TokenStream {
     let items = api.types.iter().map(type_def);
+    let uses_runtime =
+        api.types.iter().any(|t| matches!(t.kind, TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. }));
+    let imports = if uses_runtime {
+        quote! { use crate::runtime::{IntoParam, ValidationError}; }
+    } else {
+        quote! {}
+    };
     quote! {
         //! Request and response types and validated identifiers.
         #![allow(clippy::derivable_impls, clippy::new_without_default, clippy::too_many_arguments)]
 
-        use crate::runtime::{IntoParam, ValidationError};
+        #imports
 
         #(#items)*
     }
@@ -218,24 +225,34 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
     }
     let docs = doc_attrs(&docs);
     let body = super::pattern::matcher_body(&p.matcher);
-    let min = p.min_length.map(|n| {
-        let msg = format!("at least {n} characters");
-        let n = n as usize;
-        quote! {
-            if value.chars().count() < #n {
-                return Err(ValidationError::new(#name_str, None, #msg));
+    let lengths = match (p.min_length, p.max_length) {
+        (None, None) => quote! {},
+        (min, max) => {
+            let min = min.map(|n| {
+                let msg = format!("at least {n} characters");
+                let n = proc_macro2::Literal::u64_unsuffixed(n);
+                quote! {
+                    if len < #n {
+                        return Err(ValidationError::new(#name_str, None, #msg));
+                    }
+                }
+            });
+            let max = max.map(|n| {
+                let msg = format!("at most {n} characters");
+                let n = proc_macro2::Literal::u64_unsuffixed(n);
+                quote! {
+                    if len > #n {
+                        return Err(ValidationError::new(#name_str, None, #msg));
+                    }
+                }
+            });
+            quote! {
+                let len = value.chars().count() as u64;
+                #min
+                #max
             }
         }
-    });
-    let max = p.max_length.map(|n| {
-        let msg = format!("at most {n} characters");
-        let n = n as usize;
-        quote! {
-            if value.chars().count() > #n {
-                return Err(ValidationError::new(#name_str, None, #msg));
-            }
-        }
-    });
+    };
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -255,8 +272,7 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
 
             /// Check a value without keeping it.
             pub fn validate(value: &str) -> Result<(), ValidationError> {
-                #min
-                #max
+                #lengths
                 Self::check(value.as_bytes()).map_err(|(offset, expected)| ValidationError::new(#name_str, Some(offset), expected))
             }
 

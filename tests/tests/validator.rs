@@ -1,0 +1,142 @@
+//! The generated `StoreId` accepts exactly what an ECMA-262 engine (`regress`) accepts for the
+//! spec's pattern: valid IDs, every single-byte mutation, truncations, extensions and
+//! non-ASCII input. Inputs come from a seeded generator, so failures reproduce.
+
+use twilio_memory::StoreId;
+
+/// xorshift64*: a tiny deterministic generator, so the cases are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+const ALNUM: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+fn valid_id(rng: &mut Rng) -> String {
+    let mut s = String::from(rng.pick(&["mem_store_", "mem_service_"]));
+    s.push(rng.pick(b"01234567") as char);
+    for _ in 0..25 {
+        s.push(rng.pick(ALNUM) as char);
+    }
+    s
+}
+
+struct Oracle {
+    regex: regress::Regex,
+    checked: usize,
+    accepted: usize,
+}
+
+impl Oracle {
+    fn new() -> Self {
+        Oracle {
+            regex: regress::Regex::with_flags(StoreId::PATTERN, "u").expect("pattern is valid ECMA-262"),
+            checked: 0,
+            accepted: 0,
+        }
+    }
+
+    fn check(&mut self, input: &str) {
+        let expected = self.regex.find(input).is_some();
+        let actual = StoreId::validate(input);
+        assert_eq!(actual.is_ok(), expected, "disagreement on {input:?}: generated {actual:?}, regress {expected}");
+        if let Err(e) = &actual {
+            let offset = e.offset().expect("pattern errors carry an offset");
+            assert!(offset <= input.len(), "offset {offset} past the end of {input:?}");
+        }
+        self.checked += 1;
+        self.accepted += usize::from(expected);
+    }
+}
+
+#[test]
+fn generated_validator_agrees_with_regress() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut oracle = Oracle::new();
+    let non_ascii = ["é", "ß", "ｍ", "😀", "\u{0}", "\u{2028}", "\u{FEFF}"];
+    let mut seeds =
+        vec!["mem_store_00000000000000000000000000".to_owned(), "mem_service_7zzzzzzzzzzzzzzzzzzzzzzzzz".to_owned()];
+    for _ in 0..40 {
+        seeds.push(valid_id(&mut rng));
+    }
+    for id in &seeds {
+        oracle.check(id);
+        let bytes = id.as_bytes();
+        // Every single-byte mutation to every ASCII byte.
+        for pos in 0..bytes.len() {
+            for b in 0u8..=127 {
+                let mut m = bytes.to_vec();
+                m[pos] = b;
+                oracle.check(std::str::from_utf8(&m).expect("ASCII"));
+            }
+            // ...and to non-ASCII characters.
+            for na in non_ascii {
+                let mut m = id[..pos].to_owned();
+                m.push_str(na);
+                m.push_str(&id[pos + 1..]);
+                oracle.check(&m);
+            }
+        }
+        // Truncations and extensions.
+        for len in 0..bytes.len() {
+            oracle.check(&id[..len]);
+        }
+        for b in 0u8..=127 {
+            let mut m = id.clone();
+            m.push(b as char);
+            oracle.check(&m);
+            let mut m = (b as char).to_string();
+            m.push_str(id);
+            oracle.check(&m);
+        }
+        for na in non_ascii {
+            oracle.check(&format!("{id}{na}"));
+            oracle.check(&format!("{na}{id}"));
+        }
+        oracle.check(&format!("{id}\n"));
+    }
+    // Random strings over the pattern's alphabet and beyond.
+    let alphabet: Vec<char> = "mem_storevic0123456789abcdefghijklmnopqrstuvwxyz_-ZÉ😀\n".chars().collect();
+    for _ in 0..20_000 {
+        let len = (rng.next() % 44) as usize;
+        let s: String = (0..len).map(|_| rng.pick(&alphabet)).collect();
+        oracle.check(&s);
+    }
+    assert!(oracle.checked > 100_000, "checked {} inputs", oracle.checked);
+    assert!(oracle.accepted >= seeds.len(), "accepted only {}", oracle.accepted);
+}
+
+#[test]
+fn parse_from_crate_root_and_error_messages() {
+    let id: StoreId = "mem_store_00000000000000000000000000".parse().unwrap();
+    assert_eq!(id.as_str(), "mem_store_00000000000000000000000000");
+    assert_eq!(id.to_string(), id.as_ref() as &str);
+    let id2 = StoreId::try_from(String::from("mem_service_12345678901234567890abcdef")).unwrap();
+    assert_eq!(id2.clone().into_inner(), "mem_service_12345678901234567890abcdef");
+
+    let e = "mem_store_8".parse::<StoreId>().unwrap_err();
+    assert_eq!(e.offset(), Some(10));
+    assert_eq!(e.to_string(), "invalid StoreId: expected a character in [0-7] at byte offset 10");
+    let e = "mem_stone_0".parse::<StoreId>().unwrap_err();
+    assert_eq!((e.offset(), e.expected()), (Some(7), "`r`"));
+    let e = "mem_store_00000000000000000000000000x".parse::<StoreId>().unwrap_err();
+    assert_eq!((e.offset(), e.expected()), (Some(36), "end of input"));
+    let e = "mem_store_0000".parse::<StoreId>().unwrap_err();
+    assert_eq!((e.offset(), e.expected()), (Some(14), "a character in [0-9a-z]"));
+
+    // Serde: serializes as a plain string, and deserializing validates.
+    assert_eq!(serde_json::to_string(&id).unwrap(), "\"mem_store_00000000000000000000000000\"");
+    assert!(serde_json::from_str::<StoreId>("\"mem_store_00000000000000000000000000\"").is_ok());
+    let err = serde_json::from_str::<StoreId>("\"mem_shop_00000000000000000000000000\"").unwrap_err();
+    assert!(err.to_string().contains("invalid StoreId"), "{err}");
+}
