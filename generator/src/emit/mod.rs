@@ -112,7 +112,11 @@ pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
         "This API documents no credentials; returns no credentials.".to_owned()
     };
     let env_doc = format!(" {env_doc}");
-    let types_use = if api.types.is_empty() { quote! {} } else { quote! { pub use types::*; } };
+    let types_use = if api.types.is_empty() {
+        quote! {}
+    } else {
+        quote! { pub use types::*; }
+    };
     let from_env_body = if !env_pairs.is_empty() {
         let pairs = env_pairs.iter().map(|(u, p)| quote! { (#u, #p) });
         quote! { Credentials::from_env_pairs(&[#(#pairs),*]) }

@@ -12,8 +12,16 @@ pub fn operations_file(api: &Api) -> TokenStream {
     let ops = api.operations.iter().map(|op| operation(api, op));
     let any_params = api.operations.iter().any(|op| !op.params.is_empty());
     let any_body = api.operations.iter().any(|op| op.body.is_some());
-    let into_param = if any_params { quote! { IntoParam, } } else { quote! {} };
-    let validation = if any_params || any_body { quote! { ValidationError, } } else { quote! {} };
+    let into_param = if any_params {
+        quote! { IntoParam, }
+    } else {
+        quote! {}
+    };
+    let validation = if any_params || any_body {
+        quote! { ValidationError, }
+    } else {
+        quote! {}
+    };
     let imports = quote! {
         use crate::runtime::{self, Client, Error, #into_param RequestOptions, Response, RetryConfig, UnhandledResponse, #validation};
     };
