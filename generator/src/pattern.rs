@@ -54,7 +54,7 @@ pub fn compile(pattern: &str) -> Result<Matcher, String> {
     let loop_id = b.push(Node::Split(vec![]))?;
     let any = b.push(Node::Range { lo: 0, hi: 255, next: loop_id })?;
     b.nodes[loop_id] = Node::Split(vec![start, any]);
-    Ok(determinize(&b.nodes, loop_id)?)
+    determinize(&b.nodes, loop_id)
 }
 
 struct Builder {
@@ -151,7 +151,11 @@ impl Builder {
     fn class(&mut self, set: &[(u32, u32)], next: usize) -> Result<usize, String> {
         let mut alts = Vec::new();
         for &(lo, hi) in set {
-            let (Some(lo), Some(hi)) = (char::from_u32(lo.max(0)), char::from_u32(clamp_scalar(hi))) else { continue };
+            let lo = if (0xD800..=0xDFFF).contains(&lo) { 0xE000 } else { lo };
+            let (Some(lo), Some(hi)) = (char::from_u32(lo), char::from_u32(clamp_scalar(hi))) else { continue };
+            if lo > hi {
+                continue;
+            }
             for seq in regex_syntax::utf8::Utf8Sequences::new(lo, hi) {
                 let mut cont = next;
                 for r in seq.as_slice().iter().rev() {
@@ -313,7 +317,8 @@ fn closure(nodes: &[Node], roots: &[usize], at_start: bool) -> Closure {
 fn determinize(nodes: &[Node], start: usize) -> Result<Matcher, String> {
     type Key = (Vec<usize>, bool, bool);
     let mut index: BTreeMap<Key, usize> = BTreeMap::new();
-    let mut states: Vec<(Closure, Vec<(u8, u8, usize)>)> = Vec::new();
+    type Transitions = Vec<(u8, u8, usize)>;
+    let mut states: Vec<(Closure, Transitions)> = Vec::new();
     let first = closure(nodes, &[start], true);
     index.insert((first.ranges.clone(), first.accept_now, first.accept_at_end), 0);
     states.push((first, Vec::new()));

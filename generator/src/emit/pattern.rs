@@ -41,8 +41,7 @@ pub fn matcher_body(m: &Matcher) -> TokenStream {
         let mut body = Vec::new();
         let mut s = start;
         // Chain steps, grouped into runs.
-        loop {
-            let Some(_) = single_target(s) else { break };
+        while single_target(s).is_some() {
             let mut run = vec![s];
             let mut cur = s;
             while let Some(t) = single_target(cur) {
