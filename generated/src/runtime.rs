@@ -1000,47 +1000,42 @@ impl Client {
                 None => Some(fut.await),
             };
             let retries_left = may_retry && attempt < retry.max_attempts;
-            let delay = match outcome {
+            // Each outcome gives the result to return if we stop now, and the delay if we retry.
+            let (give_up, delay): (Result<Exchange, Error<E>>, Option<Duration>) = match outcome {
                 None => {
                     tracing::debug!(attempt, "attempt timed out");
-                    if kind == TimeoutKind::Attempt && retries_left && retry.retry_transport_errors {
-                        retry.backoff(attempt - 1)
-                    } else {
-                        return Err(Error::Timeout { kind, elapsed: start.elapsed(), attempts: attempt });
-                    }
+                    let retry_it = kind == TimeoutKind::Attempt && retries_left && retry.retry_transport_errors;
+                    let err = Error::Timeout { kind, elapsed: start.elapsed(), attempts: attempt };
+                    (Err(err), retry_it.then(|| retry.backoff(attempt - 1)))
                 }
                 Some(Attempt::Transport(e)) => {
                     tracing::debug!(attempt, error = %e, "transport error");
-                    if retries_left && retry.retry_transport_errors && (e.is_connect() || e.is_timeout()) {
-                        retry.backoff(attempt - 1)
-                    } else {
-                        return Err(Error::Transport { source: e, attempts: attempt });
-                    }
+                    let retry_it = retries_left && retry.retry_transport_errors && (e.is_connect() || e.is_timeout());
+                    (
+                        Err(Error::Transport { source: e, attempts: attempt }),
+                        retry_it.then(|| retry.backoff(attempt - 1)),
+                    )
                 }
                 Some(Attempt::TooLarge(status)) => {
-                    return Err(Error::ResponseTooLarge { status, limit: inner.max_response_bytes, attempts: attempt })
+                    return Err(Error::ResponseTooLarge { status, limit: inner.max_response_bytes, attempts: attempt });
                 }
                 Some(Attempt::Done(ex)) => {
                     let status = ex.status.as_u16();
                     tracing::debug!(attempt, status, "response");
-                    if !(retries_left && retry.retry_statuses.contains(&status)) {
-                        return Ok(ex);
-                    }
-                    match header_parse::<u64>(&ex.headers, "retry-after") {
-                        Some(secs) => Duration::from_secs(secs).min(retry.max_retry_after),
-                        None => retry.backoff(attempt - 1),
-                    }
+                    let delay = (retries_left && retry.retry_statuses.contains(&status)).then(|| {
+                        match header_parse::<u64>(&ex.headers, "retry-after") {
+                            Some(secs) => Duration::from_secs(secs).min(retry.max_retry_after),
+                            None => retry.backoff(attempt - 1),
+                        }
+                    });
+                    (Ok(ex), delay)
                 }
             };
-            if let Some(d) = deadline {
-                if Instant::now() + delay >= d {
-                    // Waiting would pass the deadline: give up now rather than sleep in vain.
-                    return Err(Error::Timeout {
-                        kind: TimeoutKind::Total,
-                        elapsed: start.elapsed(),
-                        attempts: attempt,
-                    });
-                }
+            let Some(delay) = delay else { return give_up };
+            if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+                // Waiting would pass the deadline: stop now with what we have.
+                tracing::debug!(attempt, "no time left for another attempt");
+                return give_up;
             }
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
             tokio::time::sleep(delay).await;
@@ -1102,5 +1097,75 @@ mod tests {
         let c = Credentials::basic("AC123", "hunter2");
         let s = format!("{c:?}");
         assert!(s.contains("AC123") && !s.contains("hunter2"));
+    }
+
+    /// A local server that answers every request with `status` and counts requests.
+    async fn counting_server(status: u16) -> (String, std::sync::Arc<std::sync::atomic::AtomicU32>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let c = count.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let c = c.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let mut seen = Vec::new();
+                    loop {
+                        let n = sock.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        seen.extend_from_slice(&buf[..n]);
+                        if seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                            break;
+                        }
+                    }
+                    c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let resp = format!("HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}");
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                });
+            }
+        });
+        (format!("http://{addr}"), count)
+    }
+
+    static API: ApiInfo = ApiInfo { default_base_url: "http://127.0.0.1:9", product: "test", version: "0" };
+    static POST: OperationInfo =
+        OperationInfo { id: "Create", method: "POST", path_template: "/things", idempotent: false };
+
+    fn fast_retry() -> RetryConfig {
+        RetryConfig::standard()
+            .with_initial_backoff(Duration::from_millis(1))
+            .with_max_backoff(Duration::from_millis(2))
+    }
+
+    #[tokio::test]
+    async fn non_idempotent_requests_are_not_retried_unless_opted_in() {
+        let (url, count) = counting_server(503).await;
+        let client = ClientBuilder::new(&API).base_url(&url).retry(fast_retry()).build().unwrap();
+        let parts = || RequestParts { path: "/things".into(), ..Default::default() };
+        let ex = client.execute::<()>(&POST, parts(), RequestOptions::default()).await.unwrap();
+        assert_eq!((ex.status.as_u16(), ex.attempts), (503, 1));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        let opts = RequestOptions { retry: Some(fast_retry().with_retry_non_idempotent(true)), ..Default::default() };
+        let ex = client.execute::<()>(&POST, parts(), opts).await.unwrap();
+        assert_eq!((ex.status.as_u16(), ex.attempts), (503, 3));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let r = RetryConfig::standard()
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_secs(1));
+        for retry in 0..10 {
+            let d = r.backoff(retry);
+            let cap = Duration::from_millis(100 * (1u64 << retry)).min(Duration::from_secs(1));
+            assert!(d >= cap / 2 && d <= cap, "retry {retry}: {d:?} not in [{:?}, {cap:?}]", cap / 2);
+        }
     }
 }

@@ -201,6 +201,10 @@ tokio = {{ version = "1", default-features = false, features = ["time"] }}
 tracing = {{ version = "0.1", default-features = false, features = ["std"] }}
 # Percent-encoding of path segments (reqwest already depends on it through `url`).
 percent-encoding = "2"
+
+[dev-dependencies]
+# Only for the runtime's own unit tests (a tiny local HTTP server).
+tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util"] }}
 "#
     );
     if standalone {

@@ -1,0 +1,361 @@
+//! Production behaviour of the generated client: retries, timeouts, limits, redirects,
+//! concurrency, credentials from the environment, User-Agent, tracing. Real HTTP on 127.0.0.1.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use twilio_memory::{
+    Client, ConfigError, Credentials, DeleteStoreError, Error, RetryConfig, TimeoutConfig, TimeoutKind,
+};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const ID: &str = "mem_store_01h9krwzhcf3bdm6wdzwpvc3zj";
+const PATH: &str = "/v1/ControlPlane/Stores/mem_store_01h9krwzhcf3bdm6wdzwpvc3zj";
+const SECRET: &str = "never-print-this-secret";
+
+fn fast_retry() -> RetryConfig {
+    RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)).with_max_backoff(Duration::from_millis(20))
+}
+
+fn client_for(base: &str) -> Client {
+    Client::builder()
+        .base_url(base)
+        .credentials(Credentials::account("AC0123", SECRET))
+        .retry(fast_retry())
+        .build()
+        .unwrap()
+}
+
+fn error_body(status: u16) -> serde_json::Value {
+    json!({"code": 20429, "message": "slow down", "more_info": "https://example.invalid", "status": status})
+}
+
+#[tokio::test]
+async fn honours_retry_after_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path(PATH))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1").set_body_json(error_body(429)))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(PATH))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"message": "ok"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let start = Instant::now();
+    let resp = client_for(&server.uri()).delete_store(ID).await.unwrap();
+    assert!(start.elapsed() >= Duration::from_secs(1), "waited only {:?}", start.elapsed());
+    assert_eq!(resp.body.message.as_deref(), Some("ok"));
+}
+
+#[tokio::test]
+async fn gives_up_after_the_configured_attempts_with_the_last_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(error_body(503)))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let err = client_for(&server.uri()).delete_store(ID).retry(fast_retry().with_max_attempts(4)).await.unwrap_err();
+    assert_eq!(err.attempts(), 4);
+    assert!(matches!(err.service_error(), Some(DeleteStoreError::ServiceUnavailable(_))), "{err:?}");
+    assert!(err.to_string().contains("after 4 attempts"), "{err}");
+}
+
+#[tokio::test]
+async fn internal_server_error_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(error_body(500)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client_for(&server.uri()).delete_store(ID).await.unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    assert!(matches!(err.service_error(), Some(DeleteStoreError::InternalServerError(_))));
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_then_a_transport_error() {
+    // Bind, note the port, close: nothing listens there any more.
+    let port = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+    let err = client_for(&format!("http://127.0.0.1:{port}")).delete_store(ID).await.unwrap_err();
+    match &err {
+        Error::Transport { attempts, .. } => assert_eq!(*attempts, 3),
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+    assert!(!err.to_string().contains(SECRET));
+}
+
+/// A server that accepts connections and never answers.
+async fn silent_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn per_attempt_timeout_and_overall_deadline_are_honoured() {
+    let base = silent_server().await;
+    // Per-attempt timeout: 3 attempts of 150 ms, then a timeout error naming the attempt limit.
+    let start = Instant::now();
+    let err = client_for(&base)
+        .delete_store(ID)
+        .attempt_timeout(Duration::from_millis(150))
+        .total_timeout(Duration::from_secs(10))
+        .await
+        .unwrap_err();
+    let took = start.elapsed();
+    match err {
+        Error::Timeout { kind: TimeoutKind::Attempt, attempts: 3, .. } => {}
+        other => panic!("expected 3 attempt timeouts, got {other:?}"),
+    }
+    assert!(took >= Duration::from_millis(450) && took < Duration::from_secs(3), "took {took:?}");
+
+    // The overall deadline cuts the retries short.
+    let start = Instant::now();
+    let err = client_for(&base)
+        .delete_store(ID)
+        .attempt_timeout(Duration::from_secs(5))
+        .total_timeout(Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    let took = start.elapsed();
+    assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Total, attempts: 1, .. }), "{err:?}");
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(2), "took {took:?}");
+
+    // Client-level configuration works the same way.
+    let c = Client::builder()
+        .base_url(&base)
+        .timeouts(
+            TimeoutConfig::standard()
+                .with_attempt(Some(Duration::from_millis(100)))
+                .with_total(Some(Duration::from_millis(250))),
+        )
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let err = c.delete_store(ID).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_an_error_not_an_allocation() {
+    let server = MockServer::start().await;
+    let big = format!("{{\"message\": \"{}\"}}", "x".repeat(64 * 1024));
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(202).set_body_raw(big, "application/json"))
+        .mount(&server)
+        .await;
+    let c = Client::builder().base_url(server.uri()).max_response_bytes(16 * 1024).build().unwrap();
+    match c.delete_store(ID).await.unwrap_err() {
+        Error::ResponseTooLarge { status, limit, .. } => assert_eq!((status.as_u16(), limit), (202, 16 * 1024)),
+        other => panic!("expected ResponseTooLarge, got {other:?}"),
+    }
+}
+
+/// Serve one raw HTTP response per connection.
+async fn raw_server(response: &'static [u8]) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock.write_all(response).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn truncated_and_malformed_json() {
+    // The connection closes before the announced length: a transport error (body read failed).
+    let base = raw_server(
+        b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"message\": \"tru",
+    )
+    .await;
+    let err = client_for(&base).delete_store(ID).retry(RetryConfig::disabled()).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    // A complete response whose JSON is cut short: a decode error with the text.
+    let base = raw_server(
+        b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{\"message\": \"tr",
+    )
+    .await;
+    match client_for(&base).delete_store(ID).await.unwrap_err() {
+        Error::Decode { status, body, .. } => assert_eq!((status.as_u16(), body.as_str()), (202, "{\"message\": \"tr")),
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    // Wrong JSON types in a field: also a decode error, never a panic.
+    let base = raw_server(
+        b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{\"message\": 12}",
+    )
+    .await;
+    assert!(matches!(client_for(&base).delete_store(ID).await.unwrap_err(), Error::Decode { .. }));
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_credentials_stay_home() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(wiremock::matchers::any()).respond_with(ResponseTemplate::new(202)).expect(0).mount(&elsewhere).await;
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("Location", format!("{}{PATH}", elsewhere.uri()).as_str()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client_for(&server.uri()).delete_store(ID).await.unwrap_err();
+    match err.into_service_error() {
+        Some(DeleteStoreError::Unhandled(r)) => assert_eq!(r.status.as_u16(), 302),
+        other => panic!("expected the 302 as an undocumented status, got {other:?}"),
+    }
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_calls_share_one_client() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({})))
+        .expect(200)
+        .mount(&server)
+        .await;
+    let client = client_for(&server.uri());
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.delete_store(ID).await.map(|r| r.status.as_u16()) })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), 202);
+    }
+}
+
+#[tokio::test]
+async fn user_agent_has_version_platform_and_suffix() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(202)).mount(&server).await;
+    let c = Client::builder().base_url(server.uri()).user_agent_suffix("my-app/2.1").build().unwrap();
+    c.delete_store(ID).await.unwrap();
+    let req = &server.received_requests().await.unwrap()[0];
+    let ua = req.headers.get("user-agent").unwrap().to_str().unwrap().to_owned();
+    let expected = format!("twilio-memory-rust/0.1.0 ({} {}) my-app/2.1", std::env::consts::OS, std::env::consts::ARCH);
+    assert_eq!(ua, expected);
+    // No credentials configured: no Authorization header at all.
+    assert!(req.headers.get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn bring_your_own_reqwest_client() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(202)).expect(1).mount(&server).await;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
+    let c = Client::builder().base_url(server.uri()).http_client(http).build().unwrap();
+    assert_eq!(c.delete_store(ID).await.unwrap().status.as_u16(), 202);
+}
+
+#[test]
+fn credentials_from_the_environment() {
+    // The only test in this binary that touches these variables.
+    let vars = ["TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"];
+    let clear = || vars.iter().for_each(|v| std::env::remove_var(v));
+    clear();
+    match Credentials::from_env() {
+        Err(ConfigError::MissingEnv { missing }) => assert_eq!(missing, vars),
+        other => panic!("{other:?}"),
+    }
+    let msg = Client::from_env().unwrap_err().to_string();
+    assert!(msg.contains("TWILIO_API_KEY") && msg.contains("TWILIO_AUTH_TOKEN"), "{msg}");
+
+    std::env::set_var("TWILIO_ACCOUNT_SID", "AC42");
+    match Credentials::from_env() {
+        Err(ConfigError::MissingEnv { missing }) => assert_eq!(missing, ["TWILIO_AUTH_TOKEN"]),
+        other => panic!("{other:?}"),
+    }
+    std::env::set_var("TWILIO_AUTH_TOKEN", SECRET);
+    let c = Credentials::from_env().unwrap();
+    assert_eq!(c.username(), Some("AC42"));
+    // API keys win over account credentials.
+    std::env::set_var("TWILIO_API_KEY", "SK42");
+    std::env::set_var("TWILIO_API_SECRET", SECRET);
+    let c = Credentials::from_env().unwrap();
+    assert_eq!(c.username(), Some("SK42"));
+    let client = Client::from_env().unwrap();
+    for text in [format!("{c:?}"), format!("{client:?}"), format!("{:?}", Client::builder().credentials(c.clone()))] {
+        assert!(!text.contains(SECRET), "secret in {text}");
+    }
+    clear();
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn tracing_spans_carry_the_request_facts_and_no_secrets() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(error_body(503)))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"message": "secret body text"})))
+        .mount(&server)
+        .await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    client_for(&server.uri()).delete_store(ID).await.unwrap();
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    for needle in [
+        "request",
+        "DeleteStore",
+        "DELETE",
+        "/v1/ControlPlane/Stores/{storeId}",
+        "status=202",
+        "attempts=2",
+        "elapsed_ms",
+        "retrying",
+    ] {
+        assert!(log.contains(needle), "missing {needle:?} in:\n{log}");
+    }
+    assert!(!log.contains(SECRET), "secret in trace:\n{log}");
+    assert!(!log.contains("secret body text"), "body in trace:\n{log}");
+    assert!(!log.to_ascii_lowercase().contains("authorization"), "auth header in trace:\n{log}");
+}
