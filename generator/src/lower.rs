@@ -469,16 +469,20 @@ impl<'a> Lowerer<'a> {
         pointer: &str,
         methods: &mut Namespace,
     ) -> Option<Operation> {
-        let Some(op_id) = op.operation_id.clone() else {
-            self.diags.push(
-                Diagnostic::new(pointer, "operation has no `operationId`")
-                    .with_help("add an `operationId`; it names the client method"),
-            );
-            return None;
+        let before = self.diags.len();
+        let op_id = match op.operation_id.clone() {
+            Some(id) => id,
+            None => {
+                self.diags.push(
+                    Diagnostic::new(pointer, "operation has no `operationId`")
+                        .with_help("add an `operationId`; it names the client method"),
+                );
+                // Keep lowering so every other problem of this operation is reported too.
+                format!("{}{}", method.as_str(), path)
+            }
         };
         let method_name = methods.claim(&naming::snake(&op_id));
         let type_name = self.ns.claim(&naming::pascal(&op_id));
-        let before = self.diags.len();
 
         // Parameters: path-level first, overridden by operation-level (same name and location).
         let mut raw: BTreeMap<(u8, String), (oa::Parameter, String)> = BTreeMap::new();
