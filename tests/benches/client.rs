@@ -1,0 +1,138 @@
+//! Client overhead: requests per second of `delete_store` against a local HTTP server versus
+//! plain reqwest sending the identical request (same headers, same connection pool, same JSON
+//! decoding), at 1 and 64 concurrent callers. Rounds alternate so both see the same machine.
+//! Run: `cargo bench -p tests --bench client`.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use twilio_memory::{Client, Credentials, OperationAccepted, RetryConfig};
+
+const ID: &str = "mem_store_01h9krwzhcf3bdm6wdzwpvc3zj";
+const BODY: &str = "{\"message\":\"Deletion accepted.\",\"statusUrl\":\"https://memory.twilio.com/v1/ops/1\"}";
+
+/// A minimal keep-alive HTTP/1.1 server that answers every request with the same 202.
+async fn serve(listener: tokio::net::TcpListener) {
+    let response = format!(
+        "HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\noperation-id: op_1\r\nlocation: https://memory.twilio.com/v1/ops/1\r\nretry-after: 5\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let response: &'static [u8] = Box::leak(response.into_bytes().into_boxed_slice());
+    loop {
+        let Ok((mut sock, _)) = listener.accept().await else { return };
+        sock.set_nodelay(true).ok();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 8192];
+            let mut filled = 0;
+            loop {
+                // Answer each complete request head (DELETE has no body).
+                while let Some(end) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+                    if sock.write_all(response).await.is_err() {
+                        return;
+                    }
+                    buf.copy_within(end + 4..filled, 0);
+                    filled -= end + 4;
+                }
+                match sock.read(&mut buf[filled..]).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => filled += n,
+                }
+            }
+        });
+    }
+}
+
+async fn run_for(concurrency: usize, dur: Duration, call: Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync>) -> f64 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let count = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (stop, count, call) = (stop.clone(), count.clone(), call.clone());
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                call().await;
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    let start = Instant::now();
+    tokio::time::sleep(dur).await;
+    stop.store(true, Ordering::Relaxed);
+    let n = count.load(Ordering::Relaxed);
+    let elapsed = start.elapsed();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / elapsed.as_secs_f64()
+}
+
+mod futures_like {
+    pub type BoxFut = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener));
+        let base = format!("http://{addr}");
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = Client::builder()
+            .base_url(&base)
+            .credentials(Credentials::api_key("SK0123456789abcdef", "secret"))
+            .retry(RetryConfig::disabled())
+            .http_client(http.clone())
+            .build()
+            .unwrap();
+        // The identical request by hand: same URL, headers and body handling.
+        let url = format!("{base}/v1/ControlPlane/Stores/{ID}");
+        let auth = "Basic U0swMTIzNDU2Nzg5YWJjZGVmOnNlY3JldA==";
+        let ua = format!("twilio-memory-rust/0.1.0 ({} {})", std::env::consts::OS, std::env::consts::ARCH);
+        let raw: Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync> = {
+            let (http, url, ua) = (http.clone(), url.clone(), ua.clone());
+            Arc::new(move || {
+                let req = http
+                    .delete(&url)
+                    .header("user-agent", &ua)
+                    .header("accept", "application/json")
+                    .header("authorization", auth);
+                Box::pin(async move {
+                    let resp = req.send().await.unwrap();
+                    assert_eq!(resp.status().as_u16(), 202);
+                    let body = resp.bytes().await.unwrap();
+                    let parsed: OperationAccepted = serde_json::from_slice(&body).unwrap();
+                    std::hint::black_box(parsed);
+                })
+            })
+        };
+        let generated: Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync> = {
+            let client = client.clone();
+            Arc::new(move || {
+                let client = client.clone();
+                Box::pin(async move {
+                    let r = client.delete_store(ID).await.unwrap();
+                    std::hint::black_box(r);
+                })
+            })
+        };
+        // Warm up both paths and the pool.
+        run_for(64, Duration::from_millis(500), raw.clone()).await;
+        run_for(64, Duration::from_millis(500), generated.clone()).await;
+        println!("| concurrency | raw reqwest (req/s) | generated client (req/s) | ratio |");
+        println!("| ---: | ---: | ---: | ---: |");
+        for concurrency in [1usize, 64] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for _ in 0..5 {
+                a.push(run_for(concurrency, Duration::from_secs(1), raw.clone()).await);
+                b.push(run_for(concurrency, Duration::from_secs(1), generated.clone()).await);
+            }
+            a.sort_by(|x, y| x.partial_cmp(y).unwrap());
+            b.sort_by(|x, y| x.partial_cmp(y).unwrap());
+            let (ma, mb) = (a[2], b[2]);
+            println!("| {concurrency} | {ma:.0} | {mb:.0} | {:.3} |", mb / ma);
+        }
+    });
+}

@@ -1,0 +1,235 @@
+#![allow(unsafe_code)] // the counting allocator below
+//! Code generation speed: per phase in process (load, lower, emit, format) for `spec/` and every
+//! spec in `../shared/specs/`, a synthetic ~250 KB spec, scaling from 10 to 5,000 operations
+//! (time and peak heap), and `xtask codegen` as a whole process (release binary).
+//! Run: `cargo bench -p tests --bench codegen`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use generator::{PhaseTimes, Settings};
+
+/// Counts live and peak heap bytes.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size > layout.size() {
+                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1e3)
+}
+
+/// Median per-phase times and the peak extra heap of one run.
+fn profile(text: &str, runs: usize) -> (PhaseTimes, Duration, usize) {
+    let settings = Settings::new("bench.yaml", "bench-client");
+    let mut phases = Vec::new();
+    let mut peak = 0;
+    for _ in 0..runs {
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let t = Instant::now();
+        let (files, times) = generator::generate_timed(text, &settings).unwrap_or_else(|d| panic!("{d}"));
+        let total = t.elapsed();
+        peak = peak.max(PEAK.load(Ordering::Relaxed) - base);
+        std::hint::black_box(files);
+        phases.push((times, total));
+    }
+    let pick = |f: fn(&PhaseTimes) -> Duration| median(phases.iter().map(|(t, _)| f(t)).collect());
+    let times = PhaseTimes {
+        load: pick(|t| t.load),
+        lower: pick(|t| t.lower),
+        emit: pick(|t| t.emit),
+        format: pick(|t| t.format),
+    };
+    (times, median(phases.iter().map(|p| p.1).collect()), peak)
+}
+
+/// A spec with `n` operations, each with a path parameter, a request body schema and error
+/// responses, and its own body and response schemas.
+fn synthetic(n: usize) -> String {
+    use serde_json::json;
+    let mut paths = serde_json::Map::new();
+    let mut schemas = serde_json::Map::new();
+    for i in 0..n {
+        schemas.insert(
+            format!("Thing{i}"),
+            json!({"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string", "maxLength": 64, "description": format!("Name of thing {i}.")},
+                "count": {"type": "integer", "format": "int32"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "createdAt": {"type": "string", "format": "date-time"}
+            }}),
+        );
+        paths.insert(
+            format!("/v1/things{i}/{{thingId}}"),
+            json!({"put": {
+                "operationId": format!("UpdateThing{i}"),
+                "summary": format!("Update thing {i}"),
+                "parameters": [{"name": "thingId", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/ThingId"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/Thing{i}")}}}},
+                "responses": {
+                    "200": {"description": "Updated.", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/Thing{i}")}}}},
+                    "400": {"$ref": "#/components/responses/Error"},
+                    "404": {"$ref": "#/components/responses/Error"},
+                    "429": {"description": "Slow down.", "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "500": {"$ref": "#/components/responses/Error"}
+                }
+            }}),
+        );
+    }
+    schemas.insert("ThingId".into(), json!({"type": "string", "pattern": "^thg_[0-7][0-9a-z]{25}$"}));
+    schemas.insert(
+        "Error".into(),
+        json!({"type": "object", "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}}),
+    );
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Synthetic", "version": "1"},
+        "servers": [{"url": "https://api.example.com"}],
+        "paths": paths,
+        "components": {"schemas": schemas, "responses": {"Error": {"description": "Error.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
+    });
+    serde_json::to_string_pretty(&doc).unwrap()
+}
+
+fn root() -> PathBuf {
+    tests::root()
+}
+
+fn xtask_binary() -> PathBuf {
+    let bin = root().join("target/release/xtask");
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "--release", "-p", "xtask"])
+        .current_dir(root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success());
+    bin
+}
+
+fn whole_process(bin: &Path, spec: &Path, runs: usize) -> Duration {
+    let out = std::env::temp_dir().join(format!("codegen-bench-{}", std::process::id()));
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let st = std::process::Command::new(bin)
+            .args(["codegen", "--spec"])
+            .arg(spec)
+            .arg("--out")
+            .arg(&out)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        times.push(t.elapsed());
+        assert!(st.success());
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    median(times)
+}
+
+fn main() {
+    let mut specs: Vec<(String, PathBuf)> = vec![("spec/openapi.yaml".into(), root().join("spec/openapi.yaml"))];
+    if let Ok(dir) = std::fs::read_dir(root().join("../shared/specs")) {
+        let mut shared: Vec<PathBuf> = dir
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "yaml"))
+            .collect();
+        shared.sort();
+        specs.extend(
+            shared.into_iter().map(|p| (format!("shared/specs/{}", p.file_name().unwrap().to_string_lossy()), p)),
+        );
+    }
+    let synth250 = {
+        // Grow the synthetic spec to about 250 KB.
+        let mut n = 100;
+        while synthetic(n).len() < 250_000 {
+            n += 25;
+        }
+        n
+    };
+    let synth_path = std::env::temp_dir().join(format!("synthetic-{synth250}.json"));
+    std::fs::write(&synth_path, synthetic(synth250)).unwrap();
+    specs.push((format!("synthetic, {synth250} operations"), synth_path.clone()));
+
+    println!("## In process, per phase (median of 21 runs, ms)\n");
+    println!("| spec | size (KB) | load | lower | emit | format | total | peak heap (MB) |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (name, path) in &specs {
+        let text = std::fs::read_to_string(path).unwrap();
+        let (t, total, peak) = profile(&text, 21);
+        println!(
+            "| {name} | {:.0} | {} | {} | {} | {} | {} | {:.1} |",
+            text.len() as f64 / 1024.0,
+            ms(t.load),
+            ms(t.lower),
+            ms(t.emit),
+            ms(t.format),
+            ms(total),
+            peak as f64 / 1e6
+        );
+    }
+
+    println!("\n## Scaling (median of 5 runs)\n");
+    println!("| operations | size (KB) | total (ms) | ms per operation | peak heap (MB) | KB heap per operation |");
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+    for n in [10, 100, 1_000, 5_000] {
+        let text = synthetic(n);
+        let (_, total, peak) = profile(&text, if n >= 1000 { 3 } else { 5 });
+        println!(
+            "| {n} | {:.0} | {} | {:.3} | {:.1} | {:.1} |",
+            text.len() as f64 / 1024.0,
+            ms(total),
+            total.as_secs_f64() * 1e3 / n as f64,
+            peak as f64 / 1e6,
+            peak as f64 / 1024.0 / n as f64
+        );
+    }
+
+    println!("\n## Whole process: `xtask codegen --spec … --out …` (release binary, median of 11 runs)\n");
+    let bin = xtask_binary();
+    println!("| spec | wall time (ms) |");
+    println!("| --- | ---: |");
+    for (name, path) in &specs {
+        println!("| {name} | {} |", ms(whole_process(&bin, path, 11)));
+    }
+    let _ = std::fs::remove_file(synth_path);
+}
