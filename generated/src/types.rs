@@ -78,116 +78,110 @@ impl StoreId {
 
     /// The compiled pattern: straight-line code over UTF-8 bytes.
     #[inline]
+    #[allow(unused_mut, unused_assignments, clippy::needless_return)]
     fn check(b: &[u8]) -> Result<(), (usize, &'static str)> {
         let mut i = 0usize;
-        let mut state = 0u32;
-        loop {
-            match state {
-                0 => {
-                    if b[i..].starts_with(b"mem_s") {
-                        i += 5;
-                    } else {
-                        const EXPECTED: [&str; 5] = ["`m`", "`e`", "`m`", "`_`", "`s`"];
-                        let j = b[i..]
-                            .iter()
-                            .zip(b"mem_s")
-                            .take_while(|(x, y)| x == y)
-                            .count();
-                        return Err((i + j, EXPECTED[j]));
-                    }
-                    match b.get(i).copied() {
-                        None => return Err((i, "a character in [et]")),
-                        Some(b'e') => {
-                            i += 1;
-                            state = 6;
-                        }
-                        Some(b't') => {
-                            i += 1;
-                            state = 7;
-                        }
-                        Some(_) => return Err((i, "a character in [et]")),
+        if b[i..].starts_with(b"mem_s") {
+            i += 5;
+        } else {
+            const EXPECTED: [&str; 5] = ["`m`", "`e`", "`m`", "`_`", "`s`"];
+            let j = b[i..].iter().zip(b"mem_s").take_while(|(x, y)| x == y).count();
+            return Err((i + j, EXPECTED[j]));
+        }
+        match b.get(i).copied() {
+            None => Err((i, "a character in [et]")),
+            Some(b'e') => {
+                i += 1;
+                if b[i..].starts_with(b"rvice_") {
+                    i += 6;
+                } else {
+                    const EXPECTED: [&str; 6] = [
+                        "`r`",
+                        "`v`",
+                        "`i`",
+                        "`c`",
+                        "`e`",
+                        "`_`",
+                    ];
+                    let j = b[i..]
+                        .iter()
+                        .zip(b"rvice_")
+                        .take_while(|(x, y)| x == y)
+                        .count();
+                    return Err((i + j, EXPECTED[j]));
+                }
+                match b.get(i).copied() {
+                    Some(b'0'..=b'7') => i += 1,
+                    _ => return Err((i, "a character in [0-7]")),
+                }
+                match b.get(i..i + 25) {
+                    Some(
+                        run,
+                    ) if run
+                        .iter()
+                        .fold(
+                            true,
+                            |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                        ) => i += 25,
+                    _ => {
+                        return Err((
+                            i
+                                + b[i..]
+                                    .iter()
+                                    .take(25)
+                                    .take_while(|&&c| {
+                                        c.is_ascii_digit() || c.is_ascii_lowercase()
+                                    })
+                                    .count(),
+                            "a character in [0-9a-z]",
+                        ));
                     }
                 }
-                6 => {
-                    if b[i..].starts_with(b"rvic") {
-                        i += 4;
-                    } else {
-                        const EXPECTED: [&str; 4] = ["`r`", "`v`", "`i`", "`c`"];
-                        let j = b[i..]
-                            .iter()
-                            .zip(b"rvic")
-                            .take_while(|(x, y)| x == y)
-                            .count();
-                        return Err((i + j, EXPECTED[j]));
-                    }
-                    match b.get(i).copied() {
-                        None => return Err((i, "`e`")),
-                        Some(b'e') => {
-                            i += 1;
-                            state = 13;
-                        }
-                        Some(_) => return Err((i, "`e`")),
-                    }
-                }
-                7 => {
-                    if b[i..].starts_with(b"or") {
-                        i += 2;
-                    } else {
-                        const EXPECTED: [&str; 2] = ["`o`", "`r`"];
-                        let j = b[i..]
-                            .iter()
-                            .zip(b"or")
-                            .take_while(|(x, y)| x == y)
-                            .count();
-                        return Err((i + j, EXPECTED[j]));
-                    }
-                    match b.get(i).copied() {
-                        None => return Err((i, "`e`")),
-                        Some(b'e') => {
-                            i += 1;
-                            state = 13;
-                        }
-                        Some(_) => return Err((i, "`e`")),
-                    }
-                }
-                13 => {
-                    match b.get(i).copied() {
-                        Some(b'_') => i += 1,
-                        _ => return Err((i, "`_`")),
-                    }
-                    match b.get(i).copied() {
-                        Some(b'0'..=b'7') => i += 1,
-                        _ => return Err((i, "a character in [0-7]")),
-                    }
-                    match b.get(i..i + 25) {
-                        Some(
-                            run,
-                        ) if run
-                            .iter()
-                            .all(|&c| c.is_ascii_digit() || c.is_ascii_lowercase()) => {
-                            i += 25;
-                        }
-                        _ => {
-                            return Err((
-                                i
-                                    + b[i..]
-                                        .iter()
-                                        .take(25)
-                                        .take_while(|&&c| {
-                                            c.is_ascii_digit() || c.is_ascii_lowercase()
-                                        })
-                                        .count(),
-                                "a character in [0-9a-z]",
-                            ));
-                        }
-                    }
-                    if i == b.len() {
-                        return Ok(());
-                    }
-                    return Err((i, "end of input"));
-                }
-                _ => unreachable!("state numbers are generated"),
+                if i == b.len() { Ok(()) } else { Err((i, "end of input")) }
             }
+            Some(b't') => {
+                i += 1;
+                if b[i..].starts_with(b"ore_") {
+                    i += 4;
+                } else {
+                    const EXPECTED: [&str; 4] = ["`o`", "`r`", "`e`", "`_`"];
+                    let j = b[i..]
+                        .iter()
+                        .zip(b"ore_")
+                        .take_while(|(x, y)| x == y)
+                        .count();
+                    return Err((i + j, EXPECTED[j]));
+                }
+                match b.get(i).copied() {
+                    Some(b'0'..=b'7') => i += 1,
+                    _ => return Err((i, "a character in [0-7]")),
+                }
+                match b.get(i..i + 25) {
+                    Some(
+                        run,
+                    ) if run
+                        .iter()
+                        .fold(
+                            true,
+                            |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                        ) => i += 25,
+                    _ => {
+                        return Err((
+                            i
+                                + b[i..]
+                                    .iter()
+                                    .take(25)
+                                    .take_while(|&&c| {
+                                        c.is_ascii_digit() || c.is_ascii_lowercase()
+                                    })
+                                    .count(),
+                            "a character in [0-9a-z]",
+                        ));
+                    }
+                }
+                if i == b.len() { Ok(()) } else { Err((i, "end of input")) }
+            }
+            Some(_) => Err((i, "a character in [et]")),
         }
     }
 

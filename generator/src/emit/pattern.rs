@@ -26,38 +26,36 @@ pub fn matcher_body(m: &Matcher) -> TokenStream {
         (all_same && first != s && !st.accept_now && !st.accept_at_end && first != 0 && preds[first].len() == 1)
             .then_some(first)
     };
+    let single: Vec<Option<usize>> = (0..n).map(single_target).collect();
+    // Preferred form: every choice point inlined as nested code (no state variable at all),
+    // possible when the automaton is acyclic apart from self-loops and small enough. Shared
+    // states are duplicated, so any single-successor state can join a chain.
+    let single_any: Vec<Option<usize>> = (0..n)
+        .map(|s| {
+            let st = &m.states[s];
+            let first = st.transitions.first()?.2;
+            (st.transitions.iter().all(|t| t.2 == first) && first != s && !st.accept_now && !st.accept_at_end)
+                .then_some(first)
+        })
+        .collect();
+    let mut budget = 64usize;
+    if let Some(body) = inline_block(m, &single_any, 0, &mut vec![0], &mut budget) {
+        return quote! {
+            let mut i = 0usize;
+            #body
+        };
+    }
     let mut is_block_start = vec![true; n];
-    for s in 0..n {
-        if let Some(t) = single_target(s) {
-            is_block_start[t] = false;
-        }
+    for t in single.iter().flatten() {
+        is_block_start[*t] = false;
     }
     let blocks: Vec<usize> = (0..n).filter(|&s| is_block_start[s]).collect();
     // A dispatch loop is needed as soon as control can reach another block.
-    let multi = blocks.len() > 1
-        || (0..n).any(|s| single_target(s).is_none() && m.states[s].transitions.iter().any(|t| t.2 != s));
+    let multi =
+        blocks.len() > 1 || (0..n).any(|s| single[s].is_none() && m.states[s].transitions.iter().any(|t| t.2 != s));
     let mut arms = Vec::new();
     for &start in &blocks {
-        let mut body = Vec::new();
-        let mut s = start;
-        // Chain steps, grouped into runs.
-        while single_target(s).is_some() {
-            let mut run = vec![s];
-            let mut cur = s;
-            while let Some(t) = single_target(cur) {
-                let next_is_step = single_target(t).is_some();
-                if next_is_step && same_ranges(m, s, t) {
-                    run.push(t);
-                    cur = t;
-                } else {
-                    break;
-                }
-            }
-            let last = *run.last().expect("run is non-empty");
-            let after = single_target(last).expect("chain state");
-            body.push(emit_run(m, &run));
-            s = after;
-        }
+        let (mut body, s) = chain(m, &single, start);
         body.push(Step::Code(emit_general(m, s, multi)));
         let body = merge_literals(m, body);
         let id = Literal::u32_unsuffixed(start as u32);
@@ -81,6 +79,109 @@ pub fn matcher_body(m: &Matcher) -> TokenStream {
             }
         }
     }
+}
+
+/// The chain steps from `start` (grouped into runs) and the state where the chain ends.
+fn chain(m: &Matcher, single: &[Option<usize>], start: usize) -> (Vec<Step>, usize) {
+    let mut body = Vec::new();
+    let mut s = start;
+    while single[s].is_some() {
+        let mut run = vec![s];
+        let mut cur = s;
+        while let Some(t) = single[cur] {
+            if single[t].is_some() && same_ranges(m, s, t) {
+                run.push(t);
+                cur = t;
+            } else {
+                break;
+            }
+        }
+        let last = *run.last().expect("run is non-empty");
+        body.push(emit_run(m, &run));
+        s = single[last].expect("chain state");
+    }
+    (body, s)
+}
+
+/// The block starting at `s` as an expression, with successor blocks nested inside its match
+/// arms. `None` when a successor is already on the path (a cycle) or the budget runs out.
+fn inline_block(
+    m: &Matcher,
+    single: &[Option<usize>],
+    s: usize,
+    path: &mut Vec<usize>,
+    budget: &mut usize,
+) -> Option<TokenStream> {
+    *budget = budget.checked_sub(1)?;
+    // A chain that comes back to a state on the path is a loop: not inlinable.
+    let mut cur = s;
+    for _ in 0..=m.states.len() {
+        match single[cur] {
+            Some(t) if path.contains(&t) => return None,
+            Some(t) => cur = t,
+            None => break,
+        }
+    }
+    if single[cur].is_some() {
+        return None;
+    }
+    let (steps, f) = chain(m, single, s);
+    let steps = merge_literals(m, steps);
+    let st = &m.states[f];
+    let expected = &st.expected;
+    if st.accept_now {
+        return Some(quote! { #(#steps)* Ok(()) });
+    }
+    let self_loop: Vec<(u8, u8)> = st.transitions.iter().filter(|t| t.2 == f).map(|t| (t.0, t.1)).collect();
+    let skip = if self_loop.is_empty() {
+        quote! {}
+    } else {
+        let pat = pattern_of(&self_loop);
+        quote! {
+            while let Some(#pat) = b.get(i).copied() {
+                i += 1;
+            }
+        }
+    };
+    let at_end = if st.accept_at_end {
+        quote! { Ok(()) }
+    } else {
+        quote! { Err((i, #expected)) }
+    };
+    let mut targets: Vec<(usize, Vec<(u8, u8)>)> = Vec::new();
+    for &(lo, hi, t) in st.transitions.iter().filter(|t| t.2 != f) {
+        match targets.iter_mut().find(|x| x.0 == t) {
+            Some(x) => x.1.push((lo, hi)),
+            None => targets.push((t, vec![(lo, hi)])),
+        }
+    }
+    if targets.is_empty() {
+        return Some(quote! {
+            #(#steps)*
+            #skip
+            if i == b.len() { #at_end } else { Err((i, #expected)) }
+        });
+    }
+    let mut arms = Vec::new();
+    for (t, ranges) in targets {
+        if path.contains(&t) {
+            return None;
+        }
+        path.push(t);
+        let sub = inline_block(m, single, t, path, budget)?;
+        path.pop();
+        let pat = pattern_of(&ranges);
+        arms.push(quote! { Some(#pat) => { i += 1; #sub } });
+    }
+    Some(quote! {
+        #(#steps)*
+        #skip
+        match b.get(i).copied() {
+            None => #at_end,
+            #(#arms)*
+            Some(_) => Err((i, #expected)),
+        }
+    })
 }
 
 fn ranges_of(m: &Matcher, s: usize) -> Vec<(u8, u8)> {
@@ -115,6 +216,11 @@ fn pattern_of(ranges: &[(u8, u8)]) -> TokenStream {
 
 /// A boolean expression testing the byte `c` against ranges.
 fn test_of(ranges: &[(u8, u8)]) -> TokenStream {
+    test_of_with(ranges, quote! { || })
+}
+
+/// Like [`test_of`], joining alternatives with `op` (`|` keeps it branch-free).
+fn test_of_with(ranges: &[(u8, u8)], op: TokenStream) -> TokenStream {
     let alts = ranges.iter().map(|&(lo, hi)| {
         if lo == hi {
             let b = byte_lit(lo);
@@ -130,7 +236,14 @@ fn test_of(ranges: &[(u8, u8)]) -> TokenStream {
             quote! { (#lo..=#hi).contains(&c) }
         }
     });
-    quote! { #(#alts)||* }
+    let mut out = TokenStream::new();
+    for (n, alt) in alts.enumerate() {
+        if n > 0 {
+            out.extend(op.clone());
+        }
+        out.extend(alt);
+    }
+    out
 }
 
 /// One piece of a block: a single literal byte (merged into runs later) or finished code.
@@ -157,9 +270,11 @@ fn emit_run(m: &Matcher, run: &[usize]) -> Step {
     }
     let k = Literal::usize_unsuffixed(run.len());
     let test = test_of(&ranges);
+    let wide = test_of_with(&ranges, quote! { | });
     Step::Code(quote! {
         match b.get(i..i + #k) {
-            Some(run) if run.iter().all(|&c| #test) => i += #k,
+            // Branch-free over the run so the compiler can vectorize it.
+            Some(run) if run.iter().fold(true, |ok, &c| ok & (#wide)) => i += #k,
             _ => return Err((i + b[i..].iter().take(#k).take_while(|&&c| #test).count(), #expected)),
         }
     })

@@ -278,6 +278,7 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
 
             /// The compiled pattern: straight-line code over UTF-8 bytes.
             #[inline]
+            #[allow(unused_mut, unused_assignments, clippy::needless_return)]
             fn check(b: &[u8]) -> Result<(), (usize, &'static str)> {
                 #body
             }
