@@ -222,72 +222,24 @@ impl<'a> DeleteStoreRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let body = ex.json()?;
                 let headers = DeleteStoreAcceptedHeaders {
                     location: runtime::header_str(&ex.headers, "location"),
                     operation_id: runtime::header_str(&ex.headers, "operation-id"),
                     retry_after: runtime::header_parse(&ex.headers, "retry-after"),
                 };
-                Ok(ex.response(body, headers))
+                ex.success(headers)
             }
-            400 => {
-                let body = ex.json()?;
-                let headers = ();
-                let attempts = ex.attempts;
-                Err(Error::Service {
-                    error: DeleteStoreError::BadRequest(ex.response(body, headers)),
-                    attempts,
-                })
-            }
-            404 => {
-                let body = ex.json()?;
-                let headers = ();
-                let attempts = ex.attempts;
-                Err(Error::Service {
-                    error: DeleteStoreError::NotFound(ex.response(body, headers)),
-                    attempts,
-                })
-            }
+            400 => ex.failure((), DeleteStoreError::BadRequest),
+            404 => ex.failure((), DeleteStoreError::NotFound),
             429 => {
-                let body = ex.json()?;
                 let headers = DeleteStoreTooManyRequestsHeaders {
                     retry_after: runtime::header_parse(&ex.headers, "retry-after"),
                 };
-                let attempts = ex.attempts;
-                Err(Error::Service {
-                    error: DeleteStoreError::TooManyRequests(ex.response(body, headers)),
-                    attempts,
-                })
+                ex.failure(headers, DeleteStoreError::TooManyRequests)
             }
-            500 => {
-                let body = ex.json()?;
-                let headers = ();
-                let attempts = ex.attempts;
-                Err(Error::Service {
-                    error: DeleteStoreError::InternalServerError(
-                        ex.response(body, headers),
-                    ),
-                    attempts,
-                })
-            }
-            503 => {
-                let body = ex.json()?;
-                let headers = ();
-                let attempts = ex.attempts;
-                Err(Error::Service {
-                    error: DeleteStoreError::ServiceUnavailable(
-                        ex.response(body, headers),
-                    ),
-                    attempts,
-                })
-            }
-            _ => {
-                let attempts = ex.attempts;
-                Err(Error::Service {
-                    error: DeleteStoreError::Unhandled(ex.unhandled()),
-                    attempts,
-                })
-            }
+            500 => ex.failure((), DeleteStoreError::InternalServerError),
+            503 => ex.failure((), DeleteStoreError::ServiceUnavailable),
+            _ => ex.unhandled_status(DeleteStoreError::Unhandled),
         }
     }
 }

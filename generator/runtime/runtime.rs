@@ -886,6 +886,45 @@ impl Exchange {
         let body = self.text(usize::MAX);
         UnhandledResponse { status: self.status, headers: self.headers, body }
     }
+
+    /// A documented success status with a JSON body.
+    #[doc(hidden)]
+    pub fn success<B: serde::de::DeserializeOwned, H, E>(self, headers: H) -> Result<Response<B, H>, Error<E>> {
+        let body = self.json()?;
+        Ok(self.response(body, headers))
+    }
+
+    /// A documented success status without a body (any body sent is ignored).
+    #[doc(hidden)]
+    pub fn success_empty<H, E>(self, headers: H) -> Result<Response<(), H>, Error<E>> {
+        Ok(self.response((), headers))
+    }
+
+    /// A documented error status with a JSON body, wrapped in the operation's error variant.
+    #[doc(hidden)]
+    pub fn failure<B: serde::de::DeserializeOwned, H, E, T>(
+        self,
+        headers: H,
+        variant: impl FnOnce(Response<B, H>) -> E,
+    ) -> Result<T, Error<E>> {
+        let body = self.json()?;
+        let attempts = self.attempts;
+        Err(Error::Service { error: variant(self.response(body, headers)), attempts })
+    }
+
+    /// A documented error status without a body.
+    #[doc(hidden)]
+    pub fn failure_empty<H, E, T>(self, headers: H, variant: impl FnOnce(Response<(), H>) -> E) -> Result<T, Error<E>> {
+        let attempts = self.attempts;
+        Err(Error::Service { error: variant(self.response((), headers)), attempts })
+    }
+
+    /// A status the operation does not document.
+    #[doc(hidden)]
+    pub fn unhandled_status<E, T>(self, variant: impl FnOnce(UnhandledResponse) -> E) -> Result<T, Error<E>> {
+        let attempts = self.attempts;
+        Err(Error::Service { error: variant(self.unhandled()), attempts })
+    }
 }
 
 impl Client {

@@ -103,25 +103,30 @@ pub fn generate_timed(spec: &str, settings: &Settings) -> Result<(Vec<OutputFile
 pub mod render {
     use super::*;
 
-    /// Render every file of the crate; returns files, emit time and format time.
+    /// Render every file of the crate; returns files, emit time and format time (both summed
+    /// over worker threads when the API is large enough to render in parallel).
     pub fn render(
         api: &ir::Api,
         settings: &Settings,
     ) -> Result<(Vec<OutputFile>, std::time::Duration, std::time::Duration), Diagnostic> {
-        let t = std::time::Instant::now();
         let crate_ident = settings.crate_name.replace('-', "_");
         let env_prefix = crate_ident.to_ascii_uppercase();
         let header = format!("// {}", settings.header_text());
-        let token_files = vec![
-            ("src/lib.rs", emit::lib_file(api, &settings.crate_name, &env_prefix)),
-            ("src/operations.rs", emit::operations_file(api)),
-            ("src/types.rs", emit::types_file(api)),
-        ];
-        let emit_time = t.elapsed();
+        let mut clock = Clock::default();
+        let lib = clock.format("src/lib.rs", || emit::lib_file(api, &settings.crate_name, &env_prefix))?;
+        let mut ops = clock.format("src/operations.rs", || emit::operations_prelude(api))?;
+        let mut types = clock.format("src/types.rs", || emit::types_prelude(api))?;
+        // Items are independent, so large APIs are emitted and formatted on several threads;
+        // chunks are concatenated in order, so the output does not depend on the thread count.
+        let (op_text, op_clock) = render_items(&api.operations, "src/operations.rs", |op| emit::operation(api, op))?;
+        let (type_text, type_clock) = render_items(&api.types, "src/types.rs", emit::type_def)?;
+        ops.push_str(&op_text);
+        types.push_str(&type_text);
+        clock.emit += op_clock.emit + type_clock.emit;
+        clock.format += op_clock.format + type_clock.format;
         let t = std::time::Instant::now();
-        let mut files = Vec::new();
         let description = format!("Generated async client for {}", api.title);
-        files.push(OutputFile {
+        let mut files = vec![OutputFile {
             path: "Cargo.toml".to_owned(),
             contents: emit::cargo_toml(
                 &format!("# {}", settings.header_text()),
@@ -130,13 +135,11 @@ pub mod render {
                 &description,
                 settings.standalone,
             ),
-        });
-        for (path, tokens) in token_files {
-            let file = syn::parse2::<syn::File>(tokens)
-                .map_err(|e| Diagnostic::new("", format!("internal error: generated {path} does not parse: {e}")))?;
+        }];
+        for (path, text) in [("src/lib.rs", lib), ("src/operations.rs", ops), ("src/types.rs", types)] {
             files.push(OutputFile {
                 path: path.to_owned(),
-                contents: format!("{header}\n{}", skip_rustfmt(&space_out_items(&prettyplease::unparse(&file)))),
+                contents: format!("{header}\n{}", skip_rustfmt(&space_out_items(&text))),
             });
         }
         files.push(OutputFile {
@@ -144,7 +147,69 @@ pub mod render {
             contents: format!("{header}\n{}", skip_rustfmt(&RUNTIME.replace("\r\n", "\n"))),
         });
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok((files, emit_time, t.elapsed()))
+        clock.format += t.elapsed();
+        Ok((files, clock.emit, clock.format))
+    }
+
+    /// Emission and formatting time.
+    #[derive(Default)]
+    struct Clock {
+        emit: std::time::Duration,
+        format: std::time::Duration,
+    }
+
+    impl Clock {
+        /// Emit tokens with `f`, then parse and pretty-print them.
+        fn format(&mut self, path: &str, f: impl FnOnce() -> proc_macro2::TokenStream) -> Result<String, Diagnostic> {
+            let t = std::time::Instant::now();
+            let tokens = f();
+            self.emit += t.elapsed();
+            let t = std::time::Instant::now();
+            let file = syn::parse2::<syn::File>(tokens)
+                .map_err(|e| Diagnostic::new("", format!("internal error: generated {path} does not parse: {e}")))?;
+            let text = prettyplease::unparse(&file);
+            self.format += t.elapsed();
+            Ok(text)
+        }
+    }
+
+    /// Emit and format `items` (in order), on up to 4 threads when there are many.
+    fn render_items<T: Sync>(
+        items: &[T],
+        path: &str,
+        emit_one: impl Fn(&T) -> proc_macro2::TokenStream + Sync,
+    ) -> Result<(String, Clock), Diagnostic> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+        let chunk_len =
+            if items.len() < 32 || threads == 1 { items.len().max(1) } else { items.len().div_ceil(threads) };
+        let work = |chunk: &[T]| -> Result<(String, Clock), Diagnostic> {
+            let mut clock = Clock::default();
+            let text = clock.format(path, || chunk.iter().map(&emit_one).collect())?;
+            Ok((text, clock))
+        };
+        let results: Vec<Result<(String, Clock), Diagnostic>> = if chunk_len >= items.len() {
+            vec![work(items)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = items.chunks(chunk_len).map(|c| scope.spawn(move || work(c))).collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(Diagnostic::new("", "internal error: a render thread panicked")))
+                    })
+                    .collect()
+            })
+        };
+        let mut text = String::new();
+        let mut clock = Clock::default();
+        for r in results {
+            let (t, c) = r?;
+            text.push_str(&t);
+            clock.emit += c.emit;
+            clock.format += c.format;
+        }
+        Ok((text, clock))
     }
 
     /// Tell rustfmt to leave the file alone (it is formatted by prettyplease, and `cargo fmt`

@@ -323,10 +323,22 @@ fn determinize(nodes: &[Node], start: usize) -> Result<Matcher, String> {
     index.insert((first.ranges.clone(), first.accept_now, first.accept_at_end), 0);
     states.push((first, Vec::new()));
     let mut work = 0;
+    // Byte classes: bytes no range boundary separates behave the same, so one representative
+    // per class is enough.
+    let mut cuts = vec![0u16, 256];
+    for n in nodes {
+        if let Node::Range { lo, hi, .. } = n {
+            cuts.push(*lo as u16);
+            cuts.push(*hi as u16 + 1);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let classes: Vec<(u8, u8)> = cuts.windows(2).map(|w| (w[0] as u8, (w[1] - 1) as u8)).collect();
     while work < states.len() {
         let mut transitions: Vec<(u8, u8, usize)> = Vec::new();
         if !states[work].0.accept_now {
-            for byte in 0..=255u8 {
+            for &(byte, last) in &classes {
                 let targets: Vec<usize> = states[work]
                     .0
                     .ranges
@@ -357,8 +369,8 @@ fn determinize(nodes: &[Node], start: usize) -> Result<Matcher, String> {
                     }
                 };
                 match transitions.last_mut() {
-                    Some(last) if last.2 == target && last.1 as u16 + 1 == byte as u16 => last.1 = byte,
-                    _ => transitions.push((byte, byte, target)),
+                    Some(prev) if prev.2 == target && prev.1 as u16 + 1 == byte as u16 => prev.1 = last,
+                    _ => transitions.push((byte, last, target)),
                 }
             }
         }

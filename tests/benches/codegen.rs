@@ -14,30 +14,35 @@ use generator::{PhaseTimes, Settings};
 /// Counts live and peak heap bytes.
 struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
+static LIVE: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Counting is off while timing: contended atomics on every allocation would distort the times.
+static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            let now = LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
+            PEAK.fetch_max(now.max(0) as usize, Ordering::Relaxed);
         }
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
             if new_size > layout.size() {
-                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
-                PEAK.fetch_max(now, Ordering::Relaxed);
+                let grow = (new_size - layout.size()) as isize;
+                let now = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
+                PEAK.fetch_max(now.max(0) as usize, Ordering::Relaxed);
             } else {
-                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+                LIVE.fetch_sub((layout.size() - new_size) as isize, Ordering::Relaxed);
             }
         }
         p
@@ -60,17 +65,22 @@ fn ms(d: Duration) -> String {
 fn profile(text: &str, runs: usize) -> (PhaseTimes, Duration, usize) {
     let settings = Settings::new("bench.yaml", "bench-client");
     let mut phases = Vec::new();
-    let mut peak = 0;
     for _ in 0..runs {
-        let base = LIVE.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
         let t = Instant::now();
         let (files, times) = generator::generate_timed(text, &settings).unwrap_or_else(|d| panic!("{d}"));
         let total = t.elapsed();
-        peak = peak.max(PEAK.load(Ordering::Relaxed) - base);
         std::hint::black_box(files);
         phases.push((times, total));
     }
+    // One more run with counting on, for the peak heap. Frees of memory allocated before
+    // counting started could make LIVE negative, so peaks are clamped at zero.
+    LIVE.store(0, Ordering::Relaxed);
+    PEAK.store(0, Ordering::Relaxed);
+    COUNTING.store(true, Ordering::Relaxed);
+    let files = generator::generate(text, &settings);
+    COUNTING.store(false, Ordering::Relaxed);
+    drop(files);
+    let peak = PEAK.load(Ordering::Relaxed);
     let pick = |f: fn(&PhaseTimes) -> Duration| median(phases.iter().map(|(t, _)| f(t)).collect());
     let times = PhaseTimes {
         load: pick(|t| t.load),

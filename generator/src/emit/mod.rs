@@ -11,9 +11,9 @@ use quote::quote;
 
 use crate::ir::{Api, AuthScheme, TypeRef};
 
-pub use ops::operations_file;
+pub use ops::{operation, operations_prelude};
 pub use pattern::matcher_body;
-pub use types::types_file;
+pub use types::{type_def, types_prelude};
 
 /// An identifier from an IR name (handles `r#` raw identifiers).
 pub fn ident(name: &str) -> Ident {

@@ -7,9 +7,8 @@ use quote::{format_ident, quote};
 use super::{doc_attrs, ident, ty};
 use crate::ir::{Api, Operation, Param, ParamLocation, PathSegment, Response, StatusMatch, TypeDefKind, TypeRef};
 
-/// `operations.rs`.
-pub fn operations_file(api: &Api) -> TokenStream {
-    let ops = api.operations.iter().map(|op| operation(api, op));
+/// The head of `operations.rs` (docs, lints, imports); the items come from [`operation`].
+pub fn operations_prelude(api: &Api) -> TokenStream {
     let any_params = api.operations.iter().any(|op| !op.params.is_empty());
     let any_body = api.operations.iter().any(|op| op.body.is_some());
     let into_param = if any_params {
@@ -33,8 +32,6 @@ pub fn operations_file(api: &Api) -> TokenStream {
         #imports
         #[allow(unused_imports)]
         use crate::types::*;
-
-        #(#ops)*
     }
 }
 
@@ -105,7 +102,8 @@ fn status_text(s: StatusMatch) -> String {
     }
 }
 
-fn operation(api: &Api, op: &Operation) -> TokenStream {
+/// Every item generated for one operation.
+pub fn operation(api: &Api, op: &Operation) -> TokenStream {
     let method = ident(&op.name.rust);
     let base = &op.type_name;
     let request = format_ident!("{}Request", base);
@@ -354,12 +352,8 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
         }
         let pat = status_pattern(r.status);
         let v = ident(&r.variant);
-        let decode = match &r.body {
-            Some(_) => quote! { let body = ex.json()?; },
-            None => quote! { let body = (); },
-        };
         let headers = if r.headers.is_empty() {
-            quote! { let headers = (); }
+            quote! { () }
         } else {
             let name = ident(&r.headers_type);
             let fields = r.headers.iter().map(|h| {
@@ -370,30 +364,35 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
                     _ => quote! { #f: runtime::header_parse(&ex.headers, #key), },
                 }
             });
-            quote! { let headers = #name { #(#fields)* }; }
+            quote! { #name { #(#fields)* } }
         };
-        let wrap = if r.success {
-            if successes.len() == 1 {
-                quote! { Ok(ex.response(body, headers)) }
-            } else {
-                let name = format_ident!("{}Response", base);
-                quote! { Ok(#name::#v(ex.response(body, headers))) }
-            }
+        let h = if r.headers.is_empty() {
+            quote! { () }
         } else {
-            quote! {
-                let attempts = ex.attempts;
-                Err(Error::Service { error: #error::#v(ex.response(body, headers)), attempts })
-            }
+            quote! { headers }
         };
-        arms.push(quote! { #pat => { #decode #headers #wrap } });
+        // Responses without a documented body are not decoded (a body there is ignored).
+        let call = match (r.success, r.body.is_some()) {
+            (true, true) => quote! { ex.success(#h) },
+            (true, false) => quote! { ex.success_empty(#h) },
+            (false, true) => quote! { ex.failure(#h, #error::#v) },
+            (false, false) => quote! { ex.failure_empty(#h, #error::#v) },
+        };
+        let call = if r.success && successes.len() > 1 {
+            let name = format_ident!("{}Response", base);
+            quote! { #call.map(#name::#v) }
+        } else {
+            call
+        };
+        let arm = if r.headers.is_empty() {
+            quote! { #pat => #call, }
+        } else {
+            quote! { #pat => { let headers = #headers; #call } }
+        };
+        arms.push(arm);
     }
     if !has_default {
-        arms.push(quote! {
-            _ => {
-                let attempts = ex.attempts;
-                Err(Error::Service { error: #error::Unhandled(ex.unhandled()), attempts })
-            }
-        });
+        arms.push(quote! { _ => ex.unhandled_status(#error::Unhandled), });
     }
 
     // ----- docs
@@ -431,6 +430,7 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
     let http_method = op.method.as_str();
     let template = &op.path_template;
     let idempotent = op.method.idempotent();
+    let capacity = Literal::usize_unsuffixed(op.path_template.len() + 32);
     let output = quote! { Result<#ok_ty, Error<#error>> };
 
     quote! {
@@ -529,7 +529,7 @@ fn operation(api: &Api, op: &Operation) -> TokenStream {
                 };
                 #(#unwrap_required)*
                 #(#unwrap_optional)*
-                let mut path = String::with_capacity(#template.len() + 32);
+                let mut path = String::with_capacity(#capacity);
                 #(#path_pushes)*
                 #[allow(unused_mut)]
                 let mut parts = runtime::RequestParts { path, ..Default::default() };

@@ -6,9 +6,8 @@ use quote::{format_ident, quote};
 use super::{doc_attrs, ident, ty};
 use crate::ir::{Api, Field, PatternType, TypeDef, TypeDefKind};
 
-/// `types.rs`.
-pub fn types_file(api: &Api) -> TokenStream {
-    let items = api.types.iter().map(type_def);
+/// The head of `types.rs` (docs, lints, imports); the items come from [`type_def`].
+pub fn types_prelude(api: &Api) -> TokenStream {
     let uses_runtime =
         api.types.iter().any(|t| matches!(t.kind, TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. }));
     let imports = if uses_runtime {
@@ -21,12 +20,11 @@ pub fn types_file(api: &Api) -> TokenStream {
         #![allow(clippy::derivable_impls, clippy::new_without_default, clippy::too_many_arguments)]
 
         #imports
-
-        #(#items)*
     }
 }
 
-fn type_def(t: &TypeDef) -> TokenStream {
+/// Every item generated for one named type.
+pub fn type_def(t: &TypeDef) -> TokenStream {
     let mut docs = t.docs.clone();
     if t.name.api != t.name.rust {
         if !docs.is_empty() {
