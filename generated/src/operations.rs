@@ -206,9 +206,7 @@ impl<'a> DeleteStoreRequest<'a> {
             idempotent: true,
         };
         let store_id = self.store_id.map_err(|source| Error::InvalidRequest { source })?;
-        let mut path = String::with_capacity(
-            "/v1/ControlPlane/Stores/{storeId}".len() + 32,
-        );
+        let mut path = String::with_capacity(65);
         path.push_str("/v1/ControlPlane/Stores/");
         runtime::push_segment(&mut path, store_id.as_str());
         #[allow(unused_mut)]

@@ -35,6 +35,13 @@ pub struct Api {
     pub operations: Vec<Operation>,
 }
 
+impl Api {
+    /// The named type with this Rust name (`types` is sorted by Rust name: a binary search).
+    pub fn type_def(&self, rust_name: &str) -> Option<&TypeDef> {
+        self.types.binary_search_by(|t| t.name.rust.as_str().cmp(rust_name)).ok().map(|i| &self.types[i])
+    }
+}
+
 /// How requests authenticate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthScheme {

@@ -39,7 +39,7 @@ pub fn operations_prelude(api: &Api) -> TokenStream {
 fn owned_text_of(api: &Api, t: &TypeRef, value: TokenStream) -> TokenStream {
     match t {
         TypeRef::String => quote! { #value.clone() },
-        TypeRef::Named(n) => match api.types.iter().find(|d| &d.name.rust == n).map(|d| &d.kind) {
+        TypeRef::Named(n) => match api.type_def(n).map(|d| &d.kind) {
             Some(TypeDefKind::Pattern(_)) | Some(TypeDefKind::StringEnum { .. }) => {
                 quote! { #value.as_str().to_owned() }
             }
@@ -54,7 +54,7 @@ fn owned_text_of(api: &Api, t: &TypeRef, value: TokenStream) -> TokenStream {
 fn text_of(api: &Api, t: &TypeRef, value: TokenStream) -> TokenStream {
     match t {
         TypeRef::String => quote! { #value.as_str() },
-        TypeRef::Named(n) => match api.types.iter().find(|d| &d.name.rust == n).map(|d| &d.kind) {
+        TypeRef::Named(n) => match api.type_def(n).map(|d| &d.kind) {
             Some(TypeDefKind::Pattern(_)) | Some(TypeDefKind::StringEnum { .. }) => quote! { #value.as_str() },
             Some(TypeDefKind::Alias(TypeRef::String)) => quote! { #value.as_str() },
             _ => quote! { &#value.to_string() },
