@@ -219,14 +219,18 @@ fn main() {
     }
 
     println!("\n## Scaling (median of 5 runs)\n");
-    println!("| operations | size (KB) | total (ms) | ms per operation | peak heap (MB) | KB heap per operation |");
-    println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| operations | size (KB) | load | lower | emit | format | total (ms) | ms per operation | peak heap (MB) | KB heap per operation |");
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for n in [10, 100, 1_000, 5_000] {
         let text = synthetic(n);
-        let (_, total, peak) = profile(&text, if n >= 1000 { 3 } else { 5 });
+        let (t, total, peak) = profile(&text, if n >= 1000 { 3 } else { 5 });
         println!(
-            "| {n} | {:.0} | {} | {:.3} | {:.1} | {:.1} |",
+            "| {n} | {:.0} | {} | {} | {} | {} | {} | {:.3} | {:.1} | {:.1} |",
             text.len() as f64 / 1024.0,
+            ms(t.load),
+            ms(t.lower),
+            ms(t.emit),
+            ms(t.format),
             ms(total),
             total.as_secs_f64() * 1e3 / n as f64,
             peak as f64 / 1e6,
