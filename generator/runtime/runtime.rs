@@ -469,6 +469,12 @@ impl ClientBuilder {
             ua.push_str(s);
         }
         let user_agent = HeaderValue::from_str(&ua).map_err(|_| ConfigError::InvalidUserAgent)?;
+        let mut default_headers = HeaderMap::with_capacity(4);
+        default_headers.insert(reqwest::header::USER_AGENT, user_agent);
+        default_headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(auth) = &auth {
+            default_headers.insert(reqwest::header::AUTHORIZATION, auth.clone());
+        }
         let http = match self.http {
             Some(h) => h,
             None => {
@@ -483,9 +489,8 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 base_url,
-                auth,
+                default_headers,
                 credentials: self.credentials,
-                user_agent,
                 retry: self.retry,
                 timeouts: self.timeouts,
                 max_response_bytes: self.max_response_bytes,
@@ -503,9 +508,9 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base_url: String,
-    auth: Option<HeaderValue>,
+    /// User-Agent, Accept and (sensitive) Authorization, built once.
+    default_headers: HeaderMap,
     credentials: Option<Credentials>,
-    user_agent: HeaderValue,
     retry: RetryConfig,
     timeouts: TimeoutConfig,
     max_response_bytes: usize,
@@ -832,6 +837,9 @@ pub fn push_segment(path: &mut String, value: &str) {
     if value == "." || value == ".." {
         // Would be removed by URL normalisation.
         path.push_str(&value.replace('.', "%2E"));
+    } else if value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+        // Nothing to encode (the common case for identifiers).
+        path.push_str(value);
     } else {
         path.extend(percent_encoding::utf8_percent_encode(value, SEGMENT));
     }
@@ -959,8 +967,10 @@ impl Client {
             }
             Err(e) => e.attempts(),
         };
-        span.record("attempts", attempts);
-        span.record("elapsed_ms", start.elapsed().as_millis() as u64);
+        if !span.is_disabled() {
+            span.record("attempts", attempts);
+            span.record("elapsed_ms", start.elapsed().as_millis() as u64);
+        }
         result
     }
 
@@ -977,22 +987,19 @@ impl Client {
         let deadline = options.total_timeout.or(inner.timeouts.total).map(|t| start + t);
         let may_retry = op.idempotent || retry.retry_non_idempotent;
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("generated methods are valid");
-        let mut url =
-            reqwest::Url::parse(&format!("{}{}", inner.base_url, parts.path)).map_err(|_| Error::InvalidRequest {
-                source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
-            })?;
+        let mut full = String::with_capacity(inner.base_url.len() + parts.path.len());
+        full.push_str(&inner.base_url);
+        full.push_str(&parts.path);
+        let mut url = reqwest::Url::parse(&full).map_err(|_| Error::InvalidRequest {
+            source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
+        })?;
         if !parts.query.is_empty() {
             let mut q = url.query_pairs_mut();
             for (k, v) in &parts.query {
                 q.append_pair(k, v);
             }
         }
-        let mut headers = HeaderMap::with_capacity(parts.headers.len() + options.headers.len() + 3);
-        headers.insert(reqwest::header::USER_AGENT, inner.user_agent.clone());
-        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(auth) = &inner.auth {
-            headers.insert(reqwest::header::AUTHORIZATION, auth.clone());
-        }
+        let mut headers = inner.default_headers.clone();
         for (k, v) in &parts.headers {
             let value = HeaderValue::from_str(v).map_err(|_| Error::InvalidRequest {
                 source: ValidationError::new(
@@ -1009,6 +1016,12 @@ impl Client {
         for (k, v) in &options.headers {
             headers.insert(k.clone(), v.clone());
         }
+        // Build the request once; clone it only while another attempt may follow.
+        let mut builder = inner.http.request(method, url).headers(headers);
+        if let Some((body, _)) = parts.body {
+            builder = builder.body(body);
+        }
+        let mut request = Some(builder.build().map_err(|source| Error::Transport { source, attempts: 0 })?);
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -1027,11 +1040,12 @@ impl Client {
                 (None, Some(r)) => (Some(r), TimeoutKind::Total),
                 (None, None) => (None, TimeoutKind::Attempt),
             };
-            let mut builder = inner.http.request(method.clone(), url.clone()).headers(headers.clone());
-            if let Some((body, _)) = &parts.body {
-                builder = builder.body(body.clone());
-            }
-            let fut = Self::attempt(builder, inner.max_response_bytes, attempt);
+            let last_possible = !may_retry || attempt >= retry.max_attempts;
+            let this = match (last_possible, request.as_ref().and_then(reqwest::Request::try_clone)) {
+                (false, Some(copy)) => copy,
+                _ => request.take().expect("the request is kept until the last attempt"),
+            };
+            let fut = Self::attempt(&inner.http, this, inner.max_response_bytes, attempt);
             let outcome = match limit {
                 Some(l) => tokio::time::timeout(l, fut).await.ok(),
                 None => Some(fut.await),
@@ -1079,14 +1093,26 @@ impl Client {
         }
     }
 
-    async fn attempt(builder: reqwest::RequestBuilder, max: usize, attempt: u32) -> Attempt {
-        let mut resp = match builder.send().await {
+    async fn attempt(http: &reqwest::Client, request: reqwest::Request, max: usize, attempt: u32) -> Attempt {
+        let mut resp = match http.execute(request).await {
             Ok(r) => r,
             Err(e) => return Attempt::Transport(e),
         };
         let status = resp.status();
-        if resp.content_length().is_some_and(|n| n > max as u64) {
-            return Attempt::TooLarge(status);
+        let headers = std::mem::take(resp.headers_mut());
+        match resp.content_length() {
+            Some(n) if n > max as u64 => return Attempt::TooLarge(status),
+            // Known length within the limit: one read into one buffer.
+            Some(_) => {
+                return match resp.bytes().await {
+                    Ok(body) if body.len() <= max => {
+                        Attempt::Done(Exchange { status, headers, body: body.to_vec(), attempts: attempt })
+                    }
+                    Ok(_) => Attempt::TooLarge(status),
+                    Err(e) => Attempt::Transport(e),
+                }
+            }
+            None => {}
         }
         let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(max as u64) as usize);
         loop {
@@ -1101,7 +1127,6 @@ impl Client {
                 Err(e) => return Attempt::Transport(e),
             }
         }
-        let headers = std::mem::take(resp.headers_mut());
         Attempt::Done(Exchange { status, headers, body, attempts: attempt })
     }
 }
