@@ -201,6 +201,7 @@ impl<'a> DeleteStoreRequest<'a> {
     > {
         static OPERATION: runtime::OperationInfo = runtime::OperationInfo {
             id: "DeleteStore",
+            server: None,
             method: "DELETE",
             path_template: "/v1/ControlPlane/Stores/{storeId}",
             idempotent: true,

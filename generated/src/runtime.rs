@@ -457,6 +457,7 @@ impl ClientBuilder {
 
     /// Build the client.
     pub fn build(self) -> Result<Client, ConfigError> {
+        let base_url_is_default = self.base_url.is_none();
         let base_url = self.base_url.unwrap_or_else(|| self.api.default_base_url.to_owned());
         let base_url = base_url.trim_end_matches('/').to_owned();
         match reqwest::Url::parse(&base_url) {
@@ -491,6 +492,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                base_url_is_default,
                 default_headers,
                 credentials: self.credentials,
                 retry: self.retry,
@@ -510,6 +512,7 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base_url: String,
+    base_url_is_default: bool,
     /// User-Agent, Accept and (sensitive) Authorization, built once.
     default_headers: HeaderMap,
     credentials: Option<Credentials>,
@@ -621,6 +624,73 @@ impl fmt::Display for ValidationError {
 }
 
 impl std::error::Error for ValidationError {}
+
+/// Check a string's length in characters (JSON Schema counts characters).
+#[doc(hidden)]
+pub fn check_length(
+    value: &str,
+    min: Option<u64>,
+    max: Option<u64>,
+    what: &'static str,
+) -> Result<(), ValidationError> {
+    let n = value.chars().count() as u64;
+    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+        return Err(ValidationError::new(
+            what,
+            None,
+            bounds("characters", n as f64, min.map(|m| m as f64), max.map(|m| m as f64)),
+        ));
+    }
+    Ok(())
+}
+
+/// Check a number against `minimum` / `maximum`.
+#[doc(hidden)]
+pub fn check_range(value: f64, min: Option<f64>, max: Option<f64>, what: &'static str) -> Result<(), ValidationError> {
+    if min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m) {
+        return Err(ValidationError::new(what, None, bounds("a value", value, min, max)));
+    }
+    Ok(())
+}
+
+/// Check an array's length against `minItems` / `maxItems`.
+#[doc(hidden)]
+pub fn check_items(len: usize, min: Option<u64>, max: Option<u64>, what: &'static str) -> Result<(), ValidationError> {
+    if min.is_some_and(|m| (len as u64) < m) || max.is_some_and(|m| len as u64 > m) {
+        return Err(ValidationError::new(
+            what,
+            None,
+            bounds("items", len as f64, min.map(|m| m as f64), max.map(|m| m as f64)),
+        ));
+    }
+    Ok(())
+}
+
+fn bounds(unit: &str, got: f64, min: Option<f64>, max: Option<f64>) -> String {
+    match (min, max) {
+        (Some(a), Some(b)) => format!("{unit} between {a} and {b}, got {got}"),
+        (Some(a), None) => format!("{unit} of at least {a}, got {got}"),
+        (None, Some(b)) => format!("{unit} of at most {b}, got {got}"),
+        (None, None) => format!("{unit}, got {got}"),
+    }
+}
+
+/// Serde for `Option<Option<T>>` fields: absent → `None`, `null` → `Some(None)`.
+#[doc(hidden)]
+pub mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
 
 /// Converts an argument into a parameter type, validating it. Implemented for the type itself,
 /// references to it, and strings for validated string types.
@@ -798,6 +868,8 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for Error<E> {
 #[derive(Debug)]
 pub struct OperationInfo {
     pub id: &'static str,
+    /// A server of the operation's own, used unless the client's base URL was set explicitly.
+    pub server: Option<&'static str>,
     pub method: &'static str,
     pub path_template: &'static str,
     pub idempotent: bool,
@@ -989,8 +1061,12 @@ impl Client {
         let deadline = options.total_timeout.or(inner.timeouts.total).map(|t| start + t);
         let may_retry = op.idempotent || retry.retry_non_idempotent;
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("generated methods are valid");
-        let mut full = String::with_capacity(inner.base_url.len() + parts.path.len());
-        full.push_str(&inner.base_url);
+        let base = match op.server {
+            Some(server) if inner.base_url_is_default => server.trim_end_matches('/'),
+            _ => inner.base_url.as_str(),
+        };
+        let mut full = String::with_capacity(base.len() + parts.path.len());
+        full.push_str(base);
         full.push_str(&parts.path);
         let mut url = reqwest::Url::parse(&full).map_err(|_| Error::InvalidRequest {
             source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
@@ -1198,7 +1274,7 @@ mod tests {
 
     static API: ApiInfo = ApiInfo { default_base_url: "http://127.0.0.1:9", product: "test", version: "0" };
     static POST: OperationInfo =
-        OperationInfo { id: "Create", method: "POST", path_template: "/things", idempotent: false };
+        OperationInfo { id: "Create", server: None, method: "POST", path_template: "/things", idempotent: false };
 
     fn fast_retry() -> RetryConfig {
         RetryConfig::standard()

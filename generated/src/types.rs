@@ -190,6 +190,23 @@ impl StoreId {
         &self.0
     }
 
+    /// Deserialize a value the server sent, without validating it: identifiers in
+    /// responses are trusted, so a server-side format change cannot fail a call.
+    #[doc(hidden)]
+    pub fn from_server<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Self, D::Error> {
+        Ok(Self(<String as serde::Deserialize>::deserialize(d)?))
+    }
+
+    /// [`Self::from_server`] for optional fields.
+    #[doc(hidden)]
+    pub fn from_server_opt<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Self>, D::Error> {
+        Ok(<Option<String> as serde::Deserialize>::deserialize(d)?.map(Self))
+    }
+
     /// The value, unwrapped.
     pub fn into_inner(self) -> String {
         self.0

@@ -33,6 +33,8 @@ pub struct Api {
     pub types: Vec<TypeDef>,
     /// Operations, sorted by Rust name.
     pub operations: Vec<Operation>,
+    /// Named types the client sends (reachable from a request body), sorted.
+    pub sent_types: Vec<String>,
 }
 
 impl Api {
@@ -104,8 +106,57 @@ pub enum TypeDefKind {
         /// Known values.
         variants: Vec<Name>,
     },
+    /// An integer enum that keeps unknown values.
+    IntEnum {
+        /// Known values.
+        variants: Vec<(Name, i64)>,
+    },
+    /// `oneOf` / `anyOf`: tagged by `discriminator` when there is one, untagged otherwise.
+    OneOf {
+        /// The alternatives.
+        variants: Vec<Variant>,
+        /// The discriminator property.
+        discriminator: Option<String>,
+    },
     /// A transparent alias of another type.
     Alias(TypeRef),
+}
+
+/// One alternative of a `oneOf`.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Variant name (API name: the schema or title it came from).
+    pub name: Name,
+    /// Its type.
+    pub ty: TypeRef,
+    /// Discriminator values that select it.
+    pub tags: Vec<String>,
+    /// Boxed because the type contains itself.
+    pub boxed: bool,
+}
+
+/// Validation keywords the client enforces on what it sends.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    /// `minLength`.
+    pub min_length: Option<u64>,
+    /// `maxLength`.
+    pub max_length: Option<u64>,
+    /// `minimum`.
+    pub minimum: Option<f64>,
+    /// `maximum`.
+    pub maximum: Option<f64>,
+    /// `minItems`.
+    pub min_items: Option<u64>,
+    /// `maxItems`.
+    pub max_items: Option<u64>,
+}
+
+impl Constraints {
+    /// No keyword set.
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
 }
 
 /// A string newtype validated by a compiled pattern and length bounds.
@@ -136,6 +187,13 @@ pub struct Field {
     pub nullable: bool,
     /// Documentation.
     pub docs: Docs,
+    /// Checked before sending.
+    pub constraints: Constraints,
+    /// Boxed because the type contains itself.
+    pub boxed: bool,
+    /// Optional and nullable in a type the client sends: absent and `null` are different
+    /// (`Option<Option<T>>`).
+    pub absent_vs_null: bool,
 }
 
 /// A reference to a type.
@@ -165,6 +223,10 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
     /// `serde_json::Value`.
     Any,
+    /// `format: date-time`: `time::OffsetDateTime` (RFC 3339).
+    DateTime,
+    /// `format: uuid`: `uuid::Uuid`.
+    Uuid,
 }
 
 /// An HTTP method.
@@ -221,8 +283,10 @@ pub struct Operation {
     pub docs: Docs,
     /// Parameters (path parameters in path order first, then the rest by name).
     pub params: Vec<Param>,
-    /// JSON request body.
+    /// Request body.
     pub body: Option<Body>,
+    /// A server of its own (path- or operation-level `servers`), when it differs from the API's.
+    pub server: Option<String>,
     /// Responses, sorted by status.
     pub responses: Vec<Response>,
     /// Where it was defined.
@@ -312,6 +376,8 @@ pub struct Body {
     pub required: bool,
     /// Media type to send.
     pub content_type: String,
+    /// `application/x-www-form-urlencoded` instead of JSON.
+    pub form: bool,
     /// Documentation.
     pub docs: Docs,
 }

@@ -88,10 +88,10 @@ pub fn generate_timed(spec: &str, settings: &Settings) -> Result<(Vec<OutputFile
     let fail = |items: Vec<Diagnostic>| {
         Diagnostics::new(&settings.spec_path, items, Some(&source_map::SourceMap::build(spec)))
     };
-    let doc = load::load(spec).map_err(fail)?;
+    let loaded = load::load(spec).map_err(fail)?;
     times.load = t.elapsed();
     let t = std::time::Instant::now();
-    let api = lower::lower(&doc).map_err(fail)?;
+    let api = lower::lower(&loaded.doc, &loaded.ref_docs).map_err(fail)?;
     times.lower = t.elapsed();
     let (files, emit_t, format_t) = render::render(&api, settings).map_err(|d| fail(vec![d]))?;
     times.emit = emit_t;
@@ -119,7 +119,7 @@ pub mod render {
         // Items are independent, so large APIs are emitted and formatted on several threads;
         // chunks are concatenated in order, so the output does not depend on the thread count.
         let (op_text, op_clock) = render_items(&api.operations, "src/operations.rs", |op| emit::operation(api, op))?;
-        let (type_text, type_clock) = render_items(&api.types, "src/types.rs", emit::type_def)?;
+        let (type_text, type_clock) = render_items(&api.types, "src/types.rs", |t| emit::type_def(api, t))?;
         ops.push_str(&op_text);
         types.push_str(&type_text);
         clock.emit += op_clock.emit + type_clock.emit;
@@ -129,6 +129,7 @@ pub mod render {
         let mut files = vec![OutputFile {
             path: "Cargo.toml".to_owned(),
             contents: emit::cargo_toml(
+                api,
                 &format!("# {}", settings.header_text()),
                 &settings.crate_name,
                 &settings.crate_version,

@@ -5,11 +5,41 @@
 
 use crate::diagnostics::Diagnostic;
 
+/// A parsed document.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The document.
+    pub doc: openapiv3::OpenAPI,
+    /// `description` siblings of `$ref` nodes (dropped by `openapiv3`), by pointer.
+    pub ref_docs: std::collections::BTreeMap<String, String>,
+}
+
 /// Parse `text` and check that it is an OpenAPI 3.0.x document.
-pub fn load(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
+pub fn load(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     let value = parse_value(text)?;
     check_version(&value)?;
-    deserialize(value)
+    let mut ref_docs = std::collections::BTreeMap::new();
+    collect_ref_docs(&value, String::new(), &mut ref_docs);
+    Ok(Loaded { doc: deserialize(value)?, ref_docs })
+}
+
+fn collect_ref_docs(v: &serde_json::Value, at: String, out: &mut std::collections::BTreeMap<String, String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let (Some(_), Some(serde_json::Value::String(d))) = (m.get("$ref"), m.get("description")) {
+                out.insert(at.clone(), d.clone());
+            }
+            for (k, c) in m {
+                collect_ref_docs(c, crate::diagnostics::join(&at, k), out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                collect_ref_docs(c, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn parse_value(text: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
@@ -154,7 +184,7 @@ mod tests {
 
     #[test]
     fn integer_keys_become_strings() {
-        let doc = load("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: {description: ok}\n").unwrap();
-        assert_eq!(doc.paths.paths.len(), 1);
+        let loaded = load("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: {description: ok}\n").unwrap();
+        assert_eq!(loaded.doc.paths.paths.len(), 1);
     }
 }

@@ -32,10 +32,12 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "Value",
 ];
 
-/// Lower a loaded document.
-pub fn lower(doc: &oa::OpenAPI) -> Result<Api, Vec<Diagnostic>> {
+/// Lower a loaded document. `ref_docs` holds the `description` written next to a `$ref`
+/// (which `openapiv3` drops), by the pointer of the referencing node.
+pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>) -> Result<Api, Vec<Diagnostic>> {
     let mut l = Lowerer {
         doc,
+        ref_docs,
         types: BTreeMap::new(),
         ns: Namespace::with_reserved(RESERVED_TYPE_NAMES),
         diags: Vec::new(),
@@ -85,16 +87,124 @@ pub fn lower(doc: &oa::OpenAPI) -> Result<Api, Vec<Diagnostic>> {
         return Err(l.diags);
     }
     operations.sort_by(|a, b| a.name.rust.cmp(&b.name.rust));
-    let types = l.types.into_values().collect();
+    for op in &mut operations {
+        if op.server.as_deref() == Some(base_url.as_str()) {
+            op.server = None;
+        }
+    }
+    let mut types = l.types;
+    box_recursive_fields(&mut types);
+    let sent_types = mark_sent_types(&mut types, &operations);
     Ok(Api {
         title: doc.info.title.clone(),
         version: doc.info.version.clone(),
         docs: naming::docs(doc.info.description.as_deref()),
         base_url,
         auth,
-        types,
+        types: types.into_values().collect(),
         operations,
+        sent_types,
     })
+}
+
+/// Named types a value of `t` holds directly (not behind a `Vec` or map, which already
+/// allocate), for cycle detection.
+fn direct_names(t: &TypeRef) -> Option<&str> {
+    match t {
+        TypeRef::Named(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// Box fields (and variants) whose type leads back to the type that holds them, so recursive
+/// schemas have a finite size.
+fn box_recursive_fields(types: &mut BTreeMap<String, TypeDef>) {
+    let edges = |t: &TypeDef| -> Vec<String> {
+        match &t.kind {
+            TypeDefKind::Struct { fields } => {
+                fields.iter().filter_map(|f| direct_names(&f.ty)).map(str::to_owned).collect()
+            }
+            TypeDefKind::OneOf { variants, .. } => {
+                variants.iter().filter_map(|v| direct_names(&v.ty)).map(str::to_owned).collect()
+            }
+            TypeDefKind::Alias(t) => direct_names(t).into_iter().map(str::to_owned).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let graph: BTreeMap<String, Vec<String>> = types.iter().map(|(k, t)| (k.clone(), edges(t))).collect();
+    let reaches = |from: &str, target: &str| -> bool {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![from.to_owned()];
+        while let Some(n) = stack.pop() {
+            if n == target {
+                return true;
+            }
+            if seen.insert(n.clone()) {
+                stack.extend(graph.get(&n).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    for (name, t) in types.iter_mut() {
+        match &mut t.kind {
+            TypeDefKind::Struct { fields } => {
+                for f in fields {
+                    if direct_names(&f.ty).is_some_and(|n| reaches(n, name)) {
+                        f.boxed = true;
+                    }
+                }
+            }
+            TypeDefKind::OneOf { variants, .. } => {
+                for v in variants {
+                    if direct_names(&v.ty).is_some_and(|n| reaches(n, name)) {
+                        v.boxed = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Find the named types reachable from request bodies and parameters; in those, an optional
+/// and nullable field distinguishes "absent" from `null` (e.g. a PATCH that clears a field).
+fn mark_sent_types(types: &mut BTreeMap<String, TypeDef>, ops: &[Operation]) -> Vec<String> {
+    fn names(t: &TypeRef, out: &mut Vec<String>) {
+        match t {
+            TypeRef::Named(n) => out.push(n.clone()),
+            TypeRef::Array(i) | TypeRef::Map(i) => names(i, out),
+            _ => {}
+        }
+    }
+    let mut stack = Vec::new();
+    for op in ops {
+        if let Some(b) = &op.body {
+            names(&b.ty, &mut stack);
+        }
+        for p in &op.params {
+            names(&p.ty, &mut stack);
+        }
+    }
+    let mut sent = std::collections::BTreeSet::new();
+    while let Some(n) = stack.pop() {
+        if !sent.insert(n.clone()) {
+            continue;
+        }
+        match types.get(&n).map(|t| &t.kind) {
+            Some(TypeDefKind::Struct { fields }) => fields.iter().for_each(|f| names(&f.ty, &mut stack)),
+            Some(TypeDefKind::OneOf { variants, .. }) => variants.iter().for_each(|v| names(&v.ty, &mut stack)),
+            Some(TypeDefKind::Alias(t)) => names(t, &mut stack),
+            _ => {}
+        }
+    }
+    for n in &sent {
+        if let Some(TypeDefKind::Struct { fields }) = types.get_mut(n).map(|t| &mut t.kind) {
+            for f in fields {
+                f.absent_vs_null = !f.required && f.nullable;
+            }
+        }
+    }
+    sent.into_iter().collect()
 }
 
 fn sorted_keys<V>(map: &indexmap::IndexMap<String, V>) -> Vec<&str> {
@@ -119,6 +229,7 @@ fn parse_method(m: &str) -> Option<Method> {
 
 struct Lowerer<'a> {
     doc: &'a oa::OpenAPI,
+    ref_docs: &'a BTreeMap<String, String>,
     /// Named types by Rust name (sorted output).
     types: BTreeMap<String, TypeDef>,
     ns: Namespace,
@@ -235,7 +346,7 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_component(&mut self, schema: &ReferenceOr<oa::Schema>, key: &str, name: &str, pointer: &str) {
+    fn lower_component(&mut self, schema: &'a ReferenceOr<oa::Schema>, key: &str, name: &str, pointer: &str) {
         let ty = match schema {
             ReferenceOr::Reference { reference } => match self.resolve_schema_ref(reference, pointer) {
                 Some(t) => t,
@@ -260,13 +371,13 @@ impl<'a> Lowerer<'a> {
                 name: Name { rust: name.to_owned(), api: key.to_owned() },
                 docs,
                 pointer: pointer.to_owned(),
-                kind: TypeDefKind::Alias(ty),
+                kind: TypeDefKind::Alias(demote(ty)),
             },
         );
     }
 
     /// If `s` needs a named type (struct, enum, pattern newtype), define it under `name`.
-    fn named_shape(&mut self, s: &oa::Schema, name: &str, pointer: &str) -> Option<TypeRef> {
+    fn named_shape(&mut self, s: &'a oa::Schema, name: &str, pointer: &str) -> Option<TypeRef> {
         let docs = naming::docs(s.schema_data.description.as_deref().or(s.schema_data.title.as_deref()));
         let api = name.to_owned();
         let kind = match &s.schema_kind {
@@ -309,35 +420,132 @@ impl<'a> Lowerer<'a> {
                     return None;
                 }
             }
+            oa::SchemaKind::Type(oa::Type::Integer(it)) if it.enumeration.iter().any(Option::is_some) => {
+                let mut vns = Namespace::with_reserved(&["Unknown"]);
+                let variants = it
+                    .enumeration
+                    .iter()
+                    .flatten()
+                    .map(|v| {
+                        let base = if *v < 0 { format!("Minus{}", v.unsigned_abs()) } else { format!("V{v}") };
+                        (Name { rust: vns.claim(&base), api: v.to_string() }, *v)
+                    })
+                    .collect();
+                TypeDefKind::IntEnum { variants }
+            }
             oa::SchemaKind::Type(oa::Type::Object(obj)) if !obj.properties.is_empty() => {
-                let mut fields_ns = Namespace::default();
-                let mut fields = Vec::new();
-                for (prop, schema) in &obj.properties {
-                    let p = join(&join(pointer, "properties"), prop);
-                    let rust = fields_ns.claim(&naming::snake(prop));
-                    let (ty, nullable, fdocs) = match schema {
-                        ReferenceOr::Reference { reference } => match self.resolve_schema_ref(reference, &p) {
-                            Some(t) => (t, false, Vec::new()),
-                            None => continue,
-                        },
-                        ReferenceOr::Item(fs) => {
-                            let ctx = format!("{name}{}", naming::pascal(prop));
-                            (
-                                self.type_ref_inline(fs, &ctx, &p),
-                                fs.schema_data.nullable,
-                                naming::docs(fs.schema_data.description.as_deref()),
-                            )
+                let props: Vec<(&'a String, &'a ReferenceOr<Box<oa::Schema>>, String)> =
+                    obj.properties.iter().map(|(k, v)| (k, v, join(&join(pointer, "properties"), k))).collect();
+                let required: Vec<&'a String> = obj.required.iter().collect();
+                TypeDefKind::Struct { fields: self.fields(name, props, &required) }
+            }
+            oa::SchemaKind::AllOf { all_of } => {
+                // Merge the members' properties into one struct (later members win).
+                let mut props: Vec<(&'a String, &'a ReferenceOr<Box<oa::Schema>>, String)> = Vec::new();
+                let mut required: Vec<&'a String> = Vec::new();
+                let mut only_ref = None;
+                let mut stack: Vec<(&'a ReferenceOr<oa::Schema>, String)> =
+                    all_of.iter().enumerate().rev().map(|(i, m)| (m, format!("{pointer}/allOf/{i}"))).collect();
+                let mut guard = 0;
+                while let Some((member, at)) = stack.pop() {
+                    guard += 1;
+                    if guard > 256 {
+                        self.err(pointer, "`allOf` nesting is too deep or cyclic");
+                        break;
+                    }
+                    let (schema, at) = match member {
+                        ReferenceOr::Reference { reference } => {
+                            if all_of.len() == 1 {
+                                only_ref = self.resolve_schema_ref(reference, &at);
+                            }
+                            match self.component_schema(reference, &at) {
+                                Some(x) => x,
+                                None => continue,
+                            }
+                        }
+                        ReferenceOr::Item(s) => (s, at),
+                    };
+                    match &schema.schema_kind {
+                        oa::SchemaKind::Type(oa::Type::Object(o)) => {
+                            for (k, v) in &o.properties {
+                                let p = join(&join(&at, "properties"), k);
+                                match props.iter_mut().find(|x| x.0 == k) {
+                                    Some(slot) => *slot = (k, v, p),
+                                    None => props.push((k, v, p)),
+                                }
+                            }
+                            required.extend(o.required.iter());
+                        }
+                        oa::SchemaKind::AllOf { all_of } => {
+                            stack.extend(all_of.iter().enumerate().rev().map(|(i, m)| (m, format!("{at}/allOf/{i}"))));
+                        }
+                        _ => {}
+                    }
+                }
+                match (props.is_empty(), only_ref) {
+                    (true, Some(t)) => TypeDefKind::Alias(t),
+                    (true, None) => TypeDefKind::Alias(TypeRef::Any),
+                    (false, _) => TypeDefKind::Struct { fields: self.fields(name, props, &required) },
+                }
+            }
+            oa::SchemaKind::OneOf { one_of: members } | oa::SchemaKind::AnyOf { any_of: members } => {
+                let key = if matches!(s.schema_kind, oa::SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
+                let mut vns = Namespace::with_reserved(&["Unknown", "Other"]);
+                let mut variants = Vec::new();
+                let disc = s.schema_data.discriminator.as_ref();
+                for (i, m) in members.iter().enumerate() {
+                    let at = format!("{pointer}/{key}/{i}");
+                    let (ty, base, schema_key) = match m {
+                        ReferenceOr::Reference { reference } => {
+                            let Some(t) = self.resolve_schema_ref(reference, &at) else { continue };
+                            let key = reference.rsplit('/').next().map(unescape).unwrap_or_default();
+                            let base = match &t {
+                                TypeRef::Named(n) => n.clone(),
+                                _ => format!("Variant{i}"),
+                            };
+                            (t, base, Some((key, reference.clone())))
+                        }
+                        ReferenceOr::Item(ms) => {
+                            let base = ms
+                                .schema_data
+                                .title
+                                .as_deref()
+                                .map(naming::pascal)
+                                .unwrap_or_else(|| variant_base(ms, i));
+                            let ctx = format!("{name}{base}");
+                            (demote(self.type_ref_inline(ms, &ctx, &at)), base, None)
                         }
                     };
-                    fields.push(Field {
-                        name: Name { rust, api: prop.clone() },
+                    let mut tags = Vec::new();
+                    if let (Some(d), Some((key, reference))) = (disc, &schema_key) {
+                        let mut mapped = false;
+                        for (tag, target) in &d.mapping {
+                            if target == reference || target == key {
+                                tags.push(tag.clone());
+                                mapped = true;
+                            }
+                        }
+                        if !mapped {
+                            tags.push(key.clone());
+                        }
+                    }
+                    variants.push(Variant {
+                        name: Name { rust: vns.claim(&base), api: base.clone() },
                         ty,
-                        required: obj.required.contains(prop),
-                        nullable,
-                        docs: fdocs,
+                        tags,
+                        boxed: false,
                     });
                 }
-                TypeDefKind::Struct { fields }
+                if disc.is_some() && variants.iter().any(|v| v.tags.is_empty()) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            join(pointer, key),
+                            "a `oneOf` with a `discriminator` must list `$ref` members",
+                        )
+                        .with_help("move inline members to components/schemas"),
+                    );
+                }
+                TypeDefKind::OneOf { variants, discriminator: disc.map(|d| d.property_name.clone()) }
             }
             _ => return None,
         };
@@ -348,8 +556,64 @@ impl<'a> Lowerer<'a> {
         Some(TypeRef::Named(name.to_owned()))
     }
 
+    /// Struct fields from properties (with their JSON pointers) and the `required` list.
+    fn fields(
+        &mut self,
+        owner: &str,
+        props: Vec<(&'a String, &'a ReferenceOr<Box<oa::Schema>>, String)>,
+        required: &[&'a String],
+    ) -> Vec<Field> {
+        let mut fields_ns = Namespace::default();
+        let mut fields = Vec::new();
+        for (prop, schema, p) in props {
+            let rust = fields_ns.claim(&naming::snake(prop));
+            let (ty, nullable, fdocs, constraints) = match schema {
+                ReferenceOr::Reference { reference } => match self.resolve_schema_ref(reference, &p) {
+                    // A `$ref` with a sibling `description` keeps it.
+                    Some(t) => {
+                        (t, false, naming::docs(self.ref_docs.get(&p).map(String::as_str)), Constraints::default())
+                    }
+                    None => continue,
+                },
+                ReferenceOr::Item(fs) => {
+                    let ctx = format!("{owner}{}", naming::pascal(prop));
+                    let ty = self.type_ref_inline(fs, &ctx, &p);
+                    (ty, fs.schema_data.nullable, naming::docs(fs.schema_data.description.as_deref()), constraints(fs))
+                }
+            };
+            fields.push(Field {
+                name: Name { rust, api: prop.clone() },
+                ty,
+                required: required.contains(&prop),
+                nullable,
+                docs: fdocs,
+                constraints,
+                boxed: false,
+                absent_vs_null: false,
+            });
+        }
+        fields
+    }
+
+    /// The schema a `#/components/schemas/...` reference points at (following chains).
+    fn component_schema(&mut self, reference: &str, pointer: &str) -> Option<(&'a oa::Schema, String)> {
+        let mut r = reference.to_owned();
+        for _ in 0..16 {
+            let key = r.strip_prefix("#/components/schemas/").map(unescape)?;
+            match self.doc.components.as_ref().and_then(|c| c.schemas.get(&key)) {
+                Some(ReferenceOr::Item(s)) => return Some((s, join("/components/schemas", &key))),
+                Some(ReferenceOr::Reference { reference }) => r = reference.clone(),
+                None => {
+                    self.resolve_schema_ref(&r, pointer);
+                    return None;
+                }
+            }
+        }
+        None
+    }
+
     /// The type of an inline schema; named shapes get `ctx` (made unique) as their name.
-    fn type_ref_inline(&mut self, s: &oa::Schema, ctx: &str, pointer: &str) -> TypeRef {
+    fn type_ref_inline(&mut self, s: &'a oa::Schema, ctx: &str, pointer: &str) -> TypeRef {
         if let Some(t) = self.cache.get(pointer) {
             return t.clone();
         }
@@ -357,7 +621,9 @@ impl<'a> Lowerer<'a> {
             oa::SchemaKind::Type(oa::Type::String(st)) => {
                 st.pattern.is_some() || st.enumeration.iter().any(Option::is_some)
             }
+            oa::SchemaKind::Type(oa::Type::Integer(it)) => it.enumeration.iter().any(Option::is_some),
             oa::SchemaKind::Type(oa::Type::Object(o)) => !o.properties.is_empty(),
+            oa::SchemaKind::AllOf { .. } | oa::SchemaKind::OneOf { .. } | oa::SchemaKind::AnyOf { .. } => true,
             _ => false,
         };
         let t = if needs_name {
@@ -365,7 +631,11 @@ impl<'a> Lowerer<'a> {
             self.named_shape(s, &name, pointer).unwrap_or(TypeRef::Any)
         } else {
             match &s.schema_kind {
-                oa::SchemaKind::Type(oa::Type::String(_)) => TypeRef::String,
+                oa::SchemaKind::Type(oa::Type::String(st)) => match &st.format {
+                    oa::VariantOrUnknownOrEmpty::Item(oa::StringFormat::DateTime) => TypeRef::DateTime,
+                    oa::VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid" => TypeRef::Uuid,
+                    _ => TypeRef::String,
+                },
                 oa::SchemaKind::Type(oa::Type::Boolean(_)) => TypeRef::Bool,
                 oa::SchemaKind::Type(oa::Type::Integer(i)) => {
                     let bits32 = matches!(i.format, oa::VariantOrUnknownOrEmpty::Item(oa::IntegerFormat::Int32));
@@ -387,7 +657,7 @@ impl<'a> Lowerer<'a> {
                         }
                         Some(ReferenceOr::Item(b)) => self.type_ref_inline(b, &format!("{ctx}Item"), &p),
                     };
-                    TypeRef::Array(Box::new(item))
+                    TypeRef::Array(Box::new(demote(item)))
                 }
                 oa::SchemaKind::Type(oa::Type::Object(o)) => match &o.additional_properties {
                     Some(oa::AdditionalProperties::Schema(s)) => {
@@ -398,7 +668,7 @@ impl<'a> Lowerer<'a> {
                             }
                             ReferenceOr::Item(b) => self.type_ref_inline(b, &format!("{ctx}Value"), &p),
                         };
-                        TypeRef::Map(Box::new(v))
+                        TypeRef::Map(Box::new(demote(v)))
                     }
                     _ => TypeRef::Map(Box::new(TypeRef::Any)),
                 },
@@ -410,10 +680,10 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The type of a schema that may be a `$ref`.
-    fn type_of(&mut self, s: &ReferenceOr<oa::Schema>, ctx: &str, pointer: &str) -> Option<TypeRef> {
+    fn type_of(&mut self, s: &'a ReferenceOr<oa::Schema>, ctx: &str, pointer: &str) -> Option<TypeRef> {
         match s {
             ReferenceOr::Reference { reference } => self.resolve_schema_ref(reference, pointer),
-            ReferenceOr::Item(s) => Some(self.type_ref_inline(s, ctx, pointer)),
+            ReferenceOr::Item(s) => Some(demote(self.type_ref_inline(s, ctx, pointer))),
         }
     }
 
@@ -485,7 +755,7 @@ impl<'a> Lowerer<'a> {
         let type_name = self.ns.claim(&naming::pascal(&op_id));
 
         // Parameters: path-level first, overridden by operation-level (same name and location).
-        let mut raw: BTreeMap<(u8, String), (oa::Parameter, String)> = BTreeMap::new();
+        let mut raw: BTreeMap<(u8, String), (&'a oa::Parameter, String)> = BTreeMap::new();
         for (list, base) in [(&item.parameters, join("/paths", path)), (&op.parameters, pointer.to_owned())] {
             for (i, p) in list.iter().enumerate() {
                 let at = format!("{base}/parameters/{i}");
@@ -503,13 +773,13 @@ impl<'a> Lowerer<'a> {
                         continue;
                     }
                 };
-                raw.insert((loc, data.name.clone()), (param.clone(), at));
+                raw.insert((loc, data.name.clone()), (param, at));
             }
         }
         let mut params = Vec::new();
         let mut pns = Namespace::with_reserved(&["client", "options"]);
         let path_order: Vec<String> = path_params(path);
-        let mut keyed: Vec<((u8, String), (oa::Parameter, String))> = raw.into_iter().collect();
+        let mut keyed: Vec<((u8, String), (&'a oa::Parameter, String))> = raw.into_iter().collect();
         keyed.sort_by_key(|((loc, name), _)| {
             (
                 *loc,
@@ -656,7 +926,15 @@ impl<'a> Lowerer<'a> {
         if self.diags.len() > before {
             return None;
         }
+        let server = if !op.servers.is_empty() {
+            Some(self.base_url(&op.servers, &join(pointer, "servers")))
+        } else if !item.servers.is_empty() {
+            Some(self.base_url(&item.servers, &join(&join("/paths", path), "servers")))
+        } else {
+            None
+        };
         Some(Operation {
+            server,
             name: Name { rust: method_name, api: op_id },
             type_name,
             method,
@@ -675,11 +953,11 @@ impl<'a> Lowerer<'a> {
         let (rb, at) = self.resolve(rb, "requestBodies", pointer, |c| &c.request_bodies)?;
         let mut keys: Vec<&String> = rb.content.keys().collect();
         keys.sort();
-        let Some(key) = keys.iter().find(|k| is_json(k)) else {
+        let Some(key) = keys.iter().find(|k| is_json(k)).or_else(|| keys.iter().find(|k| is_form(k))) else {
             let found = keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
             self.diags.push(
                 Diagnostic::new(join(&at, "content"), format!("request body media type `{found}` is not supported"))
-                    .with_help("describe the body as `application/json`"),
+                    .with_help("describe the body as `application/json` or `application/x-www-form-urlencoded`"),
             );
             return None;
         };
@@ -692,6 +970,7 @@ impl<'a> Lowerer<'a> {
         Some(Body {
             ty,
             required: rb.required,
+            form: is_form(key),
             content_type: (*key).clone(),
             docs: naming::docs(rb.description.as_deref()),
         })
@@ -708,6 +987,57 @@ impl<'a> Lowerer<'a> {
             Some(s) => self.type_of(s, ctx, &at),
         }
     }
+}
+
+/// A variant name for an inline `oneOf` member without a title.
+fn variant_base(s: &oa::Schema, i: usize) -> String {
+    match &s.schema_kind {
+        oa::SchemaKind::Type(oa::Type::String(_)) => "String".to_owned(),
+        oa::SchemaKind::Type(oa::Type::Integer(_)) => "Integer".to_owned(),
+        oa::SchemaKind::Type(oa::Type::Number(_)) => "Number".to_owned(),
+        oa::SchemaKind::Type(oa::Type::Boolean(_)) => "Boolean".to_owned(),
+        oa::SchemaKind::Type(oa::Type::Array(_)) => "Array".to_owned(),
+        oa::SchemaKind::Type(oa::Type::Object(_)) => format!("Object{i}"),
+        _ => format!("Variant{i}"),
+    }
+}
+
+/// Validation keywords of a schema that the client checks before sending.
+fn constraints(s: &oa::Schema) -> Constraints {
+    match &s.schema_kind {
+        oa::SchemaKind::Type(oa::Type::String(st)) => Constraints {
+            min_length: st.min_length.map(|v| v as u64),
+            max_length: st.max_length.map(|v| v as u64),
+            ..Constraints::default()
+        },
+        oa::SchemaKind::Type(oa::Type::Integer(it)) => Constraints {
+            minimum: it.minimum.map(|v| v as f64),
+            maximum: it.maximum.map(|v| v as f64),
+            ..Constraints::default()
+        },
+        oa::SchemaKind::Type(oa::Type::Number(nt)) => {
+            Constraints { minimum: nt.minimum, maximum: nt.maximum, ..Constraints::default() }
+        }
+        oa::SchemaKind::Type(oa::Type::Array(at)) => Constraints {
+            min_items: at.min_items.map(|v| v as u64),
+            max_items: at.max_items.map(|v| v as u64),
+            ..Constraints::default()
+        },
+        _ => Constraints::default(),
+    }
+}
+
+/// `date-time` becomes `time::OffsetDateTime` only in struct fields (where the generator adds
+/// the RFC 3339 serde attributes); elsewhere it stays a `String`.
+fn demote(t: TypeRef) -> TypeRef {
+    match t {
+        TypeRef::DateTime => TypeRef::String,
+        t => t,
+    }
+}
+
+fn is_form(media: &str) -> bool {
+    media.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
 }
 
 fn is_json(media: &str) -> bool {

@@ -50,7 +50,7 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
     fs::copy(root.join("Cargo.lock"), ws.join("Cargo.lock")).map_err(|e| e.to_string())?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["clippy", "--offline", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
+        .args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
         .current_dir(&ws)
         .env("CARGO_TARGET_DIR", root.join("target/compile-check/target"))
         .env_remove("RUSTFLAGS")

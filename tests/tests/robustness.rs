@@ -55,8 +55,8 @@ fn corpus() -> Vec<(String, Value)> {
 /// YAML fixtures as JSON values (via the generator's loader when the document is valid, or a
 /// plain-string fallback for the invalid ones, which are still useful as text).
 fn yaml_value(text: &str) -> Option<Value> {
-    let doc = generator::load::load(text).ok()?;
-    serde_json::to_value(doc).ok()
+    let loaded = generator::load::load(text).ok()?;
+    serde_json::to_value(loaded.doc).ok()
 }
 
 fn pointers(v: &Value, at: String, out: &mut Vec<String>) {

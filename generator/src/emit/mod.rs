@@ -52,6 +52,8 @@ pub fn ty(t: &TypeRef) -> TokenStream {
             quote! { ::std::collections::BTreeMap<String, #inner> }
         }
         TypeRef::Any => quote! { serde_json::Value },
+        TypeRef::DateTime => quote! { time::OffsetDateTime },
+        TypeRef::Uuid => quote! { uuid::Uuid },
     }
 }
 
@@ -175,7 +177,7 @@ pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
 }
 
 /// `Cargo.toml` of the generated crate.
-pub fn cargo_toml(header: &str, name: &str, version: &str, description: &str, standalone: bool) -> String {
+pub fn cargo_toml(api: &Api, header: &str, name: &str, version: &str, description: &str, standalone: bool) -> String {
     let description = description.replace('\\', "\\\\").replace('"', "\\\"");
     let mut out = format!(
         r#"{header}
@@ -207,8 +209,48 @@ percent-encoding = "2"
 tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util"] }}
 "#
     );
+    // Dependencies only some APIs need.
+    let mut optional = String::new();
+    let fields = || {
+        api.types.iter().flat_map(|t| match &t.kind {
+            crate::ir::TypeDefKind::Struct { fields } => fields.iter().map(|f| &f.ty).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+    };
+    if fields().any(|t| *t == TypeRef::DateTime) {
+        optional.push_str("# `format: date-time` fields (RFC 3339).\ntime = { version = \"0.3\", default-features = false, features = [\"std\", \"serde-well-known\"] }\n");
+    }
+    if uses(api, &TypeRef::Uuid) {
+        optional.push_str("# `format: uuid` values.\nuuid = { version = \"1\", default-features = false, features = [\"std\", \"serde\"] }\n");
+    }
+    if api.operations.iter().any(|o| o.body.as_ref().is_some_and(|b| b.form)) {
+        optional
+            .push_str("# Form-encoded request bodies (reqwest already depends on it).\nserde_urlencoded = \"0.7\"\n");
+    }
+    if !optional.is_empty() {
+        out = out.replacen("\n[dev-dependencies]", &format!("{optional}\n[dev-dependencies]"), 1);
+    }
     if standalone {
         out.push_str("\n[workspace]\n");
     }
     out
+}
+
+/// Whether any type, field, parameter, body or header of the API uses `t`.
+fn uses(api: &Api, t: &TypeRef) -> bool {
+    fn has(x: &TypeRef, t: &TypeRef) -> bool {
+        x == t || matches!(x, TypeRef::Array(i) | TypeRef::Map(i) if has(i, t))
+    }
+    api.types.iter().any(|d| match &d.kind {
+        crate::ir::TypeDefKind::Struct { fields } => fields.iter().any(|f| has(&f.ty, t)),
+        crate::ir::TypeDefKind::OneOf { variants, .. } => variants.iter().any(|v| has(&v.ty, t)),
+        crate::ir::TypeDefKind::Alias(a) => has(a, t),
+        _ => false,
+    }) || api.operations.iter().any(|o| {
+        o.params.iter().any(|p| has(&p.ty, t))
+            || o.body.as_ref().is_some_and(|b| has(&b.ty, t))
+            || o.responses
+                .iter()
+                .any(|r| r.body.as_ref().is_some_and(|b| has(b, t)) || r.headers.iter().any(|h| has(&h.ty, t)))
+    })
 }

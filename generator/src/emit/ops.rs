@@ -255,9 +255,21 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
         Some(b) => {
             let t = ty(&b.ty);
             let ct = &b.content_type;
+            let sent_struct = matches!(&b.ty, TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Struct { .. })));
+            let check = if sent_struct {
+                quote! { body.validate().map_err(|source| Error::InvalidRequest { source })?; }
+            } else {
+                quote! {}
+            };
+            let serialize = if b.form {
+                quote! { serde_urlencoded::to_string(&body).map(String::into_bytes) }
+            } else {
+                quote! { serde_json::to_vec(&body) }
+            };
             let encode = quote! {
+                #check
                 parts.body = Some((
-                    serde_json::to_vec(&body).map_err(|e| Error::InvalidRequest { source: ValidationError::new("request body", None, e.to_string()) })?,
+                    #serialize.map_err(|e| Error::InvalidRequest { source: ValidationError::new("request body", None, e.to_string()) })?,
                     #ct,
                 ));
             };
@@ -431,6 +443,10 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
     let template = &op.path_template;
     let idempotent = op.method.idempotent();
     let capacity = Literal::usize_unsuffixed(op.path_template.len() + 32);
+    let server = match &op.server {
+        Some(s) => quote! { Some(#s) },
+        None => quote! { None },
+    };
     let output = quote! { Result<#ok_ty, Error<#error>> };
 
     quote! {
@@ -523,6 +539,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
             pub async fn send(self) -> #output {
                 static OPERATION: runtime::OperationInfo = runtime::OperationInfo {
                     id: #op_id,
+                    server: #server,
                     method: #http_method,
                     path_template: #template,
                     idempotent: #idempotent,

@@ -4,12 +4,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc_attrs, ident, ty};
-use crate::ir::{Api, Field, PatternType, TypeDef, TypeDefKind};
+use crate::ir::{Api, Field, Name, PatternType, TypeDef, TypeDefKind, TypeRef, Variant};
 
 /// The head of `types.rs` (docs, lints, imports); the items come from [`type_def`].
 pub fn types_prelude(api: &Api) -> TokenStream {
-    let uses_runtime =
-        api.types.iter().any(|t| matches!(t.kind, TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. }));
+    let uses_runtime = api.types.iter().any(|t| {
+        matches!(t.kind, TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. } | TypeDefKind::IntEnum { .. })
+    });
     let imports = if uses_runtime {
         quote! { use crate::runtime::{IntoParam, ValidationError}; }
     } else {
@@ -24,7 +25,7 @@ pub fn types_prelude(api: &Api) -> TokenStream {
 }
 
 /// Every item generated for one named type.
-pub fn type_def(t: &TypeDef) -> TokenStream {
+pub fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
     let mut docs = t.docs.clone();
     if t.name.api != t.name.rust {
         if !docs.is_empty() {
@@ -36,7 +37,9 @@ pub fn type_def(t: &TypeDef) -> TokenStream {
         docs.push(format!("The `{}` schema.", t.name.api));
     }
     match &t.kind {
-        TypeDefKind::Struct { fields } => struct_def(t, &docs, fields),
+        TypeDefKind::Struct { fields } => struct_def(api, t, &docs, fields),
+        TypeDefKind::IntEnum { variants } => int_enum_def(t, &docs, variants),
+        TypeDefKind::OneOf { variants, discriminator } => one_of_def(t, &docs, variants, discriminator.as_deref()),
         TypeDefKind::Pattern(p) => pattern_def(t, &docs, p),
         TypeDefKind::StringEnum { variants } => {
             let name = ident(&t.name.rust);
@@ -114,16 +117,101 @@ pub fn type_def(t: &TypeDef) -> TokenStream {
     }
 }
 
+/// How a field is stored.
 fn field_type(f: &Field) -> TokenStream {
-    let t = ty(&f.ty);
+    let mut t = ty(&f.ty);
+    if f.boxed {
+        t = quote! { Box<#t> };
+    }
     if f.required && !f.nullable {
         t
+    } else if f.absent_vs_null && f.ty != TypeRef::DateTime {
+        quote! { Option<Option<#t>> }
     } else {
         quote! { Option<#t> }
     }
 }
 
-fn struct_def(t: &TypeDef, docs: &[String], fields: &[Field]) -> TokenStream {
+fn is_pattern(api: &Api, t: &TypeRef) -> bool {
+    matches!(t, TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Pattern(_))))
+}
+
+fn serde_attr(api: &Api, f: &Field) -> TokenStream {
+    let name = &f.name.api;
+    let plain = f.required && !f.nullable;
+    let mut parts = vec![quote! { rename = #name }];
+    if !plain {
+        parts.push(quote! { default });
+    }
+    if !f.required {
+        parts.push(quote! { skip_serializing_if = "Option::is_none" });
+    }
+    if f.ty == TypeRef::DateTime {
+        let with = if plain { "time::serde::rfc3339" } else { "time::serde::rfc3339::option" };
+        parts.push(quote! { with = #with });
+    } else if f.absent_vs_null {
+        parts.push(quote! { with = "crate::runtime::double_option" });
+    } else if is_pattern(api, &f.ty) && !f.boxed {
+        // Identifiers the server sends are trusted (see ARCHITECTURE.md, "Reading responses").
+        let TypeRef::Named(n) = &f.ty else { unreachable!("checked by is_pattern") };
+        let with = if plain { format!("{n}::from_server") } else { format!("{n}::from_server_opt") };
+        parts.push(quote! { deserialize_with = #with });
+    }
+    quote! { #[serde(#(#parts),*)] }
+}
+
+/// Checks of one field's constraints (and of the sent structs it contains), or nothing.
+fn field_checks(api: &Api, owner: &str, f: &Field) -> TokenStream {
+    let what = format!("{owner}.{}", f.name.api);
+    let c = &f.constraints;
+    let opt = |v: Option<u64>| match v {
+        Some(n) => quote! { Some(#n) },
+        None => quote! { None },
+    };
+    let optf = |v: Option<f64>| match v {
+        Some(n) => quote! { Some(#n) },
+        None => quote! { None },
+    };
+    let sent = |t: &TypeRef| matches!(t, TypeRef::Named(n) if api.sent_types.binary_search(n).is_ok() && matches!(api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Struct { .. })));
+    let mut checks = Vec::new();
+    if c.min_length.is_some() || c.max_length.is_some() {
+        if f.ty == TypeRef::String {
+            let (min, max) = (opt(c.min_length), opt(c.max_length));
+            checks.push(quote! { crate::runtime::check_length(v, #min, #max, #what)?; });
+        }
+    }
+    if c.minimum.is_some() || c.maximum.is_some() {
+        if matches!(f.ty, TypeRef::Integer { .. } | TypeRef::Unsigned | TypeRef::Number { .. }) {
+            let (min, max) = (optf(c.minimum), optf(c.maximum));
+            checks.push(quote! { crate::runtime::check_range(*v as f64, #min, #max, #what)?; });
+        }
+    }
+    if c.min_items.is_some() || c.max_items.is_some() {
+        if let TypeRef::Array(_) = f.ty {
+            let (min, max) = (opt(c.min_items), opt(c.max_items));
+            checks.push(quote! { crate::runtime::check_items(v.len(), #min, #max, #what)?; });
+        }
+    }
+    match &f.ty {
+        t if sent(t) => checks.push(quote! { v.validate()?; }),
+        TypeRef::Array(inner) if sent(inner) => checks.push(quote! { for x in v.iter() { x.validate()?; } }),
+        TypeRef::Map(inner) if sent(inner) => checks.push(quote! { for x in v.values() { x.validate()?; } }),
+        _ => {}
+    }
+    if checks.is_empty() {
+        return quote! {};
+    }
+    let n = ident(&f.name.rust);
+    if f.required && !f.nullable {
+        quote! { { let v = &self.#n; #(#checks)* } }
+    } else if f.absent_vs_null && f.ty != TypeRef::DateTime {
+        quote! { if let Some(Some(v)) = &self.#n { #(#checks)* } }
+    } else {
+        quote! { if let Some(v) = &self.#n { #(#checks)* } }
+    }
+}
+
+fn struct_def(api: &Api, t: &TypeDef, docs: &[String], fields: &[Field]) -> TokenStream {
     let name = ident(&t.name.rust);
     let docs = doc_attrs(docs);
     let defs = fields.iter().map(|f| {
@@ -135,27 +223,22 @@ fn struct_def(t: &TypeDef, docs: &[String], fields: &[Field]) -> TokenStream {
             }
             fdocs.push(format!("JSON name: `{}`.", f.name.api));
         }
+        if f.absent_vs_null && f.ty != TypeRef::DateTime {
+            fdocs.push(String::new());
+            fdocs.push("`None`: not sent; `Some(None)`: sent as `null`; `Some(Some(v))`: sent as `v`.".to_owned());
+        }
         if fdocs.is_empty() {
             fdocs.push(format!("`{}`.", f.name.api));
         }
         let fdocs = doc_attrs(&fdocs);
-        let api = &f.name.api;
         let fty = field_type(f);
-        let serde_attr = if f.required {
-            if f.nullable {
-                quote! { #[serde(rename = #api, default)] }
-            } else {
-                quote! { #[serde(rename = #api)] }
-            }
-        } else {
-            quote! { #[serde(rename = #api, default, skip_serializing_if = "Option::is_none")] }
-        };
+        let serde_attr = serde_attr(api, f);
         quote! { #fdocs #serde_attr pub #fname: #fty, }
     });
     let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
     let args = required.iter().map(|f| {
         let n = ident(&f.name.rust);
-        let t = ty(&f.ty);
+        let t = field_type(f);
         quote! { #n: #t }
     });
     let inits = fields.iter().map(|f| {
@@ -169,8 +252,8 @@ fn struct_def(t: &TypeDef, docs: &[String], fields: &[Field]) -> TokenStream {
     let setters = fields.iter().map(|f| {
         let n = ident(&f.name.rust);
         let setter = format_ident!("with_{}", f.name.rust.trim_start_matches("r#"));
-        let t = ty(&f.ty);
         let doc = format!(" Set `{}`.", f.name.api);
+        let t = field_type(f);
         if f.required && !f.nullable {
             quote! {
                 #[doc = #doc]
@@ -184,13 +267,26 @@ fn struct_def(t: &TypeDef, docs: &[String], fields: &[Field]) -> TokenStream {
             quote! {
                 #[doc = #doc]
                 #[must_use]
-                pub fn #setter(mut self, value: impl Into<Option<#t>>) -> Self {
+                pub fn #setter(mut self, value: impl Into<#t>) -> Self {
                     self.#n = value.into();
                     self
                 }
             }
         }
     });
+    let validate = if api.sent_types.binary_search(&t.name.rust).is_ok() {
+        let checks = fields.iter().map(|f| field_checks(api, &t.name.api, f));
+        quote! {
+            /// Check the schema's constraints (lengths, ranges, item counts) on this value and
+            /// on the values it contains. The client calls this before sending.
+            pub fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    } else {
+        quote! {}
+    };
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -206,6 +302,170 @@ fn struct_def(t: &TypeDef, docs: &[String], fields: &[Field]) -> TokenStream {
             }
 
             #(#setters)*
+
+            #validate
+        }
+    }
+}
+
+fn int_enum_def(t: &TypeDef, docs: &[String], variants: &[(Name, i64)]) -> TokenStream {
+    let name = ident(&t.name.rust);
+    let docs = doc_attrs(docs);
+    let vs: Vec<_> = variants.iter().map(|v| ident(&v.0.rust)).collect();
+    let vals: Vec<_> = variants.iter().map(|v| proc_macro2::Literal::i64_unsuffixed(v.1)).collect();
+    let vdocs = variants.iter().map(|v| doc_attrs(&[format!("`{}`", v.1)]));
+    quote! {
+        #docs
+        ///
+        /// Values the server adds later arrive as `Unknown`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #vdocs #vs, )*
+            /// A value this client does not know yet.
+            Unknown(i64),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn value(&self) -> i64 {
+                match self {
+                    #( Self::#vs => #vals, )*
+                    Self::Unknown(v) => *v,
+                }
+            }
+        }
+
+        impl From<i64> for #name {
+            fn from(v: i64) -> Self {
+                match v {
+                    #( #vals => Self::#vs, )*
+                    other => Self::Unknown(other),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok(<i64 as serde::Deserialize>::deserialize(d)?.into())
+            }
+        }
+
+        impl IntoParam<#name> for &#name {
+            fn into_param(self) -> Result<#name, ValidationError> {
+                Ok(*self)
+            }
+        }
+    }
+}
+
+fn one_of_def(t: &TypeDef, docs: &[String], variants: &[Variant], discriminator: Option<&str>) -> TokenStream {
+    let name = ident(&t.name.rust);
+    let docs = doc_attrs(docs);
+    let vty = |v: &Variant| {
+        let t = ty(&v.ty);
+        if v.boxed {
+            quote! { Box<#t> }
+        } else {
+            t
+        }
+    };
+    let defs = variants.iter().map(|v| {
+        let n = ident(&v.name.rust);
+        let t = vty(v);
+        let d = if v.tags.is_empty() {
+            doc_attrs(&[format!("`{}`.", v.name.api)])
+        } else {
+            doc_attrs(&[format!(
+                "Discriminator value {}.",
+                v.tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+            )])
+        };
+        quote! { #d #n(#t), }
+    });
+    let Some(prop) = discriminator else {
+        return quote! {
+            #docs
+            ///
+            /// The first alternative that matches wins; anything else is kept as `Other`.
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            #[serde(untagged)]
+            #[non_exhaustive]
+            pub enum #name {
+                #(#defs)*
+                /// A value that matches no alternative, as received.
+                Other(serde_json::Value),
+            }
+        };
+    };
+    let ser_arms = variants.iter().map(|v| {
+        let n = ident(&v.name.rust);
+        let tag = v.tags.first().cloned().unwrap_or_default();
+        quote! { Self::#n(v) => (serde_json::to_value(v).map_err(serde::ser::Error::custom)?, #tag), }
+    });
+    let de_arms = variants.iter().map(|v| {
+        let n = ident(&v.name.rust);
+        let tags = &v.tags;
+        let wrap = if v.boxed {
+            quote! { |v| Self::#n(Box::new(v)) }
+        } else {
+            quote! { Self::#n }
+        };
+        quote! {
+            Some(#(#tags)|*) => match serde_json::from_value(value.clone()) {
+                Ok(v) => Ok((#wrap)(v)),
+                Err(_) => Ok(Self::Unknown(value)),
+            },
+        }
+    });
+    quote! {
+        #docs
+        ///
+        /// Tagged by the `#prop` property. Unknown tags (and values that do not decode) are kept
+        /// as `Unknown` with the raw JSON.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#defs)*
+            /// A value with an unknown tag, as received.
+            Unknown(serde_json::Value),
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let (mut value, tag) = match self {
+                    #(#ser_arms)*
+                    Self::Unknown(v) => return v.serialize(s),
+                };
+                // The variant's own schema usually declares the tag; add it only if missing.
+                if let Some(map) = value.as_object_mut() {
+                    map.entry(#prop).or_insert_with(|| serde_json::Value::from(tag));
+                }
+                value.serialize(s)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                let tag = value.get(#prop).and_then(serde_json::Value::as_str).map(str::to_owned);
+                match tag.as_deref() {
+                    #(#de_arms)*
+                    _ => Ok(Self::Unknown(value)),
+                }
+            }
         }
     }
 }
@@ -284,6 +544,19 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
             /// The value.
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+
+            /// Deserialize a value the server sent, without validating it: identifiers in
+            /// responses are trusted, so a server-side format change cannot fail a call.
+            #[doc(hidden)]
+            pub fn from_server<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok(Self(<String as serde::Deserialize>::deserialize(d)?))
+            }
+
+            /// [`Self::from_server`] for optional fields.
+            #[doc(hidden)]
+            pub fn from_server_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
+                Ok(<Option<String> as serde::Deserialize>::deserialize(d)?.map(Self))
             }
 
             /// The value, unwrapped.
