@@ -174,23 +174,18 @@ fn field_checks(api: &Api, owner: &str, f: &Field) -> TokenStream {
     };
     let sent = |t: &TypeRef| matches!(t, TypeRef::Named(n) if api.sent_types.binary_search(n).is_ok() && matches!(api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Struct { .. })));
     let mut checks = Vec::new();
-    if c.min_length.is_some() || c.max_length.is_some() {
-        if f.ty == TypeRef::String {
-            let (min, max) = (opt(c.min_length), opt(c.max_length));
-            checks.push(quote! { crate::runtime::check_length(v, #min, #max, #what)?; });
-        }
+    if (c.min_length.is_some() || c.max_length.is_some()) && f.ty == TypeRef::String {
+        let (min, max) = (opt(c.min_length), opt(c.max_length));
+        checks.push(quote! { crate::runtime::check_length(v, #min, #max, #what)?; });
     }
-    if c.minimum.is_some() || c.maximum.is_some() {
-        if matches!(f.ty, TypeRef::Integer { .. } | TypeRef::Unsigned | TypeRef::Number { .. }) {
-            let (min, max) = (optf(c.minimum), optf(c.maximum));
-            checks.push(quote! { crate::runtime::check_range(*v as f64, #min, #max, #what)?; });
-        }
+    let numeric = matches!(f.ty, TypeRef::Integer { .. } | TypeRef::Unsigned | TypeRef::Number { .. });
+    if (c.minimum.is_some() || c.maximum.is_some()) && numeric {
+        let (min, max) = (optf(c.minimum), optf(c.maximum));
+        checks.push(quote! { crate::runtime::check_range(*v as f64, #min, #max, #what)?; });
     }
-    if c.min_items.is_some() || c.max_items.is_some() {
-        if let TypeRef::Array(_) = f.ty {
-            let (min, max) = (opt(c.min_items), opt(c.max_items));
-            checks.push(quote! { crate::runtime::check_items(v.len(), #min, #max, #what)?; });
-        }
+    if (c.min_items.is_some() || c.max_items.is_some()) && matches!(f.ty, TypeRef::Array(_)) {
+        let (min, max) = (opt(c.min_items), opt(c.max_items));
+        checks.push(quote! { crate::runtime::check_items(v.len(), #min, #max, #what)?; });
     }
     match &f.ty {
         t if sent(t) => checks.push(quote! { v.validate()?; }),
