@@ -227,6 +227,9 @@ fn parse_method(m: &str) -> Option<Method> {
     })
 }
 
+/// Parameter identity: location (0 path, 1 query, 2 header) and name.
+type ParamKey = (u8, String);
+
 struct Lowerer<'a> {
     doc: &'a oa::OpenAPI,
     ref_docs: &'a BTreeMap<String, String>,
@@ -755,7 +758,7 @@ impl<'a> Lowerer<'a> {
         let type_name = self.ns.claim(&naming::pascal(&op_id));
 
         // Parameters: path-level first, overridden by operation-level (same name and location).
-        let mut raw: BTreeMap<(u8, String), (&'a oa::Parameter, String)> = BTreeMap::new();
+        let mut raw: BTreeMap<ParamKey, (&'a oa::Parameter, String)> = BTreeMap::new();
         for (list, base) in [(&item.parameters, join("/paths", path)), (&op.parameters, pointer.to_owned())] {
             for (i, p) in list.iter().enumerate() {
                 let at = format!("{base}/parameters/{i}");
@@ -779,7 +782,7 @@ impl<'a> Lowerer<'a> {
         let mut params = Vec::new();
         let mut pns = Namespace::with_reserved(&["client", "options"]);
         let path_order: Vec<String> = path_params(path);
-        let mut keyed: Vec<((u8, String), (&'a oa::Parameter, String))> = raw.into_iter().collect();
+        let mut keyed: Vec<(ParamKey, (&'a oa::Parameter, String))> = raw.into_iter().collect();
         keyed.sort_by_key(|((loc, name), _)| {
             (
                 *loc,
