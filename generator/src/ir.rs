@@ -96,7 +96,7 @@ pub struct TypeDef {
 pub enum TypeDefKind {
     /// A struct with named fields.
     Struct {
-        /// Fields, in spec order.
+        /// Fields, sorted by JSON name (the loader does not keep key order).
         fields: Vec<Field>,
     },
     /// A validated string newtype.
@@ -179,6 +179,8 @@ pub struct PatternType {
 pub struct Field {
     /// Names.
     pub name: Name,
+    /// Name of its builder-style setter (`with_...`).
+    pub setter: String,
     /// Type.
     pub ty: TypeRef,
     /// Listed in `required`.
@@ -271,6 +273,12 @@ pub struct Operation {
     pub name: Name,
     /// PascalCase prefix for the operation's types (`DeleteStore`).
     pub type_name: String,
+    /// The request builder type (`DeleteStoreRequest`).
+    pub request_type: String,
+    /// The error enum (`DeleteStoreError`).
+    pub error_type: String,
+    /// The success enum, used when several success statuses are documented.
+    pub response_type: String,
     /// HTTP method.
     pub method: Method,
     /// The path template as written.

@@ -567,9 +567,11 @@ impl<'a> Lowerer<'a> {
         required: &[&'a String],
     ) -> Vec<Field> {
         let mut fields_ns = Namespace::default();
+        let mut setters = Namespace::with_reserved(&["new", "validate"]);
         let mut fields = Vec::new();
         for (prop, schema, p) in props {
             let rust = fields_ns.claim(&naming::snake(prop));
+            let setter = setters.claim(&naming::setter(&rust));
             let (ty, nullable, fdocs, constraints) = match schema {
                 ReferenceOr::Reference { reference } => match self.resolve_schema_ref(reference, &p) {
                     // A `$ref` with a sibling `description` keeps it.
@@ -586,6 +588,7 @@ impl<'a> Lowerer<'a> {
             };
             fields.push(Field {
                 name: Name { rust, api: prop.clone() },
+                setter,
                 ty,
                 required: required.contains(&prop),
                 nullable,
@@ -756,6 +759,10 @@ impl<'a> Lowerer<'a> {
         };
         let method_name = methods.claim(&naming::snake(&op_id));
         let type_name = self.ns.claim(&naming::pascal(&op_id));
+        // The operation's own types: claimed now so no schema can take their names.
+        let request_type = self.ns.claim(&format!("{type_name}Request"));
+        let error_type = self.ns.claim(&format!("{type_name}Error"));
+        let response_type = self.ns.claim(&format!("{type_name}Response"));
 
         // Parameters: path-level first, overridden by operation-level (same name and location).
         let mut raw: BTreeMap<ParamKey, (&'a oa::Parameter, String)> = BTreeMap::new();
@@ -938,6 +945,9 @@ impl<'a> Lowerer<'a> {
         };
         Some(Operation {
             server,
+            request_type,
+            error_type,
+            response_type,
             name: Name { rust: method_name, api: op_id },
             type_name,
             method,

@@ -38,6 +38,11 @@ pub fn snake(input: &str) -> String {
     keyword_safe(s)
 }
 
+/// The `with_...` setter for a field's Rust name.
+pub fn setter(field: &str) -> String {
+    format!("with_{}", field.trim_start_matches("r#").trim_start_matches('_').trim_end_matches('_'))
+}
+
 /// A PascalCase identifier for types and variants.
 pub fn pascal(input: &str) -> String {
     let s = words(input).to_pascal_case();

@@ -28,8 +28,9 @@ pub fn generate_file(path: &Path, settings: &Settings) -> Vec<OutputFile> {
 }
 
 /// Write each crate into `target/compile-check/<label>/` as members of one workspace and run
-/// `cargo clippy --workspace --all-targets -- -D warnings` on it. Returns cargo's output on
-/// failure.
+/// `cargo clippy --workspace --all-targets -- -D warnings` on it, then `cargo test` when a crate
+/// carries behaviour tests (`tests/fixtures/<stem>.behaviour.rs`, copied to the crate's
+/// `tests/`). Returns cargo's output on failure.
 pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Result<(), String> {
     let root = root();
     let ws = root.join("target/compile-check").join(label);
@@ -48,17 +49,34 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
         .map_err(|e| e.to_string())?;
     // Same dependency versions as the main workspace, and no network needed.
     fs::copy(root.join("Cargo.lock"), ws.join("Cargo.lock")).map_err(|e| e.to_string())?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
-        .current_dir(&ws)
-        .env("CARGO_TARGET_DIR", root.join("target/compile-check/target"))
-        .env_remove("RUSTFLAGS")
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    let mut behaviour = false;
+    for (dir, _) in crates {
+        let companion = root.join("tests/fixtures").join(format!("{}.behaviour.rs", dir.replace('-', "_")));
+        if companion.exists() {
+            let dest = ws.join(dir).join("tests/behaviour.rs");
+            fs::create_dir_all(dest.parent().expect("has parent")).map_err(|e| e.to_string())?;
+            fs::copy(&companion, dest).map_err(|e| e.to_string())?;
+            behaviour = true;
+        }
     }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let run = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new(&cargo)
+            .args(args)
+            .current_dir(&ws)
+            .env("CARGO_TARGET_DIR", root.join("target/compile-check/target"))
+            .env_remove("RUSTFLAGS")
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        }
+    };
+    run(&["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])?;
+    if behaviour {
+        run(&["test", "--workspace", "--quiet"])?;
+    }
+    Ok(())
 }

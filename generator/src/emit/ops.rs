@@ -2,7 +2,7 @@
 //! when several success statuses are documented) per operation.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{doc_attrs, ident, ty};
 use crate::ir::{Api, Operation, Param, ParamLocation, PathSegment, Response, StatusMatch, TypeDefKind, TypeRef};
@@ -106,8 +106,8 @@ fn status_text(s: StatusMatch) -> String {
 pub fn operation(api: &Api, op: &Operation) -> TokenStream {
     let method = ident(&op.name.rust);
     let base = &op.type_name;
-    let request = format_ident!("{}Request", base);
-    let error = format_ident!("{}Error", base);
+    let request = ident(&op.request_type);
+    let error = ident(&op.error_type);
     let successes: Vec<&Response> = op.responses.iter().filter(|r| r.success).collect();
     let errors: Vec<&Response> = op.responses.iter().filter(|r| !r.success).collect();
 
@@ -119,7 +119,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
             (quote! { Response<#b, #h> }, quote! {})
         }
         many => {
-            let name = format_ident!("{}Response", base);
+            let name = ident(&op.response_type);
             let doc = format!(" The successful responses of [`Client::{}`].", op.name.rust.trim_start_matches("r#"));
             let variants = many.iter().map(|r| {
                 let v = ident(&r.variant);
@@ -391,7 +391,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
             (false, false) => quote! { ex.failure_empty(#h, #error::#v) },
         };
         let call = if r.success && successes.len() > 1 {
-            let name = format_ident!("{}Response", base);
+            let name = ident(&op.response_type);
             quote! { #call.map(#name::#v) }
         } else {
             call

@@ -1,7 +1,7 @@
 //! Named types: structs, validated string newtypes, open string enums, aliases.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{doc_attrs, ident, ty};
 use crate::ir::{Api, Field, Name, PatternType, TypeDef, TypeDefKind, TypeRef, Variant};
@@ -246,7 +246,7 @@ fn struct_def(api: &Api, t: &TypeDef, docs: &[String], fields: &[Field]) -> Toke
     });
     let setters = fields.iter().map(|f| {
         let n = ident(&f.name.rust);
-        let setter = format_ident!("with_{}", f.name.rust.trim_start_matches("r#"));
+        let setter = ident(&f.setter);
         let doc = format!(" Set `{}`.", f.name.api);
         let t = field_type(f);
         if f.required && !f.nullable {
