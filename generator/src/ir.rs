@@ -332,6 +332,8 @@ pub struct Param {
     pub required: bool,
     /// Documentation.
     pub docs: Docs,
+    /// Checked before sending.
+    pub constraints: Constraints,
 }
 
 /// Which statuses a response covers.

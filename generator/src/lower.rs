@@ -830,6 +830,10 @@ impl<'a> Lowerer<'a> {
                 ty,
                 required: data.required || location == ParamLocation::Path,
                 docs: naming::docs(data.description.as_deref()),
+                constraints: match schema {
+                    ReferenceOr::Item(s) => constraints(s),
+                    ReferenceOr::Reference { .. } => Constraints::default(),
+                },
             });
         }
         // Path template.

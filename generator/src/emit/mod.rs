@@ -13,6 +13,7 @@ use crate::ir::{Api, AuthScheme, TypeRef};
 
 pub use ops::{operation, operations_prelude};
 pub use pattern::matcher_body;
+pub(crate) use types::value_checks;
 pub use types::{type_def, types_prelude};
 
 /// An identifier from an IR name (handles `r#` raw identifiers).

@@ -248,6 +248,19 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
         let n = ident(&p.name.rust);
         quote! { let #n = self.#n.transpose().map_err(|source| Error::InvalidRequest { source })?; }
     });
+    let wrap = quote! { |source| Error::InvalidRequest { source } };
+    let param_checks = op.params.iter().map(|p| {
+        let what = format!("{} parameter `{}`", location_name(p.location), p.name.api);
+        let checks = super::value_checks(api, &what, &p.ty, &p.constraints, Some(&wrap));
+        let n = ident(&p.name.rust);
+        if checks.is_empty() {
+            quote! {}
+        } else if p.required {
+            quote! { { let v = &#n; #(#checks)* } }
+        } else {
+            quote! { if let Some(v) = &#n { #(#checks)* } }
+        }
+    });
 
     // ----- body
     let (body_field, body_arg, body_init, body_setter, body_build, body_arg_doc) = match &op.body {
@@ -546,6 +559,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
                 };
                 #(#unwrap_required)*
                 #(#unwrap_optional)*
+                #(#param_checks)*
                 let mut path = String::with_capacity(#capacity);
                 #(#path_pushes)*
                 #[allow(unused_mut)]

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc_attrs, ident, ty};
-use crate::ir::{Api, Field, Name, PatternType, TypeDef, TypeDefKind, TypeRef, Variant};
+use crate::ir::{Api, Constraints, Field, Name, PatternType, TypeDef, TypeDefKind, TypeRef, Variant};
 
 /// The head of `types.rs` (docs, lints, imports); the items come from [`type_def`].
 pub fn types_prelude(api: &Api) -> TokenStream {
@@ -160,10 +160,15 @@ fn serde_attr(api: &Api, f: &Field) -> TokenStream {
     quote! { #[serde(#(#parts),*)] }
 }
 
-/// Checks of one field's constraints (and of the sent structs it contains), or nothing.
-fn field_checks(api: &Api, owner: &str, f: &Field) -> TokenStream {
-    let what = format!("{owner}.{}", f.name.api);
-    let c = &f.constraints;
+/// Statements checking the value bound to `v` against `c` (and validating sent structs it
+/// contains); each failure leaves through `?`, after `map_err(#wrap)` when `wrap` is given.
+pub(crate) fn value_checks(
+    api: &Api,
+    what: &str,
+    t: &TypeRef,
+    c: &Constraints,
+    wrap: Option<&TokenStream>,
+) -> Vec<TokenStream> {
     let opt = |v: Option<u64>| match v {
         Some(n) => quote! { Some(#n) },
         None => quote! { None },
@@ -173,26 +178,44 @@ fn field_checks(api: &Api, owner: &str, f: &Field) -> TokenStream {
         None => quote! { None },
     };
     let sent = |t: &TypeRef| matches!(t, TypeRef::Named(n) if api.sent_types.binary_search(n).is_ok() && matches!(api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Struct { .. })));
-    let mut checks = Vec::new();
-    if (c.min_length.is_some() || c.max_length.is_some()) && f.ty == TypeRef::String {
+    let mut calls = Vec::new();
+    if (c.min_length.is_some() || c.max_length.is_some()) && *t == TypeRef::String {
         let (min, max) = (opt(c.min_length), opt(c.max_length));
-        checks.push(quote! { crate::runtime::check_length(v, #min, #max, #what)?; });
+        calls.push(quote! { crate::runtime::check_length(v, #min, #max, #what) });
     }
-    let numeric = matches!(f.ty, TypeRef::Integer { .. } | TypeRef::Unsigned | TypeRef::Number { .. });
+    let numeric = matches!(t, TypeRef::Integer { .. } | TypeRef::Unsigned | TypeRef::Number { .. });
     if (c.minimum.is_some() || c.maximum.is_some()) && numeric {
         let (min, max) = (optf(c.minimum), optf(c.maximum));
-        checks.push(quote! { crate::runtime::check_range(*v as f64, #min, #max, #what)?; });
+        calls.push(quote! { crate::runtime::check_range(*v as f64, #min, #max, #what) });
     }
-    if (c.min_items.is_some() || c.max_items.is_some()) && matches!(f.ty, TypeRef::Array(_)) {
+    if (c.min_items.is_some() || c.max_items.is_some()) && matches!(t, TypeRef::Array(_)) {
         let (min, max) = (opt(c.min_items), opt(c.max_items));
-        checks.push(quote! { crate::runtime::check_items(v.len(), #min, #max, #what)?; });
+        calls.push(quote! { crate::runtime::check_items(v.len(), #min, #max, #what) });
     }
-    match &f.ty {
-        t if sent(t) => checks.push(quote! { v.validate()?; }),
-        TypeRef::Array(inner) if sent(inner) => checks.push(quote! { for x in v.iter() { x.validate()?; } }),
-        TypeRef::Map(inner) if sent(inner) => checks.push(quote! { for x in v.values() { x.validate()?; } }),
+    let finish = |call: TokenStream| match wrap {
+        Some(w) => quote! { #call.map_err(#w)?; },
+        None => quote! { #call?; },
+    };
+    let mut checks: Vec<TokenStream> = calls.into_iter().map(finish).collect();
+    match t {
+        t if sent(t) => checks.push(finish(quote! { v.validate() })),
+        TypeRef::Array(inner) if sent(inner) => {
+            let c = finish(quote! { x.validate() });
+            checks.push(quote! { for x in v.iter() { #c } });
+        }
+        TypeRef::Map(inner) if sent(inner) => {
+            let c = finish(quote! { x.validate() });
+            checks.push(quote! { for x in v.values() { #c } });
+        }
         _ => {}
     }
+    checks
+}
+
+/// Checks of one field's constraints (and of the sent structs it contains), or nothing.
+fn field_checks(api: &Api, owner: &str, f: &Field) -> TokenStream {
+    let what = format!("{owner}.{}", f.name.api);
+    let checks = value_checks(api, &what, &f.ty, &f.constraints, None);
     if checks.is_empty() {
         return quote! {};
     }
