@@ -1095,15 +1095,15 @@ impl Client {
             headers.insert(k.clone(), v.clone());
         }
         // Build the request once; clone it only while another attempt may follow.
-        let mut builder = inner.http.request(method, url).headers(headers);
+        let mut first = reqwest::Request::new(method, url);
+        *first.headers_mut() = headers;
         if let Some((body, _)) = parts.body {
-            builder = builder.body(body);
+            *first.body_mut() = Some(body.into());
         }
-        let mut request = Some(builder.build().map_err(|source| Error::Transport { source, attempts: 0 })?);
+        let mut request = Some(first);
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            tracing::Span::current().record("attempts", attempt);
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if remaining == Some(Duration::ZERO) {
                 return Err(Error::Timeout {
@@ -1119,9 +1119,10 @@ impl Client {
                 (None, None) => (None, TimeoutKind::Attempt),
             };
             let last_possible = !may_retry || attempt >= retry.max_attempts;
-            let this = match (last_possible, request.as_ref().and_then(reqwest::Request::try_clone)) {
-                (false, Some(copy)) => copy,
-                _ => request.take().expect("the request is kept until the last attempt"),
+            let copy = if last_possible { None } else { request.as_ref().and_then(reqwest::Request::try_clone) };
+            let this = match copy {
+                Some(copy) => copy,
+                None => request.take().expect("the request is kept until the last attempt"),
             };
             let fut = Self::attempt(&inner.http, this, inner.max_response_bytes, attempt);
             let outcome = match limit {
