@@ -5,8 +5,8 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::runtime::{
-    self, Client, Error, IntoParam, RequestOptions, Response, RetryConfig,
-    UnhandledResponse, ValidationError,
+    self, Client, Error, IntoParam, RequestOptions, Response, UnhandledResponse,
+    ValidationError,
 };
 
 #[allow(unused_imports)]
@@ -39,6 +39,12 @@ pub struct DeleteStoreTooManyRequestsHeaders {
     /// Header `Retry-After`.
     pub retry_after: Option<u64>,
 }
+
+/// What awaiting [`DeleteStoreRequest`] gives.
+pub type DeleteStoreResult = Result<
+    Response<OperationAccepted, DeleteStoreAcceptedHeaders>,
+    Error<DeleteStoreError>,
+>;
 
 /// The documented error responses of [`Client::delete_store`], plus any other status.
 #[derive(Debug, Clone)]
@@ -164,41 +170,8 @@ pub struct DeleteStoreRequest<'a> {
 }
 
 impl<'a> DeleteStoreRequest<'a> {
-    /// Use this retry policy for this call.
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.options.retry = Some(retry);
-        self
-    }
-
-    /// Per-attempt timeout for this call.
-    pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.options.attempt_timeout = Some(timeout);
-        self
-    }
-
-    /// Overall deadline for this call, retries included.
-    pub fn total_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.options.total_timeout = Some(timeout);
-        self
-    }
-
-    /// Send an extra header with this call.
-    pub fn header(
-        mut self,
-        name: reqwest::header::HeaderName,
-        value: reqwest::header::HeaderValue,
-    ) -> Self {
-        self.options.headers.insert(name, value);
-        self
-    }
-
     /// Send the request.
-    pub async fn send(
-        self,
-    ) -> Result<
-        Response<OperationAccepted, DeleteStoreAcceptedHeaders>,
-        Error<DeleteStoreError>,
-    > {
+    pub async fn send(self) -> DeleteStoreResult {
         static OPERATION: runtime::OperationInfo = runtime::OperationInfo {
             id: "DeleteStore",
             server: None,
@@ -243,15 +216,4 @@ impl<'a> DeleteStoreRequest<'a> {
     }
 }
 
-impl<'a> ::std::future::IntoFuture for DeleteStoreRequest<'a> {
-    type Output = Result<
-        Response<OperationAccepted, DeleteStoreAcceptedHeaders>,
-        Error<DeleteStoreError>,
-    >;
-    type IntoFuture = ::std::pin::Pin<
-        Box<dyn ::std::future::Future<Output = Self::Output> + Send + 'a>,
-    >;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+runtime::request_builder!(DeleteStoreRequest, DeleteStoreResult);

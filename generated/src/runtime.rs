@@ -863,6 +863,50 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for Error<E> {
 // Request execution (used by generated code)
 // ---------------------------------------------------------------------------------------------
 
+/// The per-call option setters and the `IntoFuture` impl every generated request builder shares
+/// (a builder has an `options: RequestOptions` field and an `async fn send`).
+#[allow(unused_macros)]
+macro_rules! request_builder {
+    ($request:ident, $output:ty) => {
+        impl<'a> $request<'a> {
+            /// Use this retry policy for this call.
+            pub fn retry(mut self, retry: $crate::runtime::RetryConfig) -> Self {
+                self.options.retry = Some(retry);
+                self
+            }
+
+            /// Per-attempt timeout for this call.
+            pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.options.attempt_timeout = Some(timeout);
+                self
+            }
+
+            /// Overall deadline for this call, retries included.
+            pub fn total_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.options.total_timeout = Some(timeout);
+                self
+            }
+
+            /// Send an extra header with this call (replaces a generated header of that name).
+            pub fn header(mut self, name: reqwest::header::HeaderName, value: reqwest::header::HeaderValue) -> Self {
+                self.options.headers.insert(name, value);
+                self
+            }
+        }
+
+        impl<'a> ::std::future::IntoFuture for $request<'a> {
+            type Output = $output;
+            type IntoFuture = ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send + 'a>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use request_builder;
+
 /// Static facts about an operation.
 #[doc(hidden)]
 #[derive(Debug)]

@@ -279,6 +279,8 @@ pub struct Operation {
     pub error_type: String,
     /// The success enum, used when several success statuses are documented.
     pub response_type: String,
+    /// The alias for the call's `Result` (`DeleteStoreResult`).
+    pub result_type: String,
     /// HTTP method.
     pub method: Method,
     /// The path template as written.

@@ -244,7 +244,7 @@ pub mod render {
                 let p_indent = p.len() - p.trim_start().len();
                 let body = line.trim_start();
                 let p_body = p.trim_start();
-                let starts_item = STARTS.iter().any(|s| body.starts_with(s));
+                let starts_item = STARTS.iter().any(|s| body.starts_with(s)) || (indent == 0 && body.contains("!("));
                 let same_kind =
                     p_body.ends_with(';') && body.ends_with(';') && p_body.split(' ').next() == body.split(' ').next();
                 let after_close = indent == p_indent

@@ -763,6 +763,7 @@ impl<'a> Lowerer<'a> {
         let request_type = self.ns.claim(&format!("{type_name}Request"));
         let error_type = self.ns.claim(&format!("{type_name}Error"));
         let response_type = self.ns.claim(&format!("{type_name}Response"));
+        let result_type = self.ns.claim(&format!("{type_name}Result"));
 
         // Parameters: path-level first, overridden by operation-level (same name and location).
         let mut raw: BTreeMap<ParamKey, (&'a oa::Parameter, String)> = BTreeMap::new();
@@ -952,6 +953,7 @@ impl<'a> Lowerer<'a> {
             request_type,
             error_type,
             response_type,
+            result_type,
             name: Name { rust: method_name, api: op_id },
             type_name,
             method,

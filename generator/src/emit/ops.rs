@@ -22,7 +22,7 @@ pub fn operations_prelude(api: &Api) -> TokenStream {
         quote! {}
     };
     let imports = quote! {
-        use crate::runtime::{self, Client, Error, #into_param RequestOptions, Response, RetryConfig, UnhandledResponse, #validation};
+        use crate::runtime::{self, Client, Error, #into_param RequestOptions, Response, UnhandledResponse, #validation};
     };
     quote! {
         //! One request builder per operation, the `Client` methods that start them, and the
@@ -460,11 +460,16 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
         Some(s) => quote! { Some(#s) },
         None => quote! { None },
     };
-    let output = quote! { Result<#ok_ty, Error<#error>> };
+    let result = ident(&op.result_type);
+    let output = quote! { #result };
+    let result_doc = format!(" What awaiting [`{}`] gives.", op.request_type);
 
     quote! {
         #ok_def
         #(#header_structs)*
+
+        #[doc = #result_doc]
+        pub type #result = Result<#ok_ty, Error<#error>>;
 
         #[doc = #error_doc]
         #[derive(Debug, Clone)]
@@ -524,30 +529,6 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
             #(#setters)*
             #body_setter
 
-            /// Use this retry policy for this call.
-            pub fn retry(mut self, retry: RetryConfig) -> Self {
-                self.options.retry = Some(retry);
-                self
-            }
-
-            /// Per-attempt timeout for this call.
-            pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.options.attempt_timeout = Some(timeout);
-                self
-            }
-
-            /// Overall deadline for this call, retries included.
-            pub fn total_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.options.total_timeout = Some(timeout);
-                self
-            }
-
-            /// Send an extra header with this call.
-            pub fn header(mut self, name: reqwest::header::HeaderName, value: reqwest::header::HeaderValue) -> Self {
-                self.options.headers.insert(name, value);
-                self
-            }
-
             /// Send the request.
             pub async fn send(self) -> #output {
                 static OPERATION: runtime::OperationInfo = runtime::OperationInfo {
@@ -574,14 +555,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
             }
         }
 
-        impl<'a> ::std::future::IntoFuture for #request<'a> {
-            type Output = #output;
-            type IntoFuture = ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send + 'a>>;
-
-            fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
-            }
-        }
+        runtime::request_builder!(#request, #output);
     }
 }
 
