@@ -87,18 +87,22 @@ fn main() {
             .http_client(http.clone())
             .build()
             .unwrap();
-        // The identical request by hand: same URL, headers and body handling.
         let url = format!("{base}/v1/ControlPlane/Stores/{ID}");
         let auth = "Basic U0swMTIzNDU2Nzg5YWJjZGVmOnNlY3JldA==";
         let ua = format!("twilio-memory-rust/0.1.0 ({} {})", std::env::consts::OS, std::env::consts::ARCH);
-        let raw: Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync> = {
+        // The identical request by hand (optionally with the same per-request timeout the
+        // generated client always arms).
+        let plain = |timeout: Option<Duration>| -> Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync> {
             let (http, url, ua) = (http.clone(), url.clone(), ua.clone());
             Arc::new(move || {
-                let req = http
+                let mut req = http
                     .delete(&url)
                     .header("user-agent", &ua)
                     .header("accept", "application/json")
                     .header("authorization", auth);
+                if let Some(t) = timeout {
+                    req = req.timeout(t);
+                }
                 Box::pin(async move {
                     let resp = req.send().await.unwrap();
                     assert_eq!(resp.status().as_u16(), 202);
@@ -108,25 +112,8 @@ fn main() {
                 })
             })
         };
-        // The same, with the per-request timeout the generated client always arms (30 s).
-        let raw_timeout: Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync> = {
-            let (http, url, ua) = (http.clone(), url.clone(), ua.clone());
-            Arc::new(move || {
-                let req = http
-                    .delete(&url)
-                    .timeout(Duration::from_secs(30))
-                    .header("user-agent", &ua)
-                    .header("accept", "application/json")
-                    .header("authorization", auth);
-                Box::pin(async move {
-                    let resp = req.send().await.unwrap();
-                    assert_eq!(resp.status().as_u16(), 202);
-                    let body = resp.bytes().await.unwrap();
-                    let parsed: OperationAccepted = serde_json::from_slice(&body).unwrap();
-                    std::hint::black_box(parsed);
-                })
-            })
-        };
+        let raw = plain(None);
+        let raw_timeout = plain(Some(Duration::from_secs(30)));
         let generated: Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync> = {
             let client = client.clone();
             Arc::new(move || {

@@ -9,14 +9,7 @@ use twilio_memory::StoreId;
 /// What a careful engineer would write by hand for `^mem_(store|service)_[0-7][0-9a-z]{25}$`,
 /// using a branch-free check over the 25-character tail (the fastest variant we found).
 fn hand_written(s: &str) -> bool {
-    let b = s.as_bytes();
-    let rest = if let Some(r) = b.strip_prefix(b"mem_store_") {
-        r
-    } else if let Some(r) = b.strip_prefix(b"mem_service_") {
-        r
-    } else {
-        return false;
-    };
+    let Some(rest) = strip_prefix(s) else { return false };
     rest.len() == 26
         && (b'0'..=b'7').contains(&rest[0])
         && rest[1..].iter().fold(true, |ok, c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()))
@@ -24,17 +17,15 @@ fn hand_written(s: &str) -> bool {
 
 /// The same with the idiomatic short-circuiting `all`.
 fn hand_written_all(s: &str) -> bool {
-    let b = s.as_bytes();
-    let rest = if let Some(r) = b.strip_prefix(b"mem_store_") {
-        r
-    } else if let Some(r) = b.strip_prefix(b"mem_service_") {
-        r
-    } else {
-        return false;
-    };
+    let Some(rest) = strip_prefix(s) else { return false };
     rest.len() == 26
         && (b'0'..=b'7').contains(&rest[0])
         && rest[1..].iter().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+}
+
+fn strip_prefix(s: &str) -> Option<&[u8]> {
+    let b = s.as_bytes();
+    b.strip_prefix(b"mem_store_").or_else(|| b.strip_prefix(b"mem_service_"))
 }
 
 /// Median ns per call over `samples` batches, each long enough to be timed reliably.

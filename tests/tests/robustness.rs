@@ -9,23 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
 use serde_json::Value;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
+use tests::Rng;
 
 fn corpus() -> Vec<(String, Value)> {
     let root = tests::root();
@@ -101,7 +85,7 @@ fn random_value(rng: &mut Rng, depth: usize) -> Value {
     match rng.below(if depth > 2 { 6 } else { 8 }) {
         0 => Value::Null,
         1 => Value::Bool(rng.chance(50)),
-        2 => Value::from(rng.next() as i64 % 1000),
+        2 => Value::from(rng.next_u64() as i64 % 1000),
         3 => Value::from(-1.5),
         4 | 5 => Value::from(WEIRD[rng.below(WEIRD.len())]),
         6 => Value::Array((0..rng.below(3)).map(|_| random_value(rng, depth + 1)).collect()),

@@ -2,23 +2,8 @@
 //! spec's pattern: valid IDs, every single-byte mutation, truncations, extensions and
 //! non-ASCII input. Inputs come from a seeded generator, so failures reproduce.
 
+use tests::Rng;
 use twilio_memory::StoreId;
-
-/// xorshift64*: a tiny deterministic generator, so the cases are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
 
 const ALNUM: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -108,7 +93,7 @@ fn generated_validator_agrees_with_regress() {
     // Random strings over the pattern's alphabet and beyond.
     let alphabet: Vec<char> = "mem_storevic0123456789abcdefghijklmnopqrstuvwxyz_-ZÉ😀\n".chars().collect();
     for _ in 0..20_000 {
-        let len = (rng.next() % 44) as usize;
+        let len = (rng.next_u64() % 44) as usize;
         let s: String = (0..len).map(|_| rng.pick(&alphabet)).collect();
         oracle.check(&s);
     }

@@ -132,29 +132,12 @@ fn inline_block(
     if st.accept_now {
         return Some(quote! { #(#steps)* Ok(()) });
     }
-    let self_loop: Vec<(u8, u8)> = st.transitions.iter().filter(|t| t.2 == f).map(|t| (t.0, t.1)).collect();
-    let skip = if self_loop.is_empty() {
-        quote! {}
-    } else {
-        let pat = pattern_of(&self_loop);
-        quote! {
-            while let Some(#pat) = b.get(i).copied() {
-                i += 1;
-            }
-        }
-    };
+    let (skip, targets) = split_transitions(m, f);
     let at_end = if st.accept_at_end {
         quote! { Ok(()) }
     } else {
         quote! { Err((i, #expected)) }
     };
-    let mut targets: Vec<(usize, Vec<(u8, u8)>)> = Vec::new();
-    for &(lo, hi, t) in st.transitions.iter().filter(|t| t.2 != f) {
-        match targets.iter_mut().find(|x| x.0 == t) {
-            Some(x) => x.1.push((lo, hi)),
-            None => targets.push((t, vec![(lo, hi)])),
-        }
-    }
     if targets.is_empty() {
         return Some(quote! {
             #(#steps)*
@@ -182,6 +165,34 @@ fn inline_block(
             Some(_) => Err((i, #expected)),
         }
     })
+}
+
+/// A target state and the byte ranges that lead to it.
+type Targets = (usize, Vec<(u8, u8)>);
+
+/// A state's self-loop code (a `while` over the bytes that stay in the state) and its other
+/// transitions grouped by target.
+fn split_transitions(m: &Matcher, s: usize) -> (TokenStream, Vec<Targets>) {
+    let st = &m.states[s];
+    let self_loop: Vec<(u8, u8)> = st.transitions.iter().filter(|t| t.2 == s).map(|t| (t.0, t.1)).collect();
+    let mut targets: Vec<Targets> = Vec::new();
+    for &(lo, hi, t) in st.transitions.iter().filter(|t| t.2 != s) {
+        match targets.iter_mut().find(|x| x.0 == t) {
+            Some(x) => x.1.push((lo, hi)),
+            None => targets.push((t, vec![(lo, hi)])),
+        }
+    }
+    let skip = if self_loop.is_empty() {
+        quote! {}
+    } else {
+        let pat = pattern_of(&self_loop);
+        quote! {
+            while let Some(#pat) = b.get(i).copied() {
+                i += 1;
+            }
+        }
+    };
+    (skip, targets)
 }
 
 fn ranges_of(m: &Matcher, s: usize) -> Vec<(u8, u8)> {
@@ -338,24 +349,7 @@ fn emit_general(m: &Matcher, s: usize, multi: bool) -> TokenStream {
             quote! { Ok(()) }
         };
     }
-    let self_loop: Vec<(u8, u8)> = st.transitions.iter().filter(|t| t.2 == s).map(|t| (t.0, t.1)).collect();
-    let mut targets: Vec<(usize, Vec<(u8, u8)>)> = Vec::new();
-    for &(lo, hi, t) in st.transitions.iter().filter(|t| t.2 != s) {
-        match targets.iter_mut().find(|x| x.0 == t) {
-            Some(x) => x.1.push((lo, hi)),
-            None => targets.push((t, vec![(lo, hi)])),
-        }
-    }
-    let skip = if self_loop.is_empty() {
-        quote! {}
-    } else {
-        let pat = pattern_of(&self_loop);
-        quote! {
-            while let Some(#pat) = b.get(i).copied() {
-                i += 1;
-            }
-        }
-    };
+    let (skip, targets) = split_transitions(m, s);
     let at_end = if st.accept_at_end {
         quote! { return Ok(()) }
     } else {
