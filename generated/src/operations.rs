@@ -182,7 +182,8 @@ impl<'a> DeleteStoreRequest<'a> {
         let store_id = self.store_id.map_err(|source| Error::InvalidRequest { source })?;
         let mut path = String::with_capacity(65);
         path.push_str("/v1/ControlPlane/Stores/");
-        runtime::push_segment(&mut path, store_id.as_str());
+        runtime::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
+            .map_err(|source| Error::InvalidRequest { source })?;
         #[allow(unused_mut)]
         let mut parts = runtime::RequestParts {
             path,

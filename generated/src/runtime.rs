@@ -888,7 +888,13 @@ macro_rules! request_builder {
             }
 
             /// Send an extra header with this call (replaces a generated header of that name).
-            pub fn header(mut self, name: reqwest::header::HeaderName, value: reqwest::header::HeaderValue) -> Self {
+            /// The value is marked sensitive, so it never shows in `Debug` output.
+            pub fn header(
+                mut self,
+                name: reqwest::header::HeaderName,
+                mut value: reqwest::header::HeaderValue,
+            ) -> Self {
+                value.set_sensitive(true);
                 self.options.headers.insert(name, value);
                 self
             }
@@ -949,18 +955,21 @@ enum Attempt {
 const SEGMENT: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// Append `value` to `path` as one percent-encoded path segment.
+/// Append `value` to `path` as one percent-encoded path segment. `.` and `..` (also when
+/// percent-encoded) are dot segments that URL parsing removes, which would send the request to
+/// another resource, so they are rejected. The empty string is rejected too.
 #[doc(hidden)]
-pub fn push_segment(path: &mut String, value: &str) {
-    if value == "." || value == ".." {
-        // Would be removed by URL normalisation.
-        path.push_str(&value.replace('.', "%2E"));
-    } else if value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+pub fn push_segment(path: &mut String, value: &str, name: &'static str) -> Result<(), ValidationError> {
+    if value.is_empty() || value == "." || value == ".." {
+        return Err(ValidationError::new(name, None, "a path segment other than \"\", \".\" or \"..\""));
+    }
+    if value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
         // Nothing to encode (the common case for identifiers).
         path.push_str(value);
     } else {
         path.extend(percent_encoding::utf8_percent_encode(value, SEGMENT));
     }
+    Ok(())
 }
 
 /// Read a header as text.
@@ -1270,11 +1279,14 @@ mod tests {
     #[test]
     fn segments_are_encoded() {
         let mut p = String::new();
-        push_segment(&mut p, "a/b c?d#%");
+        push_segment(&mut p, "a/b c?d#%", "id").unwrap();
         assert_eq!(p, "a%2Fb%20c%3Fd%23%25");
+        for dot in ["", ".", ".."] {
+            assert!(push_segment(&mut String::new(), dot, "id").is_err(), "{dot:?}");
+        }
         let mut p = String::new();
-        push_segment(&mut p, "..");
-        assert_eq!(p, "%2E%2E");
+        push_segment(&mut p, "...", "id").unwrap();
+        assert_eq!(p, "...");
     }
 
     #[test]

@@ -177,6 +177,8 @@ pub struct PatternType {
 /// A struct field.
 #[derive(Debug, Clone)]
 pub struct Field {
+    /// Where it was defined.
+    pub pointer: String,
     /// Names.
     pub name: Name,
     /// Name of its builder-style setter (`with_...`).
@@ -324,6 +326,8 @@ pub enum ParamLocation {
 /// A request parameter.
 #[derive(Debug, Clone)]
 pub struct Param {
+    /// Where it was defined.
+    pub pointer: String,
     /// Names.
     pub name: Name,
     /// Location.
@@ -352,6 +356,8 @@ pub enum StatusMatch {
 /// A documented response.
 #[derive(Debug, Clone)]
 pub struct Response {
+    /// Where it was defined (after `$ref` resolution).
+    pub pointer: String,
     /// Status it covers.
     pub status: StatusMatch,
     /// Variant name (`Accepted`, `NotFound`, `ClientError`, `Default`).
@@ -371,6 +377,8 @@ pub struct Response {
 /// A typed response header.
 #[derive(Debug, Clone)]
 pub struct Header {
+    /// Where it was defined.
+    pub pointer: String,
     /// Field name and wire name.
     pub name: Name,
     /// Type (scalars only).

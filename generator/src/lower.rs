@@ -587,6 +587,7 @@ impl<'a> Lowerer<'a> {
                 }
             };
             fields.push(Field {
+                pointer: p.clone(),
                 name: Name { rust, api: prop.clone() },
                 setter,
                 ty,
@@ -826,6 +827,7 @@ impl<'a> Lowerer<'a> {
                 self.err(&join(&at, "required"), format!("path parameter `{api_name}` must be `required: true`"));
             }
             params.push(Param {
+                pointer: at.clone(),
                 name: Name { rust: pns.claim(&naming::snake(&api_name)), api: api_name.clone() },
                 location,
                 ty,
@@ -921,6 +923,7 @@ impl<'a> Lowerer<'a> {
                     t => t,
                 };
                 headers.push(Header {
+                    pointer: hat.clone(),
                     name: Name { rust: hns.claim(&naming::snake(hk)), api: hk.clone() },
                     ty,
                     docs: naming::docs(h.description.as_deref()),
@@ -929,6 +932,7 @@ impl<'a> Lowerer<'a> {
             let headers_type =
                 if headers.is_empty() { String::new() } else { self.ns.claim(&format!("{type_name}{variant}Headers")) };
             responses.push(Response {
+                pointer: resp_at.clone(),
                 status,
                 headers_type,
                 variant,

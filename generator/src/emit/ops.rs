@@ -328,7 +328,8 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
             let p = &op.params[*i];
             let n = ident(&p.name.rust);
             let text = text_of(api, &p.ty, quote! { #n });
-            quote! { runtime::push_segment(&mut path, #text); }
+            let what = format!("path parameter `{}`", p.name.api);
+            quote! { runtime::push_segment(&mut path, #text, #what).map_err(|source| Error::InvalidRequest { source })?; }
         }
     });
     let query_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
