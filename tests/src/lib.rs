@@ -28,7 +28,8 @@ pub fn generate_file(path: &Path, settings: &Settings) -> Vec<OutputFile> {
 }
 
 /// Write each crate into `target/compile-check/<label>/` as members of one workspace and run
-/// `cargo clippy --workspace --all-targets -- -D warnings` on it, then `cargo test` when a crate
+/// `cargo clippy --workspace --all-targets -- -D warnings` and `cargo doc` (warnings denied) on
+/// it, then `cargo test` when a crate
 /// carries behaviour tests (`tests/fixtures/<stem>.behaviour.rs`, copied to the crate's
 /// `tests/`). Returns cargo's output on failure.
 pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Result<(), String> {
@@ -65,6 +66,7 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
             .args(args)
             .current_dir(&ws)
             .env("CARGO_TARGET_DIR", root.join("target/compile-check/target"))
+            .env("RUSTDOCFLAGS", "-D warnings")
             .env_remove("RUSTFLAGS")
             .output()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -75,6 +77,8 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
         }
     };
     run(&["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])?;
+    // Spec prose turned into rustdoc must not produce broken links or doctests.
+    run(&["doc", "--workspace", "--no-deps", "--quiet"])?;
     if behaviour {
         run(&["test", "--workspace", "--quiet"])?;
     }
