@@ -75,65 +75,33 @@ pub enum DeleteStoreError {
 }
 
 impl DeleteStoreError {
-    /// The HTTP status of the response.
-    pub fn status(&self) -> runtime::StatusCode {
-        match self {
-            Self::BadRequest(r) => r.status,
-            Self::NotFound(r) => r.status,
-            Self::TooManyRequests(r) => r.status,
-            Self::InternalServerError(r) => r.status,
-            Self::ServiceUnavailable(r) => r.status,
-            Self::Unhandled(r) => r.status,
-        }
-    }
-}
-
-impl ::std::fmt::Display for DeleteStoreError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+    /// The HTTP status and a one-line description of the response.
+    fn describe(&self) -> (runtime::StatusCode, &'static str) {
         match self {
             Self::BadRequest(r) => {
-                write!(
-                    f,
-                    "DeleteStore {}: The request was malformed, for example an identifier with the wrong shape.",
-                    r.status
+                (
+                    r.status,
+                    "The request was malformed, for example an identifier with the wrong shape.",
                 )
             }
             Self::NotFound(r) => {
-                write!(
-                    f, "DeleteStore {}: No Memory Store with this identifier exists.", r
-                    .status
-                )
+                (r.status, "No Memory Store with this identifier exists.")
             }
             Self::TooManyRequests(r) => {
-                write!(
-                    f,
-                    "DeleteStore {}: Too many requests were made; wait before retrying.",
-                    r.status
-                )
+                (r.status, "Too many requests were made; wait before retrying.")
             }
             Self::InternalServerError(r) => {
-                write!(
-                    f, "DeleteStore {}: The service failed while handling the request.",
-                    r.status
-                )
+                (r.status, "The service failed while handling the request.")
             }
             Self::ServiceUnavailable(r) => {
-                write!(
-                    f, "DeleteStore {}: The service is temporarily unavailable.", r
-                    .status
-                )
+                (r.status, "The service is temporarily unavailable.")
             }
-            Self::Unhandled(r) => {
-                write!(
-                    f, "DeleteStore {}: status not documented for this operation", r
-                    .status
-                )
-            }
+            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
         }
     }
 }
 
-impl ::std::error::Error for DeleteStoreError {}
+runtime::error_impls!(DeleteStoreError, "DeleteStore");
 
 impl Client {
     /// Delete a Memory Store

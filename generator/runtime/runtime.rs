@@ -911,6 +911,31 @@ macro_rules! request_builder {
 #[allow(unused_imports)]
 pub(crate) use request_builder;
 
+/// `status()`, `Display` and `Error` for a generated operation error enum, from its
+/// `describe(&self) -> (StatusCode, &'static str)`.
+#[allow(unused_macros)]
+macro_rules! error_impls {
+    ($error:ident, $operation:literal) => {
+        impl $error {
+            /// The HTTP status of the response.
+            pub fn status(&self) -> $crate::runtime::StatusCode {
+                self.describe().0
+            }
+        }
+
+        impl ::std::fmt::Display for $error {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let (status, summary) = self.describe();
+                write!(f, "{} {}: {}", $operation, status, summary)
+            }
+        }
+
+        impl ::std::error::Error for $error {}
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use error_impls;
+
 /// Static facts about an operation.
 #[doc(hidden)]
 #[derive(Debug)]

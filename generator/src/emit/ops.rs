@@ -169,17 +169,11 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
         let d = doc_attrs(&with_status(r));
         quote! { #d #v(Response<#b, #h>), }
     });
-    let error_status_arms = errors.iter().map(|r| {
-        let v = ident(&r.variant);
-        quote! { Self::#v(r) => r.status, }
-    });
-    let error_display_arms = errors.iter().map(|r| {
+    let error_summaries = errors.iter().map(|r| {
         let v = ident(&r.variant);
         let summary = r.docs.first().cloned().unwrap_or_default();
-        let text = format!("{base} {{}}: {}", summary.replace('{', "{{").replace('}', "}}"));
-        quote! { Self::#v(r) => write!(f, #text, r.status), }
+        quote! { Self::#v(r) => (r.status, #summary), }
     });
-    let unhandled_text = format!("{base} {{}}: status not documented for this operation");
     let error_doc = format!(
         " The documented error responses of [`Client::{}`], plus any other status.",
         op.name.rust.trim_start_matches("r#")
@@ -482,25 +476,16 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
         }
 
         impl #error {
-            /// The HTTP status of the response.
-            pub fn status(&self) -> runtime::StatusCode {
+            /// The HTTP status and a one-line description of the response.
+            fn describe(&self) -> (runtime::StatusCode, &'static str) {
                 match self {
-                    #(#error_status_arms)*
-                    Self::Unhandled(r) => r.status,
+                    #(#error_summaries)*
+                    Self::Unhandled(r) => (r.status, "status not documented for this operation"),
                 }
             }
         }
 
-        impl ::std::fmt::Display for #error {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    #(#error_display_arms)*
-                    Self::Unhandled(r) => write!(f, #unhandled_text, r.status),
-                }
-            }
-        }
-
-        impl ::std::error::Error for #error {}
+        runtime::error_impls!(#error, #base);
 
         impl Client {
             #method_docs
