@@ -295,6 +295,9 @@ pub struct RequestOptions {
     pub attempt_timeout: Option<Duration>,
     /// Overall deadline for this call.
     pub total_timeout: Option<Duration>,
+    /// Connect timeout for this call. A different value than the client's uses a second
+    /// connection pool kept for that value; ignored when a custom `reqwest::Client` is supplied.
+    pub connect_timeout: Option<Duration>,
     /// Extra headers sent with this call (they replace generated ones of the same name).
     pub headers: HeaderMap,
 }
@@ -478,15 +481,10 @@ impl ClientBuilder {
         if let Some(auth) = &auth {
             default_headers.insert(reqwest::header::AUTHORIZATION, auth.clone());
         }
+        let custom_http = self.http.is_some();
         let http = match self.http {
             Some(h) => h,
-            None => {
-                let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-                if let Some(c) = self.timeouts.connect {
-                    b = b.connect_timeout(c);
-                }
-                b.build().map_err(ConfigError::Http)?
-            }
+            None => http_client(self.timeouts.connect).map_err(ConfigError::Http)?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -498,9 +496,20 @@ impl ClientBuilder {
                 retry: self.retry,
                 timeouts: self.timeouts,
                 max_response_bytes: self.max_response_bytes,
+                custom_http,
+                by_connect_timeout: std::sync::Mutex::new(Vec::new()),
             }),
         })
     }
+}
+
+/// The HTTP client this crate builds: no redirects followed, the given connect timeout.
+fn http_client(connect: Option<Duration>) -> Result<reqwest::Client, reqwest::Error> {
+    let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(c) = connect {
+        b = b.connect_timeout(c);
+    }
+    b.build()
 }
 
 /// The API client. Cheap to clone; clones share one connection pool.
@@ -519,6 +528,28 @@ struct Inner {
     retry: RetryConfig,
     timeouts: TimeoutConfig,
     max_response_bytes: usize,
+    /// The application supplied `http`; per-call connect timeouts do not apply.
+    custom_http: bool,
+    /// Clients for per-call connect timeouts that differ from the client's, one per value.
+    by_connect_timeout: std::sync::Mutex<Vec<(Duration, reqwest::Client)>>,
+}
+
+impl Inner {
+    /// The HTTP client for a call: the shared one, or one with the call's connect timeout.
+    fn http_for(&self, connect: Option<Duration>) -> Result<std::borrow::Cow<'_, reqwest::Client>, reqwest::Error> {
+        match connect {
+            Some(t) if !self.custom_http && Some(t) != self.timeouts.connect => {
+                let mut cache = self.by_connect_timeout.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if let Some((_, c)) = cache.iter().find(|(d, _)| *d == t) {
+                    return Ok(std::borrow::Cow::Owned(c.clone()));
+                }
+                let c = http_client(Some(t))?;
+                cache.push((t, c.clone()));
+                Ok(std::borrow::Cow::Owned(c))
+            }
+            _ => Ok(std::borrow::Cow::Borrowed(&self.http)),
+        }
+    }
 }
 
 impl fmt::Debug for Client {
@@ -887,6 +918,12 @@ macro_rules! request_builder {
                 self
             }
 
+            /// Connect timeout for this call (see [`RequestOptions::connect_timeout`](crate::RequestOptions)).
+            pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+                self.options.connect_timeout = Some(timeout);
+                self
+            }
+
             /// Send an extra header with this call (replaces a generated header of that name).
             /// The value is marked sensitive, so it never shows in `Debug` output.
             pub fn header(
@@ -1173,6 +1210,8 @@ impl Client {
             headers.insert(k.clone(), v.clone());
         }
         // Build the request once; clone it only while another attempt may follow.
+        let http =
+            inner.http_for(options.connect_timeout).map_err(|source| Error::Transport { source, attempts: 0 })?;
         let mut first = reqwest::Request::new(method, url);
         *first.headers_mut() = headers;
         if let Some((body, _)) = parts.body {
@@ -1202,7 +1241,7 @@ impl Client {
                 Some(copy) => copy,
                 None => request.take().expect("the request is kept until the last attempt"),
             };
-            let fut = Self::attempt(&inner.http, this, inner.max_response_bytes, attempt);
+            let fut = Self::attempt(&http, this, inner.max_response_bytes, attempt);
             let outcome = match limit {
                 Some(l) => tokio::time::timeout(l, fut).await.ok(),
                 None => Some(fut.await),
@@ -1376,6 +1415,23 @@ mod tests {
         let opts = RequestOptions { retry: Some(fast_retry().with_retry_non_idempotent(true)), ..Default::default() };
         let ex = client.execute::<()>(&POST, parts(), opts).await.unwrap();
         assert_eq!((ex.status.as_u16(), ex.attempts), (503, 3));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn per_call_connect_timeout_uses_one_extra_pool_per_value() {
+        let (url, count) = counting_server(200).await;
+        let client = ClientBuilder::new(&API).base_url(&url).build().unwrap();
+        let parts = || RequestParts { path: "/things".into(), ..Default::default() };
+        for _ in 0..3 {
+            let opts = RequestOptions { connect_timeout: Some(Duration::from_millis(1500)), ..Default::default() };
+            let ex = client.execute::<()>(&POST, parts(), opts).await.unwrap();
+            assert_eq!(ex.status.as_u16(), 200);
+        }
+        // The client's own value needs no extra pool.
+        let opts = RequestOptions { connect_timeout: Some(Duration::from_secs(10)), ..Default::default() };
+        client.execute::<()>(&POST, parts(), opts).await.unwrap();
+        assert_eq!(client.inner.by_connect_timeout.lock().unwrap().len(), 1);
         assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
     }
 
