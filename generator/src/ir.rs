@@ -289,8 +289,8 @@ pub struct Operation {
     pub path_template: String,
     /// The path split into literals and parameters.
     pub path: Vec<PathSegment>,
-    /// Summary line.
-    pub summary: Option<String>,
+    /// Summary line, made safe for rustdoc (empty when the spec has none).
+    pub summary: Docs,
     /// Documentation.
     pub docs: Docs,
     /// Parameters (path parameters in path order first, then the rest by name).

@@ -963,7 +963,7 @@ impl<'a> Lowerer<'a> {
             method,
             path_template: path.to_owned(),
             path: segments,
-            summary: op.summary.clone(),
+            summary: naming::docs(op.summary.as_deref()),
             docs: naming::docs(op.description.as_deref()),
             params,
             body,

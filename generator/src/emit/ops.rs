@@ -417,8 +417,8 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
 
     // ----- docs
     let mut method_docs: Vec<String> = Vec::new();
-    if let Some(s) = &op.summary {
-        method_docs.extend(crate::naming::docs(Some(s)));
+    if !op.summary.is_empty() {
+        method_docs.extend(op.summary.iter().cloned());
         method_docs.push(String::new());
     }
     method_docs.push(format!("`{} {}` (operation `{}`).", op.method.as_str(), op.path_template, op.name.api));
