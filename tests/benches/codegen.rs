@@ -1,6 +1,6 @@
 #![allow(unsafe_code)] // the counting allocator below
 //! Code generation speed: per phase in process (load, lower, emit, format) for `spec/` and every
-//! spec in `../shared/specs/`, a synthetic ~250 KB spec, scaling from 10 to 5,000 operations
+//! spec in `tests/specs/`, a synthetic ~250 KB spec, scaling from 10 to 5,000 operations
 //! (time and peak heap), and `xtask codegen` as a whole process (release binary).
 //! Run: `cargo bench -p tests --bench codegen`.
 
@@ -181,7 +181,7 @@ fn whole_process(bin: &Path, spec: &Path, runs: usize) -> (Duration, Duration) {
 
 fn main() {
     let mut specs: Vec<(String, PathBuf)> = vec![("spec/openapi.yaml".into(), root().join("spec/openapi.yaml"))];
-    if let Ok(dir) = std::fs::read_dir(root().join("../shared/specs")) {
+    if let Ok(dir) = std::fs::read_dir(root().join("tests/specs")) {
         let mut shared: Vec<PathBuf> = dir
             .flatten()
             .map(|e| e.path())
@@ -189,7 +189,7 @@ fn main() {
             .collect();
         shared.sort();
         specs.extend(
-            shared.into_iter().map(|p| (format!("shared/specs/{}", p.file_name().unwrap().to_string_lossy()), p)),
+            shared.into_iter().map(|p| (format!("tests/specs/{}", p.file_name().unwrap().to_string_lossy()), p)),
         );
     }
     let synth250 = {

@@ -1,4 +1,4 @@
-//! The generator never panics: specs from the fixtures, our spec and `../shared/specs/` are
+//! The generator never panics: specs from the fixtures, our spec and `tests/specs/` are
 //! mutated (keys deleted, types changed, refs broken, subtrees moved, text truncated or
 //! garbled, random YAML) and every result must be `Ok` or `Err`, never a panic.
 //!
@@ -14,7 +14,7 @@ use tests::Rng;
 fn corpus() -> Vec<(String, Value)> {
     let root = tests::root();
     let mut paths: Vec<PathBuf> = vec![root.join("spec/openapi.yaml")];
-    for dir in [root.join("tests/fixtures"), root.join("tests/fixtures/invalid"), root.join("../shared/specs")] {
+    for dir in [root.join("tests/fixtures"), root.join("tests/fixtures/invalid"), root.join("tests/specs")] {
         if let Ok(d) = std::fs::read_dir(dir) {
             paths.extend(
                 d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json")),

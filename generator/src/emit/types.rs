@@ -186,7 +186,12 @@ pub(crate) fn value_checks(
     let numeric = matches!(t, TypeRef::Integer { .. } | TypeRef::Unsigned | TypeRef::Number { .. });
     if (c.minimum.is_some() || c.maximum.is_some()) && numeric {
         let (min, max) = (optf(c.minimum), optf(c.maximum));
-        calls.push(quote! { crate::runtime::check_range(*v as f64, #min, #max, #what) });
+        let value = match t {
+            TypeRef::Number { bits32: false } => quote! { *v },
+            TypeRef::Number { bits32: true } | TypeRef::Integer { bits32: true } => quote! { f64::from(*v) },
+            _ => quote! { *v as f64 },
+        };
+        calls.push(quote! { crate::runtime::check_range(#value, #min, #max, #what) });
     }
     if (c.min_items.is_some() || c.max_items.is_some()) && matches!(t, TypeRef::Array(_)) {
         let (min, max) = (opt(c.min_items), opt(c.max_items));
