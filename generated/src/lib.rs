@@ -4,67 +4,104 @@
 //! Conversation Memory stores what a business learns about its customers across conversations.
 //! This document describes the control-plane operations used by the generated Rust client.
 //!
-//! Generated from an OpenAPI document; see the `Client` methods for the operations.
+//! Generated from an OpenAPI document; see the [`Client`] methods for the operations.
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod operations;
 
-#[allow(dead_code)]
-mod runtime;
-
 pub mod types;
-pub use operations::*;
-pub use reqwest::header;
 
-pub use runtime::{
-    Client, ClientBuilder, ConfigError, Credentials, Error, IntoParam, RequestOptions,
-    Response, RetryConfig, StatusCode, TimeoutConfig, TimeoutKind, UnhandledResponse,
-    ValidationError, DEFAULT_MAX_RESPONSE_BYTES,
+use ::apigen_runtime as rt;
+
+pub use operations::*;
+
+pub use rt::{
+    ClientBuilder, Config, ConfigBuilder, ConfigError, Credentials,
+    DEFAULT_MAX_RESPONSE_BYTES, Error, IntoParam, RequestOptions, Response, RetryConfig,
+    StatusCode, TimeoutConfig, TimeoutKind, UnhandledResponse, ValidationError, header,
 };
 
 pub use types::*;
 
-static API: runtime::ApiInfo = runtime::ApiInfo {
+/// The Twilio Conversation Memory client. Cheap to clone: clones share one connection pool.
+///
+/// Build one with [`Client::builder`], or share one [`Config`] between several clients
+/// with [`Client::new`].
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: rt::ApiClient,
+}
+
+static API: rt::ApiInfo = rt::ApiInfo {
     default_base_url: "https://memory.twilio.com",
     product: "twilio-memory-rust",
     version: env!("CARGO_PKG_VERSION"),
 };
 
-impl Client {
-    /// Start configuring a client (base URL defaults to the spec's server).
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::new(&API)
-    }
-
-    /// A client with default settings and credentials from the environment
-    /// (see [`Credentials::from_env`]).
-    pub fn from_env() -> Result<Client, ConfigError> {
-        Client::builder().credentials(Credentials::from_env()?).build()
+impl rt::GeneratedClient for Client {
+    const API: &'static rt::ApiInfo = &API;
+    fn from_api_client(inner: rt::ApiClient) -> Self {
+        Client { inner }
     }
 }
 
-impl Credentials {
+impl Client {
+    /// Start configuring a client (base URL defaults to the spec's server).
+    pub fn builder() -> rt::ClientBuilder<Client> {
+        rt::ClientBuilder::default()
+    }
+
+    /// A client that uses `config` (credentials, policies and connection pool), which
+    /// other clients may share.
+    pub fn new(config: &rt::Config) -> Client {
+        Client {
+            inner: rt::ApiClient::new(&API, config),
+        }
+    }
+
+    /// A client with default settings and credentials from the environment
+    /// (see [`credentials::from_env`]).
+    pub fn from_env() -> Result<Client, rt::ConfigError> {
+        Client::builder().credentials(credentials::from_env()?).build()
+    }
+
+    /// Base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+
+    /// The configuration this client uses.
+    pub fn config(&self) -> &rt::Config {
+        self.inner.config()
+    }
+}
+
+/// Credentials this API documents; pass them to [`ClientBuilder::credentials`] or
+/// [`ConfigBuilder::credentials`].
+pub mod credentials {
+    use ::apigen_runtime as rt;
+
     /// An API Key SID (`SK...`) and its secret; recommended for production.
     pub fn api_key(
         api_key_sid: impl Into<String>,
         api_key_secret: impl Into<String>,
-    ) -> Self {
-        Self::basic(api_key_sid, api_key_secret)
+    ) -> rt::Credentials {
+        rt::Credentials::basic(api_key_sid, api_key_secret)
     }
 
     /// An Account SID (`AC...`) and its Auth Token.
     pub fn account(
         account_sid: impl Into<String>,
         auth_token: impl Into<String>,
-    ) -> Self {
-        Self::basic(account_sid, auth_token)
+    ) -> rt::Credentials {
+        rt::Credentials::basic(account_sid, auth_token)
     }
 
     /// Read credentials from the environment: `TWILIO_API_KEY` + `TWILIO_API_SECRET`, else `TWILIO_ACCOUNT_SID` + `TWILIO_AUTH_TOKEN`, tried in this order.
-    pub fn from_env() -> Result<Credentials, ConfigError> {
-        Credentials::from_env_pairs(
+    pub fn from_env() -> Result<rt::Credentials, rt::ConfigError> {
+        rt::Credentials::from_env_pairs(
             &[
                 ("TWILIO_API_KEY", "TWILIO_API_SECRET"),
                 ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"),

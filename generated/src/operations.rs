@@ -4,13 +4,11 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::too_many_arguments)]
 
-use crate::runtime::{
-    self, Client, Error, IntoParam, RequestOptions, Response, UnhandledResponse,
-    ValidationError,
-};
+use ::apigen_runtime as rt;
 
 #[allow(unused_imports)]
-use crate::types::*;
+use super::types::*;
+use super::Client;
 
 /// Headers of the 202 response of `DeleteStore`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,8 +40,8 @@ pub struct DeleteStoreTooManyRequestsHeaders {
 
 /// What awaiting [`DeleteStoreRequest`] gives.
 pub type DeleteStoreResult = Result<
-    Response<OperationAccepted, DeleteStoreAcceptedHeaders>,
-    Error<DeleteStoreError>,
+    rt::Response<OperationAccepted, DeleteStoreAcceptedHeaders>,
+    rt::Error<DeleteStoreError>,
 >;
 
 /// The documented error responses of [`Client::delete_store`], plus any other status.
@@ -53,30 +51,30 @@ pub enum DeleteStoreError {
     /// Status 400.
     ///
     /// The request was malformed, for example an identifier with the wrong shape.
-    BadRequest(Response<TwilioError, ()>),
+    BadRequest(rt::Response<TwilioError, ()>),
     /// Status 404.
     ///
     /// No Memory Store with this identifier exists.
-    NotFound(Response<TwilioError, ()>),
+    NotFound(rt::Response<TwilioError, ()>),
     /// Status 429.
     ///
     /// Too many requests were made; wait before retrying.
-    TooManyRequests(Response<TwilioError, DeleteStoreTooManyRequestsHeaders>),
+    TooManyRequests(rt::Response<TwilioError, DeleteStoreTooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// The service failed while handling the request.
-    InternalServerError(Response<TwilioError, ()>),
+    InternalServerError(rt::Response<TwilioError, ()>),
     /// Status 503.
     ///
     /// The service is temporarily unavailable.
-    ServiceUnavailable(Response<TwilioError, ()>),
+    ServiceUnavailable(rt::Response<TwilioError, ()>),
     /// A status the spec does not document for this operation.
-    Unhandled(UnhandledResponse),
+    Unhandled(rt::UnhandledResponse),
 }
 
 impl DeleteStoreError {
     /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (runtime::StatusCode, &'static str) {
+    fn describe(&self) -> (rt::StatusCode, &'static str) {
         match self {
             Self::BadRequest(r) => {
                 (
@@ -101,7 +99,7 @@ impl DeleteStoreError {
     }
 }
 
-runtime::error_impls!(DeleteStoreError, "DeleteStore");
+rt::error_impls!(DeleteStoreError, "DeleteStore");
 
 impl Client {
     /// Delete a Memory Store
@@ -118,12 +116,12 @@ impl Client {
     /// Await the returned [`DeleteStoreRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn delete_store(
         &self,
-        store_id: impl IntoParam<StoreId>,
+        store_id: impl rt::IntoParam<StoreId>,
     ) -> DeleteStoreRequest<'_> {
         DeleteStoreRequest {
             client: self,
             store_id: store_id.into_param(),
-            options: RequestOptions::default(),
+            options: Default::default(),
         }
     }
 }
@@ -133,40 +131,47 @@ impl Client {
 #[derive(Debug)]
 pub struct DeleteStoreRequest<'a> {
     client: &'a Client,
-    store_id: Result<StoreId, ValidationError>,
-    options: RequestOptions,
+    store_id: Result<StoreId, rt::ValidationError>,
+    options: rt::RequestOptions,
 }
 
 impl<'a> DeleteStoreRequest<'a> {
     /// Send the request.
     pub async fn send(self) -> DeleteStoreResult {
-        static OPERATION: runtime::OperationInfo = runtime::OperationInfo {
+        static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "DeleteStore",
             server: None,
             method: "DELETE",
             path_template: "/v1/ControlPlane/Stores/{storeId}",
             idempotent: true,
         };
-        let store_id = self.store_id.map_err(|source| Error::InvalidRequest { source })?;
+        let store_id = self
+            .store_id
+            .map_err(|source| rt::Error::InvalidRequest {
+                source,
+            })?;
         let mut path = String::with_capacity(65);
         path.push_str("/v1/ControlPlane/Stores/");
-        runtime::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| Error::InvalidRequest { source })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
+            .map_err(|source| rt::Error::InvalidRequest {
+                source,
+            })?;
         #[allow(unused_mut)]
-        let mut parts = runtime::RequestParts {
+        let mut parts = rt::RequestParts {
             path,
             ..Default::default()
         };
         let ex = self
             .client
+            .inner
             .execute::<DeleteStoreError>(&OPERATION, parts, self.options)
             .await?;
         match ex.status.as_u16() {
             202 => {
                 let headers = DeleteStoreAcceptedHeaders {
-                    location: runtime::header_str(&ex.headers, "location"),
-                    operation_id: runtime::header_str(&ex.headers, "operation-id"),
-                    retry_after: runtime::header_parse(&ex.headers, "retry-after"),
+                    location: rt::header_str(&ex.headers, "location"),
+                    operation_id: rt::header_str(&ex.headers, "operation-id"),
+                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.success(headers)
             }
@@ -174,7 +179,7 @@ impl<'a> DeleteStoreRequest<'a> {
             404 => ex.failure((), DeleteStoreError::NotFound),
             429 => {
                 let headers = DeleteStoreTooManyRequestsHeaders {
-                    retry_after: runtime::header_parse(&ex.headers, "retry-after"),
+                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, DeleteStoreError::TooManyRequests)
             }
@@ -185,4 +190,4 @@ impl<'a> DeleteStoreRequest<'a> {
     }
 }
 
-runtime::request_builder!(DeleteStoreRequest, DeleteStoreResult);
+rt::request_builder!(DeleteStoreRequest, DeleteStoreResult);

@@ -7,7 +7,7 @@
     clippy::too_many_arguments
 )]
 
-use crate::runtime::{IntoParam, ValidationError};
+use ::apigen_runtime as rt;
 
 /// Acknowledgement of a request that is processed asynchronously.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -60,16 +60,16 @@ impl StoreId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^mem_(store|service)_[0-7][0-9a-z]{25}$";
     /// Validate and wrap a value.
-    pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
+    pub fn new(value: impl Into<String>) -> Result<Self, rt::ValidationError> {
         let value = value.into();
         Self::validate(&value)?;
         Ok(Self(value))
     }
 
     /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), ValidationError> {
+    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         Self::check(value.as_bytes())
-            .map_err(|(offset, expected)| ValidationError::new(
+            .map_err(|(offset, expected)| rt::ValidationError::new(
                 "StoreId",
                 Some(offset),
                 expected,
@@ -214,21 +214,21 @@ impl StoreId {
 }
 
 impl ::std::str::FromStr for StoreId {
-    type Err = ValidationError;
+    type Err = rt::ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::new(s)
     }
 }
 
 impl ::std::convert::TryFrom<&str> for StoreId {
-    type Error = ValidationError;
+    type Error = rt::ValidationError;
     fn try_from(s: &str) -> Result<Self, Self::Error> {
         Self::new(s)
     }
 }
 
 impl ::std::convert::TryFrom<String> for StoreId {
-    type Error = ValidationError;
+    type Error = rt::ValidationError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         Self::new(s)
     }
@@ -253,26 +253,26 @@ impl<'de> serde::Deserialize<'de> for StoreId {
     }
 }
 
-impl IntoParam<StoreId> for &StoreId {
-    fn into_param(self) -> Result<StoreId, ValidationError> {
+impl rt::IntoParam<StoreId> for &StoreId {
+    fn into_param(self) -> Result<StoreId, rt::ValidationError> {
         Ok(self.clone())
     }
 }
 
-impl IntoParam<StoreId> for &str {
-    fn into_param(self) -> Result<StoreId, ValidationError> {
+impl rt::IntoParam<StoreId> for &str {
+    fn into_param(self) -> Result<StoreId, rt::ValidationError> {
         StoreId::new(self)
     }
 }
 
-impl IntoParam<StoreId> for String {
-    fn into_param(self) -> Result<StoreId, ValidationError> {
+impl rt::IntoParam<StoreId> for String {
+    fn into_param(self) -> Result<StoreId, rt::ValidationError> {
         StoreId::new(self)
     }
 }
 
-impl IntoParam<StoreId> for &String {
-    fn into_param(self) -> Result<StoreId, ValidationError> {
+impl rt::IntoParam<StoreId> for &String {
+    fn into_param(self) -> Result<StoreId, rt::ValidationError> {
         StoreId::new(self.as_str())
     }
 }

@@ -1,8 +1,12 @@
 //! The intermediate representation: plain data between the spec and the tokens.
 //!
 //! Architecture invariant: every name in here is final (sanitized, keyword-safe, unique) and
-//! every node keeps the JSON pointer it came from. `emit` uses these names verbatim and never
-//! sees an `openapiv3` type.
+//! every node keeps the JSON pointer (`pointer`) it came from. `emit` uses these names verbatim
+//! and never sees an `openapiv3` type.
+//!
+//! Field names say what they hold (`docs` is rustdoc-safe text from the spec, `name` a
+//! [`Name`]); only fields that carry a rule are documented.
+#![allow(missing_docs)]
 
 /// A name as Rust sees it and as the API spells it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -15,8 +19,6 @@ pub struct Name {
 
 /// Documentation text taken from the spec (already made safe for rustdoc).
 pub type Docs = Vec<String>;
-
-/// The whole API.
 #[derive(Debug, Clone)]
 pub struct Api {
     /// `info.title`.
@@ -51,18 +53,12 @@ pub enum AuthScheme {
     Basic {
         /// Scheme name in `components/securitySchemes`.
         scheme: String,
-        /// Documentation of the scheme.
         docs: Docs,
         /// Named credential kinds from the `x-credentials` extension.
         kinds: Vec<CredentialKind>,
     },
     /// HTTP bearer token.
-    Bearer {
-        /// Scheme name.
-        scheme: String,
-        /// Documentation of the scheme.
-        docs: Docs,
-    },
+    Bearer { scheme: String, docs: Docs },
 }
 
 /// A named way of filling in basic credentials, e.g. "API key SID + secret".
@@ -74,20 +70,15 @@ pub struct CredentialKind {
     pub params: (String, String),
     /// Environment variables read by `from_env` (username, password).
     pub env: (String, String),
-    /// Documentation.
     pub docs: Docs,
 }
 
 /// A named type.
 #[derive(Debug, Clone)]
 pub struct TypeDef {
-    /// Names.
     pub name: Name,
-    /// Documentation.
     pub docs: Docs,
-    /// Where it was defined.
     pub pointer: String,
-    /// Its shape.
     pub kind: TypeDefKind,
 }
 
@@ -102,18 +93,11 @@ pub enum TypeDefKind {
     /// A validated string newtype.
     Pattern(PatternType),
     /// A string enum that keeps unknown values.
-    StringEnum {
-        /// Known values.
-        variants: Vec<Name>,
-    },
+    StringEnum { variants: Vec<Name> },
     /// An integer enum that keeps unknown values.
-    IntEnum {
-        /// Known values.
-        variants: Vec<(Name, i64)>,
-    },
+    IntEnum { variants: Vec<(Name, i64)> },
     /// `oneOf` / `anyOf`: tagged by `discriminator` when there is one, untagged otherwise.
     OneOf {
-        /// The alternatives.
         variants: Vec<Variant>,
         /// The discriminator property.
         discriminator: Option<String>,
@@ -122,12 +106,23 @@ pub enum TypeDefKind {
     Alias(TypeRef),
 }
 
+impl TypeDefKind {
+    /// The type references the type holds (fields, variants, the aliased type).
+    pub fn children(&self) -> Vec<&TypeRef> {
+        match self {
+            TypeDefKind::Struct { fields } => fields.iter().map(|f| &f.ty).collect(),
+            TypeDefKind::OneOf { variants, .. } => variants.iter().map(|v| &v.ty).collect(),
+            TypeDefKind::Alias(t) => vec![t],
+            TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. } | TypeDefKind::IntEnum { .. } => Vec::new(),
+        }
+    }
+}
+
 /// One alternative of a `oneOf`.
 #[derive(Debug, Clone)]
 pub struct Variant {
     /// Variant name (API name: the schema or title it came from).
     pub name: Name,
-    /// Its type.
     pub ty: TypeRef,
     /// Discriminator values that select it.
     pub tags: Vec<String>,
@@ -164,8 +159,7 @@ impl Constraints {
 pub struct PatternType {
     /// The pattern as written in the spec.
     pub source: String,
-    /// The compiled matcher.
-    pub matcher: crate::pattern::Matcher,
+    pub matcher: Matcher,
     /// `minLength` (in UTF-16 code units per JSON Schema; we count chars).
     pub min_length: Option<u64>,
     /// `maxLength`.
@@ -177,19 +171,15 @@ pub struct PatternType {
 /// A struct field.
 #[derive(Debug, Clone)]
 pub struct Field {
-    /// Where it was defined.
     pub pointer: String,
-    /// Names.
     pub name: Name,
     /// Name of its builder-style setter (`with_...`).
     pub setter: String,
-    /// Type.
     pub ty: TypeRef,
     /// Listed in `required`.
     pub required: bool,
     /// `nullable: true`.
     pub nullable: bool,
-    /// Documentation.
     pub docs: Docs,
     /// Checked before sending.
     pub constraints: Constraints,
@@ -231,6 +221,22 @@ pub enum TypeRef {
     DateTime,
     /// `format: uuid`: `uuid::Uuid`.
     Uuid,
+}
+
+impl TypeRef {
+    /// Push the named types this reference reaches (through arrays and maps) onto `out`.
+    pub fn collect_names(&self, out: &mut Vec<String>) {
+        match self {
+            TypeRef::Named(n) => out.push(n.clone()),
+            TypeRef::Array(i) | TypeRef::Map(i) => i.collect_names(out),
+            _ => {}
+        }
+    }
+
+    /// Whether this reference is `t` or holds `t` in an array or map.
+    pub fn contains(&self, t: &TypeRef) -> bool {
+        self == t || matches!(self, TypeRef::Array(i) | TypeRef::Map(i) if i.contains(t))
+    }
 }
 
 /// An HTTP method.
@@ -283,7 +289,6 @@ pub struct Operation {
     pub response_type: String,
     /// The alias for the call's `Result` (`DeleteStoreResult`).
     pub result_type: String,
-    /// HTTP method.
     pub method: Method,
     /// The path template as written.
     pub path_template: String,
@@ -291,7 +296,6 @@ pub struct Operation {
     pub path: Vec<PathSegment>,
     /// Summary line, made safe for rustdoc (empty when the spec has none).
     pub summary: Docs,
-    /// Documentation.
     pub docs: Docs,
     /// Parameters (path parameters in path order first, then the rest by name).
     pub params: Vec<Param>,
@@ -301,7 +305,6 @@ pub struct Operation {
     pub server: Option<String>,
     /// Responses, sorted by status.
     pub responses: Vec<Response>,
-    /// Where it was defined.
     pub pointer: String,
 }
 
@@ -326,17 +329,11 @@ pub enum ParamLocation {
 /// A request parameter.
 #[derive(Debug, Clone)]
 pub struct Param {
-    /// Where it was defined.
     pub pointer: String,
-    /// Names.
     pub name: Name,
-    /// Location.
     pub location: ParamLocation,
-    /// Type.
     pub ty: TypeRef,
-    /// Required.
     pub required: bool,
-    /// Documentation.
     pub docs: Docs,
     /// Checked before sending.
     pub constraints: Constraints,
@@ -364,7 +361,6 @@ pub struct Response {
     pub variant: String,
     /// `true` for 2xx (and 1xx/3xx, which are not errors either).
     pub success: bool,
-    /// Documentation.
     pub docs: Docs,
     /// JSON body type, if any.
     pub body: Option<TypeRef>,
@@ -377,13 +373,11 @@ pub struct Response {
 /// A typed response header.
 #[derive(Debug, Clone)]
 pub struct Header {
-    /// Where it was defined.
     pub pointer: String,
     /// Field name and wire name.
     pub name: Name,
     /// Type (scalars only).
     pub ty: TypeRef,
-    /// Documentation.
     pub docs: Docs,
 }
 
@@ -398,6 +392,41 @@ pub struct Body {
     pub content_type: String,
     /// `application/x-www-form-urlencoded` instead of JSON.
     pub form: bool,
-    /// Documentation.
     pub docs: Docs,
+}
+
+/// A compiled pattern: a DFA over UTF-8 bytes whose state 0 is the start state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matcher {
+    pub states: Vec<DfaState>,
+}
+
+/// One DFA state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DfaState {
+    /// The input matches as soon as this state is reached (pattern not anchored at the end).
+    pub accept_now: bool,
+    /// The input matches if it ends in this state.
+    pub accept_at_end: bool,
+    /// Byte ranges `(lo, hi, target)`, sorted and disjoint.
+    pub transitions: Vec<(u8, u8, usize)>,
+    /// What the state expects, for error messages ("`m`", "a character in [0-9a-z]").
+    pub expected: String,
+}
+
+impl Matcher {
+    /// Run the DFA (for the generator's own checks, e.g. of a spec's examples).
+    pub fn is_match(&self, input: &str) -> bool {
+        let mut s = 0;
+        for &b in input.as_bytes() {
+            if self.states[s].accept_now {
+                return true;
+            }
+            match self.states[s].transitions.iter().find(|t| t.0 <= b && b <= t.1) {
+                Some(t) => s = t.2,
+                None => return false,
+            }
+        }
+        self.states[s].accept_now || self.states[s].accept_at_end
+    }
 }

@@ -1,10 +1,11 @@
 //! OpenAPI 3.0 → async Rust client generator.
 //!
 //! [`generate`] takes spec text and settings and returns the files of a complete client crate.
-//! It performs no IO: reading the spec and writing files is the caller's job (see `xtask`).
+//! It performs no IO: reading the spec and writing files is the caller's job (`apigen` and
+//! `xtask` do both, with the same ownership rules).
 //!
 //! Pipeline: [`load`](mod@load) (YAML/JSON → `openapiv3`) → [`lower`](mod@lower) (→ [`ir`]) →
-//! [`emit`](mod@emit) (→ tokens) → [`render`] (syn + prettyplease + header).
+//! [`emit`](mod@emit) (→ tokens) → [`render`](mod@render) (syn + prettyplease + header).
 #![deny(missing_docs)]
 
 pub mod diagnostics;
@@ -14,12 +15,25 @@ pub mod load;
 pub mod lower;
 pub mod naming;
 pub mod pattern;
+pub mod pointer;
+pub mod render;
+pub mod runtime_names;
 pub mod source_map;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
 
-/// The hand-written runtime, copied into every generated crate.
-pub const RUNTIME: &str = include_str!("../runtime/runtime.rs");
+/// Package name of the runtime crate generated clients depend on.
+pub const RUNTIME_PACKAGE: &str = "apigen-runtime";
+
+/// How the generated crate depends on the runtime crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeDependency {
+    /// By path (relative to the generated crate's folder) and version: builds from the local
+    /// runtime sources, and publishing replaces the path by the version.
+    Path(String),
+    /// By version only, from the registry (a crate meant to be published on its own).
+    Registry,
+}
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -34,10 +48,15 @@ pub struct Settings {
     pub crate_version: String,
     /// Add an empty `[workspace]` table so the crate builds outside any workspace.
     pub standalone: bool,
+    /// How `Cargo.toml` names the runtime crate.
+    pub runtime: RuntimeDependency,
+    /// `repository` of the generated crate's `Cargo.toml`, if any.
+    pub repository: Option<String>,
 }
 
 impl Settings {
-    /// Settings for the committed `twilio-memory` crate.
+    /// Settings for a crate named `crate_name` that depends on the runtime in this repository's
+    /// `generator/runtime` (by the relative path `../generator/runtime`).
     pub fn new(spec_path: impl Into<String>, crate_name: impl Into<String>) -> Self {
         Settings {
             spec_path: spec_path.into(),
@@ -45,6 +64,8 @@ impl Settings {
             crate_name: crate_name.into(),
             crate_version: "0.1.0".to_owned(),
             standalone: false,
+            runtime: RuntimeDependency::Path("../generator/runtime".to_owned()),
+            repository: None,
         }
     }
 
@@ -97,175 +118,4 @@ pub fn generate_timed(spec: &str, settings: &Settings) -> Result<(Vec<OutputFile
     times.emit = emit_t;
     times.format = format_t;
     Ok((files, times))
-}
-
-/// Tokens → formatted files.
-pub mod render {
-    use super::*;
-
-    /// Render every file of the crate; returns files, emit time and format time (both summed
-    /// over worker threads when the API is large enough to render in parallel).
-    pub fn render(
-        api: &ir::Api,
-        settings: &Settings,
-    ) -> Result<(Vec<OutputFile>, std::time::Duration, std::time::Duration), Diagnostic> {
-        let crate_ident = settings.crate_name.replace('-', "_");
-        let env_prefix = crate_ident.to_ascii_uppercase();
-        let header = format!("// {}", settings.header_text());
-        let mut clock = Clock::default();
-        let lib = clock.format("src/lib.rs", || emit::lib_file(api, &settings.crate_name, &env_prefix))?;
-        let mut ops = clock.format("src/operations.rs", || emit::operations_prelude(api))?;
-        let mut types = clock.format("src/types.rs", || emit::types_prelude(api))?;
-        // Items are independent, so large APIs are emitted and formatted on several threads;
-        // chunks are concatenated in order, so the output does not depend on the thread count.
-        let (op_text, op_clock) = render_items(&api.operations, "src/operations.rs", |op| emit::operation(api, op))?;
-        let (type_text, type_clock) = render_items(&api.types, "src/types.rs", |t| emit::type_def(api, t))?;
-        ops.push_str(&op_text);
-        types.push_str(&type_text);
-        clock.emit += op_clock.emit + type_clock.emit;
-        clock.format += op_clock.format + type_clock.format;
-        let t = std::time::Instant::now();
-        let description = format!("Generated async client for {}", api.title);
-        let mut files = vec![OutputFile {
-            path: "Cargo.toml".to_owned(),
-            contents: emit::cargo_toml(
-                api,
-                &format!("# {}", settings.header_text()),
-                &settings.crate_name,
-                &settings.crate_version,
-                &description,
-                settings.standalone,
-            ),
-        }];
-        for (path, text) in [("src/lib.rs", lib), ("src/operations.rs", ops), ("src/types.rs", types)] {
-            files.push(OutputFile {
-                path: path.to_owned(),
-                contents: format!("{header}\n{}", skip_rustfmt(&space_out_items(&text))),
-            });
-        }
-        files.push(OutputFile {
-            path: "src/runtime.rs".to_owned(),
-            contents: format!("{header}\n{}", skip_rustfmt(&RUNTIME.replace("\r\n", "\n"))),
-        });
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        clock.format += t.elapsed();
-        Ok((files, clock.emit, clock.format))
-    }
-
-    /// Emission and formatting time.
-    #[derive(Default)]
-    struct Clock {
-        emit: std::time::Duration,
-        format: std::time::Duration,
-    }
-
-    impl Clock {
-        /// Emit tokens with `f`, then parse and pretty-print them.
-        fn format(&mut self, path: &str, f: impl FnOnce() -> proc_macro2::TokenStream) -> Result<String, Diagnostic> {
-            let t = std::time::Instant::now();
-            let tokens = f();
-            self.emit += t.elapsed();
-            let t = std::time::Instant::now();
-            let file = syn::parse2::<syn::File>(tokens)
-                .map_err(|e| Diagnostic::new("", format!("internal error: generated {path} does not parse: {e}")))?;
-            let text = prettyplease::unparse(&file);
-            self.format += t.elapsed();
-            Ok(text)
-        }
-    }
-
-    /// Emit and format `items` (in order), on up to 4 threads when there are many.
-    fn render_items<T: Sync>(
-        items: &[T],
-        path: &str,
-        emit_one: impl Fn(&T) -> proc_macro2::TokenStream + Sync,
-    ) -> Result<(String, Clock), Diagnostic> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-        let chunk_len =
-            if items.len() < 32 || threads == 1 { items.len().max(1) } else { items.len().div_ceil(threads) };
-        let work = |chunk: &[T]| -> Result<(String, Clock), Diagnostic> {
-            let mut clock = Clock::default();
-            let text = clock.format(path, || chunk.iter().map(&emit_one).collect())?;
-            Ok((text, clock))
-        };
-        let results: Vec<Result<(String, Clock), Diagnostic>> = if chunk_len >= items.len() {
-            vec![work(items)]
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = items.chunks(chunk_len).map(|c| scope.spawn(move || work(c))).collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(Diagnostic::new("", "internal error: a render thread panicked")))
-                    })
-                    .collect()
-            })
-        };
-        let mut text = String::new();
-        let mut clock = Clock::default();
-        for r in results {
-            let (t, c) = r?;
-            text.push_str(&t);
-            clock.emit += c.emit;
-            clock.format += c.format;
-        }
-        Ok((text, clock))
-    }
-
-    /// Tell rustfmt to leave the file alone (it is formatted by prettyplease, and `cargo fmt`
-    /// must not make it differ from what codegen writes). Goes after the module docs.
-    pub fn skip_rustfmt(text: &str) -> String {
-        let mut out = String::with_capacity(text.len() + 40);
-        let mut inserted = false;
-        for line in text.lines() {
-            if !inserted && !line.starts_with("//") {
-                out.push_str("#![cfg_attr(rustfmt, rustfmt::skip)]\n");
-                inserted = true;
-            }
-            out.push_str(line);
-            out.push('\n');
-        }
-        out
-    }
-
-    /// prettyplease puts items back to back; add a blank line between items (and after the
-    /// module header) so the output reads like hand-written code.
-    pub fn space_out_items(text: &str) -> String {
-        const STARTS: &[&str] = &[
-            "///", "#[", "pub ", "pub(", "impl", "fn ", "async fn", "const ", "static ", "type ", "mod ", "struct ",
-            "enum ", "use ",
-        ];
-        let mut out = String::with_capacity(text.len() + text.len() / 16);
-        let mut prev: Option<&str> = None;
-        for line in text.lines() {
-            if let Some(p) = prev {
-                let indent = line.len() - line.trim_start().len();
-                let p_indent = p.len() - p.trim_start().len();
-                let body = line.trim_start();
-                let p_body = p.trim_start();
-                let starts_item = STARTS.iter().any(|s| body.starts_with(s)) || (indent == 0 && body.contains("!("));
-                let same_kind =
-                    p_body.ends_with(';') && body.ends_with(';') && p_body.split(' ').next() == body.split(' ').next();
-                let after_close = indent == p_indent
-                    && !same_kind
-                    && (p_body == "}"
-                        || p_body == "};"
-                        || p_body.ends_with("{}")
-                        || (p_body.ends_with(';') && !body.starts_with("use ") && p_body.starts_with("use "))
-                        || (p_body.ends_with(';') && indent == 0 && !p_body.starts_with("use ")));
-                let after_header = indent == 0
-                    && (p_body.starts_with("//!") || p_body.starts_with("#![") || p_body == ")]")
-                    && !(body.starts_with("//!") || body.starts_with("#!["))
-                    && p_indent == 0;
-                if starts_item && (after_close || after_header) {
-                    out.push('\n');
-                }
-            }
-            out.push_str(line);
-            out.push('\n');
-            prev = Some(line);
-        }
-        out
-    }
 }

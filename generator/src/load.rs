@@ -30,7 +30,7 @@ fn collect_ref_docs(v: &serde_json::Value, at: String, out: &mut std::collection
                 out.insert(at.clone(), d.clone());
             }
             for (k, c) in m {
-                collect_ref_docs(c, crate::diagnostics::join(&at, k), out);
+                collect_ref_docs(c, crate::pointer::join(&at, k), out);
             }
         }
         serde_json::Value::Array(a) => {
@@ -119,7 +119,7 @@ fn yaml_to_json(value: serde_yaml::Value, pointer: &str, errors: &mut Vec<Diagno
                         continue;
                     }
                 };
-                let child = crate::diagnostics::join(pointer, &key);
+                let child = crate::pointer::join(pointer, &key);
                 let v = yaml_to_json(v, &child, errors);
                 out.insert(key, v);
             }
@@ -160,7 +160,7 @@ fn deserialize(value: serde_json::Value) -> Result<openapiv3::OpenAPI, Vec<Diagn
         for seg in e.path().iter() {
             match seg {
                 serde_path_to_error::Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-                serde_path_to_error::Segment::Map { key } => pointer = crate::diagnostics::join(&pointer, key),
+                serde_path_to_error::Segment::Map { key } => pointer = crate::pointer::join(&pointer, key),
                 _ => {}
             }
         }

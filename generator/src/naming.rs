@@ -62,27 +62,45 @@ fn keyword_safe(s: String) -> String {
 }
 
 /// Hands out unique names in one namespace; collisions get `2`, `3`, … suffixes, in the
-/// (deterministic) order names are requested.
+/// (deterministic) order names are requested. A name that collides with a *reserved* name (one
+/// the runtime or the generated code owns) first tries a fixed suffix (`ValidationError` →
+/// `ValidationErrorModel`, a `retry` parameter → `retry_param`).
 #[derive(Debug, Default)]
 pub struct Namespace {
     taken: BTreeSet<String>,
+    reserved: BTreeSet<String>,
+    suffix: Option<&'static str>,
 }
 
 impl Namespace {
     /// A namespace with some names reserved up front.
     pub fn with_reserved(reserved: &[&str]) -> Self {
-        Namespace { taken: reserved.iter().map(|s| s.to_string()).collect() }
+        let reserved: BTreeSet<String> = reserved.iter().map(|s| s.to_string()).collect();
+        Namespace { taken: reserved.clone(), reserved, suffix: None }
     }
 
-    /// Claim `base`, or the first free `base2`, `base3`, ….
+    /// Names that collide with a reserved one try `{name}{suffix}` first.
+    #[must_use]
+    pub fn on_reserved_suffix(mut self, suffix: &'static str) -> Self {
+        self.suffix = Some(suffix);
+        self
+    }
+
+    /// Claim `base`, or a free variant of it.
     pub fn claim(&mut self, base: &str) -> String {
         let bare = base.trim_start_matches("r#");
         if self.taken.insert(bare.to_owned()) {
             return base.to_owned();
         }
-        let bare = bare.trim_end_matches('_');
+        let mut stem = bare.trim_end_matches('_').to_owned();
+        if let Some(suffix) = self.suffix.filter(|_| self.reserved.contains(bare)) {
+            stem.push_str(suffix);
+            if self.taken.insert(stem.clone()) {
+                return stem;
+            }
+        }
         for i in 2.. {
-            let candidate = format!("{bare}{i}");
+            let candidate = format!("{stem}{i}");
             if self.taken.insert(candidate.clone()) {
                 return candidate;
             }
@@ -242,6 +260,9 @@ mod tests {
     fn namespace() {
         let mut ns = Namespace::with_reserved(&["Error"]);
         assert_eq!(ns.claim("Error"), "Error2");
+        let mut ns = Namespace::with_reserved(&["Error", "retry"]).on_reserved_suffix("Model");
+        assert_eq!(ns.claim("Error"), "ErrorModel");
+        assert_eq!(ns.claim("Error"), "ErrorModel2");
         assert_eq!(ns.claim("ProfileId"), "ProfileId");
         assert_eq!(ns.claim("ProfileId"), "ProfileId2");
     }

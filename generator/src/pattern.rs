@@ -10,30 +10,12 @@ use std::collections::BTreeMap;
 
 use regex_syntax::ast::{self, Ast};
 
+use crate::ir::{DfaState, Matcher};
+
 /// Upper bound on NFA nodes, to keep `{n,m}` expansions and generated code small.
 const MAX_NFA: usize = 20_000;
 /// Upper bound on DFA states.
 const MAX_DFA: usize = 2_000;
-
-/// A compiled pattern: a DFA whose state 0 is the start state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Matcher {
-    /// States; index 0 is the start.
-    pub states: Vec<DfaState>,
-}
-
-/// One DFA state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DfaState {
-    /// The input matches as soon as this state is reached (pattern not anchored at the end).
-    pub accept_now: bool,
-    /// The input matches if it ends in this state.
-    pub accept_at_end: bool,
-    /// Byte ranges `(lo, hi, target)`, sorted and disjoint.
-    pub transitions: Vec<(u8, u8, usize)>,
-    /// What the state expects, for error messages.
-    pub expected: String,
-}
 
 #[derive(Debug, Clone)]
 enum Node {
@@ -481,23 +463,6 @@ fn show(b: u8) -> String {
         b'\\' | b'-' | b']' | b'[' | b'^' => format!("\\{}", b as char),
         0x21..=0x7E => (b as char).to_string(),
         _ => format!("\\x{b:02X}"),
-    }
-}
-
-impl Matcher {
-    /// Run the DFA (used by the generator's own tests and to check spec examples).
-    pub fn is_match(&self, input: &str) -> bool {
-        let mut s = 0;
-        for &b in input.as_bytes() {
-            if self.states[s].accept_now {
-                return true;
-            }
-            match self.states[s].transitions.iter().find(|t| t.0 <= b && b <= t.1) {
-                Some(t) => s = t.2,
-                None => return false,
-            }
-        }
-        self.states[s].accept_now || self.states[s].accept_at_end
     }
 }
 

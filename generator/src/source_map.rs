@@ -36,7 +36,7 @@ impl SourceMap {
             let node_pointer = |stack: &mut Vec<Frame>| -> Option<String> {
                 match stack.last_mut() {
                     None => Some(String::new()),
-                    Some(Frame::Map { pointer, key }) => key.take().map(|k| crate::diagnostics::join(pointer, &k)),
+                    Some(Frame::Map { pointer, key }) => key.take().map(|k| crate::pointer::join(pointer, &k)),
                     Some(Frame::Seq { pointer, index }) => {
                         let p = format!("{pointer}/{index}");
                         *index += 1;
@@ -50,7 +50,7 @@ impl SourceMap {
                         if key.is_none() {
                             // This scalar is a key: the position of the key is the most useful one.
                             let Some(Frame::Map { pointer, .. }) = stack.last() else { unreachable!() };
-                            let p = crate::diagnostics::join(pointer, &value);
+                            let p = crate::pointer::join(pointer, &value);
                             positions.entry(p).or_insert(pos);
                             if let Some(Frame::Map { key, .. }) = stack.last_mut() {
                                 *key = Some(value.into_owned());

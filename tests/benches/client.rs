@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use twilio_memory::{Client, Credentials, OperationAccepted, RetryConfig};
+use twilio_memory::{credentials, Client, OperationAccepted, RetryConfig};
 
 const ID: &str = "mem_store_01h9krwzhcf3bdm6wdzwpvc3zj";
 const BODY: &str = "{\"message\":\"Deletion accepted.\",\"statusUrl\":\"https://memory.twilio.com/v1/ops/1\"}";
@@ -82,7 +82,7 @@ fn main() {
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let client = Client::builder()
             .base_url(&base)
-            .credentials(Credentials::api_key("SK0123456789abcdef", "secret"))
+            .credentials(credentials::api_key("SK0123456789abcdef", "secret"))
             .retry(RetryConfig::disabled())
             .http_client(http.clone())
             .build()

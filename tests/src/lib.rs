@@ -27,6 +27,10 @@ pub fn generate_file(path: &Path, settings: &Settings) -> Vec<OutputFile> {
     generator::generate(&text, settings).unwrap_or_else(|d| panic!("{d}"))
 }
 
+/// What a behaviour test (`tests/fixtures/<stem>.behaviour.rs`) may use besides the crate.
+const BEHAVIOUR_DEV_DEPENDENCIES: &str =
+    "\n[dev-dependencies]\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n";
+
 /// Write each crate into `target/compile-check/<label>/` as members of one workspace and run
 /// `cargo clippy --workspace --all-targets -- -D warnings` and `cargo doc` (warnings denied) on
 /// it, then `cargo test` when a crate
@@ -57,6 +61,11 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
             let dest = ws.join(dir).join("tests/behaviour.rs");
             fs::create_dir_all(dest.parent().expect("has parent")).map_err(|e| e.to_string())?;
             fs::copy(&companion, dest).map_err(|e| e.to_string())?;
+            // The behaviour test runs a local server on tokio.
+            let manifest = ws.join(dir).join("Cargo.toml");
+            let mut text = fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+            text.push_str(BEHAVIOUR_DEV_DEPENDENCIES);
+            fs::write(&manifest, text).map_err(|e| e.to_string())?;
             behaviour = true;
         }
     }

@@ -1,7 +1,7 @@
 //! The generated client against a real local HTTP server (wiremock on 127.0.0.1).
 
 use serde_json::json;
-use twilio_memory::{Client, Credentials, DeleteStoreError, Error, RetryConfig, StoreId};
+use twilio_memory::{credentials, Client, DeleteStoreError, Error, RetryConfig, StoreId};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -12,7 +12,7 @@ const SECRET: &str = "s3cr3t-api-key-secret";
 fn client(server: &MockServer) -> Client {
     Client::builder()
         .base_url(server.uri())
-        .credentials(Credentials::api_key("SK0123456789abcdef", SECRET))
+        .credentials(credentials::api_key("SK0123456789abcdef", SECRET))
         .retry(RetryConfig::disabled())
         .build()
         .unwrap()
@@ -188,7 +188,7 @@ async fn secrets_never_appear_in_debug_or_errors() {
         format!("{c:?}"),
         format!("{err:?}"),
         err.to_string(),
-        format!("{:?}", Credentials::account("AC1", SECRET)),
+        format!("{:?}", credentials::account("AC1", SECRET)),
         format!("{:?}", c.delete_store(ID)),
     ] {
         assert!(!text.contains(SECRET), "secret leaked in {text}");

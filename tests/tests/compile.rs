@@ -46,6 +46,8 @@ fn fixtures_and_conformance_specs_compile_cleanly() {
             let stem = p.file_stem().unwrap().to_string_lossy().replace('_', "-");
             let mut settings = fixture_settings(p);
             settings.crate_name = format!("check-{stem}");
+            settings.runtime =
+                generator::RuntimeDependency::Path(root().join("generator/runtime").display().to_string());
             (stem, generate_file(p, &settings))
         })
         .collect();

@@ -5,7 +5,7 @@
 //! it is skipped; on CI (`CI` set) a missing Prism is a failure.
 
 use twilio_memory::header::{HeaderName, HeaderValue};
-use twilio_memory::{Client, Credentials, DeleteStoreError, Error, RetryConfig};
+use twilio_memory::{credentials, Client, DeleteStoreError, Error, RetryConfig};
 
 const ID: &str = "mem_store_01h9krwzhcf3bdm6wdzwpvc3zj";
 
@@ -18,7 +18,7 @@ fn prism() -> Option<Client> {
     Some(
         Client::builder()
             .base_url(url)
-            .credentials(Credentials::api_key("SK0123", "secret"))
+            .credentials(credentials::api_key("SK0123", "secret"))
             .retry(RetryConfig::disabled())
             .build()
             .unwrap(),

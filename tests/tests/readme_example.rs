@@ -3,15 +3,15 @@
 
 mod example {
     use std::time::Duration;
-    use twilio_memory::{Client, Credentials, DeleteStoreError, Error, RetryConfig, StoreId};
+    use twilio_memory::{credentials, Client, DeleteStoreError, Error, RetryConfig, StoreId};
 
     pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error>> {
-        // Credentials::api_key(sid, secret) or Credentials::account(account_sid, auth_token);
+        // credentials::api_key(sid, secret) or credentials::account(account_sid, auth_token);
         // or Client::from_env(), which reads TWILIO_API_KEY + TWILIO_API_SECRET, else
         // TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN.
         let client = Client::builder()
-            .credentials(Credentials::api_key("SK...", "secret"))
-            .timeout(Duration::from_secs(10)) // per attempt
+            .credentials(credentials::api_key("SK...", "secret"))
+            .attempt_timeout(Duration::from_secs(10)) // per attempt
             .total_timeout(Duration::from_secs(60)) // whole call, retries included
             .retry(RetryConfig::standard().with_max_attempts(4))
             .user_agent_suffix("my-app/1.0")

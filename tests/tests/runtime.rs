@@ -7,7 +7,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use twilio_memory::{
-    Client, ConfigError, Credentials, DeleteStoreError, Error, RetryConfig, TimeoutConfig, TimeoutKind,
+    credentials, Client, ConfigError, DeleteStoreError, Error, RetryConfig, TimeoutConfig, TimeoutKind,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -23,7 +23,7 @@ fn fast_retry() -> RetryConfig {
 fn client_for(base: &str) -> Client {
     Client::builder()
         .base_url(base)
-        .credentials(Credentials::account("AC0123", SECRET))
+        .credentials(credentials::account("AC0123", SECRET))
         .retry(fast_retry())
         .build()
         .unwrap()
@@ -279,7 +279,7 @@ fn credentials_from_the_environment() {
     let vars = ["TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"];
     let clear = || vars.iter().for_each(|v| std::env::remove_var(v));
     clear();
-    match Credentials::from_env() {
+    match credentials::from_env() {
         Err(ConfigError::MissingEnv { missing }) => assert_eq!(missing, vars),
         other => panic!("{other:?}"),
     }
@@ -287,17 +287,17 @@ fn credentials_from_the_environment() {
     assert!(msg.contains("TWILIO_API_KEY") && msg.contains("TWILIO_AUTH_TOKEN"), "{msg}");
 
     std::env::set_var("TWILIO_ACCOUNT_SID", "AC42");
-    match Credentials::from_env() {
+    match credentials::from_env() {
         Err(ConfigError::MissingEnv { missing }) => assert_eq!(missing, ["TWILIO_AUTH_TOKEN"]),
         other => panic!("{other:?}"),
     }
     std::env::set_var("TWILIO_AUTH_TOKEN", SECRET);
-    let c = Credentials::from_env().unwrap();
+    let c = credentials::from_env().unwrap();
     assert_eq!(c.username(), Some("AC42"));
     // API keys win over account credentials.
     std::env::set_var("TWILIO_API_KEY", "SK42");
     std::env::set_var("TWILIO_API_SECRET", SECRET);
-    let c = Credentials::from_env().unwrap();
+    let c = credentials::from_env().unwrap();
     assert_eq!(c.username(), Some("SK42"));
     let client = Client::from_env().unwrap();
     for text in [format!("{c:?}"), format!("{client:?}"), format!("{:?}", Client::builder().credentials(c.clone()))] {

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use twilio_memory::{Client, Credentials, RetryConfig};
+use twilio_memory::{credentials, Client, RetryConfig};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -17,7 +17,7 @@ fn client_for(base: &str) -> Client {
     let retry = RetryConfig::standard()
         .with_initial_backoff(Duration::from_millis(5))
         .with_max_backoff(Duration::from_millis(20));
-    Client::builder().base_url(base).credentials(Credentials::account("AC0123", SECRET)).retry(retry).build().unwrap()
+    Client::builder().base_url(base).credentials(credentials::account("AC0123", SECRET)).retry(retry).build().unwrap()
 }
 
 fn error_body(status: u16) -> serde_json::Value {

@@ -1,20 +1,77 @@
 //! Emission: IR → token streams, one per generated file.
 //!
-//! Architecture invariant: nothing here imports `openapiv3`; every name comes from the IR.
+//! - `mod.rs`: shared helpers, `lib.rs` (the client type, re-exports, credentials) and
+//!   `Cargo.toml`.
+//! - [`types`](mod@types): named types (structs, validated newtypes, enums, `oneOf`).
+//! - [`pattern`]: a compiled pattern as straight-line matching code.
+//! - `request`: per operation, the client method and the request builder.
+//! - `responses`: per operation, the success and error types and the response dispatch.
+//!
+//! Architecture invariant: nothing here imports `openapiv3`; every name comes from the IR, and
+//! the runtime crate is named through [`Context::rt`] only.
 
-mod ops;
 mod pattern;
+mod request;
+mod responses;
 mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{Api, AuthScheme, TypeRef};
+use crate::ir::{Api, AuthScheme, Operation, TypeRef};
 
-pub use ops::{operation, operations_prelude};
 pub use pattern::matcher_body;
-pub(crate) use types::value_checks;
 pub use types::{type_def, types_prelude};
+
+/// Everything emission needs besides the item at hand.
+pub struct Context<'a> {
+    /// The API.
+    pub api: &'a Api,
+}
+
+impl<'a> Context<'a> {
+    /// A context for `api`.
+    pub fn new(api: &'a Api) -> Self {
+        Context { api }
+    }
+
+    /// The alias every generated file gives the runtime crate (`use ::apigen_runtime as rt;`),
+    /// so emitted code names runtime items `rt::Error`, which no spec name can shadow.
+    pub fn rt(&self) -> TokenStream {
+        quote! { rt }
+    }
+
+    /// The `use` that introduces [`Context::rt`]: the one place the runtime's path is written.
+    pub fn rt_import(&self) -> TokenStream {
+        quote! { use ::apigen_runtime as rt; }
+    }
+}
+
+/// Every item generated for one operation: its response and error types, then its request.
+pub fn operation(cx: &Context<'_>, op: &Operation) -> TokenStream {
+    let responses = responses::ResponseItems::new(cx, op);
+    let request = request::emit(cx, op, &responses);
+    let items = &responses.items;
+    quote! {
+        #items
+        #request
+    }
+}
+
+/// The head of `operations.rs` (docs, lints, imports); the items come from [`operation`].
+pub fn operations_prelude(cx: &Context<'_>) -> TokenStream {
+    let rt_import = cx.rt_import();
+    quote! {
+        //! One request builder per operation, the `Client` methods that start them, and the
+        //! typed errors of each operation.
+        #![allow(clippy::too_many_arguments)]
+
+        #rt_import
+        #[allow(unused_imports)]
+        use super::types::*;
+        use super::Client;
+    }
+}
 
 /// An identifier from an IR name (handles `r#` raw identifiers).
 pub fn ident(name: &str) -> Ident {
@@ -58,15 +115,17 @@ pub fn ty(t: &TypeRef) -> TokenStream {
     }
 }
 
-/// `lib.rs`.
-pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
+/// `lib.rs`: crate docs, modules, the runtime's re-exports, the `Client` type and, when the API
+/// documents credentials, the `credentials` module.
+pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str) -> TokenStream {
+    let api = cx.api;
     let mut docs = vec![format!("Client for {} (API version {}).", api.title, api.version)];
     if !api.docs.is_empty() {
         docs.push(String::new());
         docs.extend(api.docs.iter().cloned());
     }
     docs.push(String::new());
-    docs.push("Generated from an OpenAPI document; see the `Client` methods for the operations.".to_owned());
+    docs.push("Generated from an OpenAPI document; see the [`Client`] methods for the operations.".to_owned());
     let docs: Vec<TokenStream> = docs
         .iter()
         .map(|l| {
@@ -76,11 +135,105 @@ pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
         .collect();
     let base_url = &api.base_url;
     let product = format!("{crate_ident}-rust");
+    let rt_import = cx.rt_import();
+    let rt = cx.rt();
+    let exports = crate::runtime_names::get().exports.iter().map(|e| ident(e));
+    let types_use = if api.types.is_empty() {
+        quote! {}
+    } else {
+        quote! { pub use types::*; }
+    };
+    let credentials = credentials_module(cx, env_prefix);
+    let from_env = if credentials.is_empty() {
+        quote! {
+            /// A client with default settings (this API documents no credentials).
+            pub fn from_env() -> Result<Client, rt::ConfigError> {
+                Client::builder().build()
+            }
+        }
+    } else {
+        quote! {
+            /// A client with default settings and credentials from the environment
+            /// (see [`credentials::from_env`]).
+            pub fn from_env() -> Result<Client, rt::ConfigError> {
+                Client::builder().credentials(credentials::from_env()?).build()
+            }
+        }
+    };
+    let client_doc = format!(" The {} client. Cheap to clone: clones share one connection pool.", api.title);
+    quote! {
+        #(#docs)*
+        #![forbid(unsafe_code)]
+        #![warn(missing_docs)]
 
-    let mut cred_fns = Vec::new();
+        mod operations;
+        pub mod types;
+
+        #rt_import
+
+        pub use operations::*;
+        pub use #rt::{#(#exports),*};
+        #types_use
+
+        #[doc = #client_doc]
+        ///
+        /// Build one with [`Client::builder`], or share one [`Config`] between several clients
+        /// with [`Client::new`].
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            inner: rt::ApiClient,
+        }
+
+        static API: rt::ApiInfo = rt::ApiInfo {
+            default_base_url: #base_url,
+            product: #product,
+            version: env!("CARGO_PKG_VERSION"),
+        };
+
+        impl rt::GeneratedClient for Client {
+            const API: &'static rt::ApiInfo = &API;
+
+            fn from_api_client(inner: rt::ApiClient) -> Self {
+                Client { inner }
+            }
+        }
+
+        impl Client {
+            /// Start configuring a client (base URL defaults to the spec's server).
+            pub fn builder() -> rt::ClientBuilder<Client> {
+                rt::ClientBuilder::default()
+            }
+
+            /// A client that uses `config` (credentials, policies and connection pool), which
+            /// other clients may share.
+            pub fn new(config: &rt::Config) -> Client {
+                Client { inner: rt::ApiClient::new(&API, config) }
+            }
+
+            #from_env
+
+            /// Base URL requests go to.
+            pub fn base_url(&self) -> &str {
+                self.inner.base_url()
+            }
+
+            /// The configuration this client uses.
+            pub fn config(&self) -> &rt::Config {
+                self.inner.config()
+            }
+        }
+
+        #credentials
+    }
+}
+
+/// `pub mod credentials`: one constructor per documented credential kind and `from_env`; empty
+/// when the API documents no credentials.
+fn credentials_module(cx: &Context<'_>, env_prefix: &str) -> TokenStream {
+    let mut fns = Vec::new();
     let mut env_pairs: Vec<(String, String)> = Vec::new();
     let mut bearer_env = None;
-    for scheme in &api.auth {
+    for scheme in &cx.api.auth {
         match scheme {
             AuthScheme::Basic { kinds, .. } => {
                 for k in kinds {
@@ -91,10 +244,10 @@ pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
                         d.push(format!("Basic credentials: `{}` and `{}`.", k.params.0, k.params.1));
                     }
                     let d = doc_attrs(&d);
-                    cred_fns.push(quote! {
+                    fns.push(quote! {
                         #d
-                        pub fn #f(#u: impl Into<String>, #p: impl Into<String>) -> Self {
-                            Self::basic(#u, #p)
+                        pub fn #f(#u: impl Into<String>, #p: impl Into<String>) -> rt::Credentials {
+                            rt::Credentials::basic(#u, #p)
                         }
                     });
                     env_pairs.push(k.env.clone());
@@ -106,71 +259,30 @@ pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
             AuthScheme::Bearer { .. } => bearer_env = Some(format!("{env_prefix}_TOKEN")),
         }
     }
-    let env_doc = if !env_pairs.is_empty() {
+    let (env_doc, from_env_body) = if !env_pairs.is_empty() {
         let names: Vec<String> = env_pairs.iter().map(|(u, p)| format!("`{u}` + `{p}`")).collect();
-        format!("Read credentials from the environment: {}, tried in this order.", names.join(", else "))
+        let pairs = env_pairs.iter().map(|(u, p)| quote! { (#u, #p) });
+        (
+            format!("Read credentials from the environment: {}, tried in this order.", names.join(", else ")),
+            quote! { rt::Credentials::from_env_pairs(&[#(#pairs),*]) },
+        )
     } else if let Some(b) = &bearer_env {
-        format!("Read a bearer token from `{b}`.")
+        (format!("Read a bearer token from `{b}`."), quote! { rt::Credentials::from_env_token(#b) })
     } else {
-        "This API documents no credentials; returns no credentials.".to_owned()
+        return quote! {};
     };
     let env_doc = format!(" {env_doc}");
-    let types_use = if api.types.is_empty() {
-        quote! {}
-    } else {
-        quote! { pub use types::*; }
-    };
-    let from_env_body = if !env_pairs.is_empty() {
-        let pairs = env_pairs.iter().map(|(u, p)| quote! { (#u, #p) });
-        quote! { Credentials::from_env_pairs(&[#(#pairs),*]) }
-    } else if let Some(b) = &bearer_env {
-        quote! { Credentials::from_env_token(#b) }
-    } else {
-        quote! { Err(ConfigError::MissingEnv { missing: Vec::new() }) }
-    };
+    let rt_import = cx.rt_import();
     quote! {
-        #(#docs)*
-        #![forbid(unsafe_code)]
-        #![warn(missing_docs)]
+        /// Credentials this API documents; pass them to [`ClientBuilder::credentials`] or
+        /// [`ConfigBuilder::credentials`].
+        pub mod credentials {
+            #rt_import
 
-        mod operations;
-        // Generic support code; some helpers are unused by a given API.
-        #[allow(dead_code)]
-        mod runtime;
-        pub mod types;
-
-        pub use operations::*;
-        pub use reqwest::header;
-        pub use runtime::{
-            Client, ClientBuilder, ConfigError, Credentials, Error, IntoParam, RequestOptions, Response, RetryConfig,
-            StatusCode, TimeoutConfig, TimeoutKind, UnhandledResponse, ValidationError, DEFAULT_MAX_RESPONSE_BYTES,
-        };
-        #types_use
-
-        static API: runtime::ApiInfo = runtime::ApiInfo {
-            default_base_url: #base_url,
-            product: #product,
-            version: env!("CARGO_PKG_VERSION"),
-        };
-
-        impl Client {
-            /// Start configuring a client (base URL defaults to the spec's server).
-            pub fn builder() -> ClientBuilder {
-                ClientBuilder::new(&API)
-            }
-
-            /// A client with default settings and credentials from the environment
-            /// (see [`Credentials::from_env`]).
-            pub fn from_env() -> Result<Client, ConfigError> {
-                Client::builder().credentials(Credentials::from_env()?).build()
-            }
-        }
-
-        impl Credentials {
-            #(#cred_fns)*
+            #(#fns)*
 
             #[doc = #env_doc]
-            pub fn from_env() -> Result<Credentials, ConfigError> {
+            pub fn from_env() -> Result<rt::Credentials, rt::ConfigError> {
                 #from_env_body
             }
         }
@@ -178,40 +290,48 @@ pub fn lib_file(api: &Api, crate_ident: &str, env_prefix: &str) -> TokenStream {
 }
 
 /// `Cargo.toml` of the generated crate.
-pub fn cargo_toml(api: &Api, header: &str, name: &str, version: &str, description: &str, standalone: bool) -> String {
+pub fn cargo_toml(cx: &Context<'_>, settings: &crate::Settings, description: &str) -> String {
+    let api = cx.api;
+    let header = format!("# {}", settings.header_text());
     let description = description.replace('\\', "\\\\").replace('"', "\\\"");
+    let version = &crate::runtime_names::get().version;
+    let runtime = match &settings.runtime {
+        crate::RuntimeDependency::Path(path) => {
+            format!("{{ version = \"{version}\", path = \"{}\" }}", path.replace('\\', "/"))
+        }
+        crate::RuntimeDependency::Registry => format!("\"{version}\""),
+    };
+    let (name, crate_version) = (&settings.crate_name, &settings.crate_version);
+    let repository = match &settings.repository {
+        Some(r) => format!("\nrepository = \"{}\"", r.replace('\\', "\\\\").replace('"', "\\\"")),
+        None => String::new(),
+    };
     let mut out = format!(
         r#"{header}
 [package]
 name = "{name}"
-version = "{version}"
+version = "{crate_version}"
 edition = "2021"
 rust-version = "1.80"
 description = "{description}"
 license = "MIT OR Apache-2.0"
-publish = false
+readme = false
+keywords = ["api", "client", "openapi"]
+categories = ["api-bindings", "web-programming::http-client"]
+documentation = "https://docs.rs/{name}"{repository}
 
 # Each dependency earns its place:
 [dependencies]
-# HTTP client; rustls, so no system OpenSSL is needed.
-reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls"] }}
+# Credentials, configuration, retries, timeouts and the request loop, shared by every
+# generated client.
+{runtime_pkg} = {runtime}
 # (De)serialization of request and response bodies.
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
-# Timers for timeouts and retry backoff (reqwest already depends on tokio).
-tokio = {{ version = "1", default-features = false, features = ["time"] }}
-# One span per request, for the application's subscriber.
-tracing = {{ version = "0.1", default-features = false, features = ["std"] }}
-# Percent-encoding of path segments (reqwest already depends on it through `url`).
-percent-encoding = "2"
-
-[dev-dependencies]
-# Only for the runtime's own unit tests (a tiny local HTTP server).
-tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util"] }}
-"#
+"#,
+        runtime_pkg = crate::RUNTIME_PACKAGE,
     );
     // Dependencies only some APIs need.
-    let mut optional = String::new();
     let fields = || {
         api.types.iter().flat_map(|t| match &t.kind {
             crate::ir::TypeDefKind::Struct { fields } => fields.iter().map(|f| &f.ty).collect::<Vec<_>>(),
@@ -219,19 +339,12 @@ tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util"] }}
         })
     };
     if fields().any(|t| *t == TypeRef::DateTime) {
-        optional.push_str("# `format: date-time` fields (RFC 3339).\ntime = { version = \"0.3\", default-features = false, features = [\"std\", \"serde-well-known\"] }\n");
+        out.push_str("# `format: date-time` fields (RFC 3339).\ntime = { version = \"0.3\", default-features = false, features = [\"std\", \"serde-well-known\"] }\n");
     }
     if uses(api, &TypeRef::Uuid) {
-        optional.push_str("# `format: uuid` values.\nuuid = { version = \"1\", default-features = false, features = [\"std\", \"serde\"] }\n");
+        out.push_str("# `format: uuid` values.\nuuid = { version = \"1\", default-features = false, features = [\"std\", \"serde\"] }\n");
     }
-    if api.operations.iter().any(|o| o.body.as_ref().is_some_and(|b| b.form)) {
-        optional
-            .push_str("# Form-encoded request bodies (reqwest already depends on it).\nserde_urlencoded = \"0.7\"\n");
-    }
-    if !optional.is_empty() {
-        out = out.replacen("\n[dev-dependencies]", &format!("{optional}\n[dev-dependencies]"), 1);
-    }
-    if standalone {
+    if settings.standalone {
         out.push_str("\n[workspace]\n");
     }
     out
@@ -239,19 +352,12 @@ tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util"] }}
 
 /// Whether any type, field, parameter, body or header of the API uses `t`.
 fn uses(api: &Api, t: &TypeRef) -> bool {
-    fn has(x: &TypeRef, t: &TypeRef) -> bool {
-        x == t || matches!(x, TypeRef::Array(i) | TypeRef::Map(i) if has(i, t))
-    }
-    api.types.iter().any(|d| match &d.kind {
-        crate::ir::TypeDefKind::Struct { fields } => fields.iter().any(|f| has(&f.ty, t)),
-        crate::ir::TypeDefKind::OneOf { variants, .. } => variants.iter().any(|v| has(&v.ty, t)),
-        crate::ir::TypeDefKind::Alias(a) => has(a, t),
-        _ => false,
-    }) || api.operations.iter().any(|o| {
-        o.params.iter().any(|p| has(&p.ty, t))
-            || o.body.as_ref().is_some_and(|b| has(&b.ty, t))
-            || o.responses
-                .iter()
-                .any(|r| r.body.as_ref().is_some_and(|b| has(b, t)) || r.headers.iter().any(|h| has(&h.ty, t)))
-    })
+    api.types.iter().any(|d| d.kind.children().iter().any(|c| c.contains(t)))
+        || api.operations.iter().any(|o| {
+            o.params.iter().any(|p| p.ty.contains(t))
+                || o.body.as_ref().is_some_and(|b| b.ty.contains(t))
+                || o.responses.iter().any(|r| {
+                    r.body.as_ref().is_some_and(|b| b.contains(t)) || r.headers.iter().any(|h| h.ty.contains(t))
+                })
+        })
 }

@@ -4,7 +4,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use crate::pattern::Matcher;
+use crate::ir::Matcher;
 
 /// Tokens for `fn check(b: &[u8]) -> Result<(), (usize, &'static str)>`'s body.
 pub fn matcher_body(m: &Matcher) -> TokenStream {

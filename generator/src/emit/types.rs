@@ -3,16 +3,19 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_attrs, ident, ty};
-use crate::ir::{Api, Constraints, Field, Name, PatternType, TypeDef, TypeDefKind, TypeRef, Variant};
+use super::{doc_attrs, ident, ty, Context};
+use crate::ir::{Constraints, Field, Name, PatternType, TypeDef, TypeDefKind, TypeRef, Variant};
 
 /// The head of `types.rs` (docs, lints, imports); the items come from [`type_def`].
-pub fn types_prelude(api: &Api) -> TokenStream {
-    let uses_runtime = api.types.iter().any(|t| {
-        matches!(t.kind, TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. } | TypeDefKind::IntEnum { .. })
+pub fn types_prelude(cx: &Context<'_>) -> TokenStream {
+    let uses_runtime = cx.api.types.iter().any(|t| match &t.kind {
+        TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. } | TypeDefKind::IntEnum { .. } => true,
+        // `validate()` and `Option<Option<T>>` fields of sent structs use the runtime.
+        TypeDefKind::Struct { .. } => cx.api.sent_types.binary_search(&t.name.rust).is_ok(),
+        _ => false,
     });
     let imports = if uses_runtime {
-        quote! { use crate::runtime::{IntoParam, ValidationError}; }
+        cx.rt_import()
     } else {
         quote! {}
     };
@@ -25,7 +28,7 @@ pub fn types_prelude(api: &Api) -> TokenStream {
 }
 
 /// Every item generated for one named type.
-pub fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
+pub fn type_def(cx: &Context<'_>, t: &TypeDef) -> TokenStream {
     let mut docs = t.docs.clone();
     if t.name.api != t.name.rust {
         if !docs.is_empty() {
@@ -37,7 +40,7 @@ pub fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
         docs.push(format!("The `{}` schema.", t.name.api));
     }
     match &t.kind {
-        TypeDefKind::Struct { fields } => struct_def(api, t, &docs, fields),
+        TypeDefKind::Struct { fields } => struct_def(cx, t, &docs, fields),
         TypeDefKind::IntEnum { variants } => int_enum_def(t, &docs, variants),
         TypeDefKind::OneOf { variants, discriminator } => one_of_def(t, &docs, variants, discriminator.as_deref()),
         TypeDefKind::Pattern(p) => pattern_def(t, &docs, p),
@@ -98,8 +101,8 @@ pub fn type_def(api: &Api, t: &TypeDef) -> TokenStream {
                     }
                 }
 
-                impl IntoParam<#name> for &#name {
-                    fn into_param(self) -> Result<#name, ValidationError> {
+                impl rt::IntoParam<#name> for &#name {
+                    fn into_param(self) -> Result<#name, rt::ValidationError> {
                         Ok(self.clone())
                     }
                 }
@@ -132,11 +135,11 @@ fn field_type(f: &Field) -> TokenStream {
     }
 }
 
-fn is_pattern(api: &Api, t: &TypeRef) -> bool {
-    matches!(t, TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Pattern(_))))
+fn is_pattern(cx: &Context<'_>, t: &TypeRef) -> bool {
+    matches!(t, TypeRef::Named(n) if matches!(cx.api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Pattern(_))))
 }
 
-fn serde_attr(api: &Api, f: &Field) -> TokenStream {
+fn serde_attr(cx: &Context<'_>, f: &Field) -> TokenStream {
     let name = &f.name.api;
     let plain = f.required && !f.nullable;
     let mut parts = vec![quote! { rename = #name }];
@@ -150,8 +153,8 @@ fn serde_attr(api: &Api, f: &Field) -> TokenStream {
         let with = if plain { "time::serde::rfc3339" } else { "time::serde::rfc3339::option" };
         parts.push(quote! { with = #with });
     } else if f.absent_vs_null {
-        parts.push(quote! { with = "crate::runtime::double_option" });
-    } else if is_pattern(api, &f.ty) && !f.boxed {
+        parts.push(quote! { with = "rt::double_option" });
+    } else if is_pattern(cx, &f.ty) && !f.boxed {
         // Identifiers the server sends are trusted (see ARCHITECTURE.md, "Reading responses").
         let TypeRef::Named(n) = &f.ty else { unreachable!("checked by is_pattern") };
         let with = if plain { format!("{n}::from_server") } else { format!("{n}::from_server_opt") };
@@ -163,7 +166,7 @@ fn serde_attr(api: &Api, f: &Field) -> TokenStream {
 /// Statements checking the value bound to `v` against `c` (and validating sent structs it
 /// contains); each failure leaves through `?`, after `map_err(#wrap)` when `wrap` is given.
 pub(crate) fn value_checks(
-    api: &Api,
+    cx: &Context<'_>,
     what: &str,
     t: &TypeRef,
     c: &Constraints,
@@ -177,11 +180,11 @@ pub(crate) fn value_checks(
         Some(n) => quote! { Some(#n) },
         None => quote! { None },
     };
-    let sent = |t: &TypeRef| matches!(t, TypeRef::Named(n) if api.sent_types.binary_search(n).is_ok() && matches!(api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Struct { .. })));
+    let sent = |t: &TypeRef| matches!(t, TypeRef::Named(n) if cx.api.sent_types.binary_search(n).is_ok() && matches!(cx.api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Struct { .. })));
     let mut calls = Vec::new();
     if (c.min_length.is_some() || c.max_length.is_some()) && *t == TypeRef::String {
         let (min, max) = (opt(c.min_length), opt(c.max_length));
-        calls.push(quote! { crate::runtime::check_length(v, #min, #max, #what) });
+        calls.push(quote! { rt::check_length(v, #min, #max, #what) });
     }
     let numeric = matches!(t, TypeRef::Integer { .. } | TypeRef::Unsigned | TypeRef::Number { .. });
     if (c.minimum.is_some() || c.maximum.is_some()) && numeric {
@@ -191,11 +194,11 @@ pub(crate) fn value_checks(
             TypeRef::Number { bits32: true } | TypeRef::Integer { bits32: true } => quote! { f64::from(*v) },
             _ => quote! { *v as f64 },
         };
-        calls.push(quote! { crate::runtime::check_range(#value, #min, #max, #what) });
+        calls.push(quote! { rt::check_range(#value, #min, #max, #what) });
     }
     if (c.min_items.is_some() || c.max_items.is_some()) && matches!(t, TypeRef::Array(_)) {
         let (min, max) = (opt(c.min_items), opt(c.max_items));
-        calls.push(quote! { crate::runtime::check_items(v.len(), #min, #max, #what) });
+        calls.push(quote! { rt::check_items(v.len(), #min, #max, #what) });
     }
     let finish = |call: TokenStream| match wrap {
         Some(w) => quote! { #call.map_err(#w)?; },
@@ -218,9 +221,9 @@ pub(crate) fn value_checks(
 }
 
 /// Checks of one field's constraints (and of the sent structs it contains), or nothing.
-fn field_checks(api: &Api, owner: &str, f: &Field) -> TokenStream {
+fn field_checks(cx: &Context<'_>, owner: &str, f: &Field) -> TokenStream {
     let what = format!("{owner}.{}", f.name.api);
-    let checks = value_checks(api, &what, &f.ty, &f.constraints, None);
+    let checks = value_checks(cx, &what, &f.ty, &f.constraints, None);
     if checks.is_empty() {
         return quote! {};
     }
@@ -234,7 +237,7 @@ fn field_checks(api: &Api, owner: &str, f: &Field) -> TokenStream {
     }
 }
 
-fn struct_def(api: &Api, t: &TypeDef, docs: &[String], fields: &[Field]) -> TokenStream {
+fn struct_def(cx: &Context<'_>, t: &TypeDef, docs: &[String], fields: &[Field]) -> TokenStream {
     let name = ident(&t.name.rust);
     let docs = doc_attrs(docs);
     let defs = fields.iter().map(|f| {
@@ -255,7 +258,7 @@ fn struct_def(api: &Api, t: &TypeDef, docs: &[String], fields: &[Field]) -> Toke
         }
         let fdocs = doc_attrs(&fdocs);
         let fty = field_type(f);
-        let serde_attr = serde_attr(api, f);
+        let serde_attr = serde_attr(cx, f);
         quote! { #fdocs #serde_attr pub #fname: #fty, }
     });
     let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
@@ -297,12 +300,12 @@ fn struct_def(api: &Api, t: &TypeDef, docs: &[String], fields: &[Field]) -> Toke
             }
         }
     });
-    let validate = if api.sent_types.binary_search(&t.name.rust).is_ok() {
-        let checks = fields.iter().map(|f| field_checks(api, &t.name.api, f));
+    let validate = if cx.api.sent_types.binary_search(&t.name.rust).is_ok() {
+        let checks = fields.iter().map(|f| field_checks(cx, &t.name.api, f));
         quote! {
             /// Check the schema's constraints (lengths, ranges, item counts) on this value and
             /// on the values it contains. The client calls this before sending.
-            pub fn validate(&self) -> Result<(), crate::runtime::ValidationError> {
+            pub fn validate(&self) -> Result<(), rt::ValidationError> {
                 #(#checks)*
                 Ok(())
             }
@@ -386,8 +389,8 @@ fn int_enum_def(t: &TypeDef, docs: &[String], variants: &[(Name, i64)]) -> Token
             }
         }
 
-        impl IntoParam<#name> for &#name {
-            fn into_param(self) -> Result<#name, ValidationError> {
+        impl rt::IntoParam<#name> for &#name {
+            fn into_param(self) -> Result<#name, rt::ValidationError> {
                 Ok(*self)
             }
         }
@@ -514,7 +517,7 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
                 let n = proc_macro2::Literal::u64_unsuffixed(n);
                 quote! {
                     if len < #n {
-                        return Err(ValidationError::new(#name_str, None, #msg));
+                        return Err(rt::ValidationError::new(#name_str, None, #msg));
                     }
                 }
             });
@@ -523,7 +526,7 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
                 let n = proc_macro2::Literal::u64_unsuffixed(n);
                 quote! {
                     if len > #n {
-                        return Err(ValidationError::new(#name_str, None, #msg));
+                        return Err(rt::ValidationError::new(#name_str, None, #msg));
                     }
                 }
             });
@@ -545,16 +548,16 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
             pub const PATTERN: &'static str = #pattern;
 
             /// Validate and wrap a value.
-            pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
+            pub fn new(value: impl Into<String>) -> Result<Self, rt::ValidationError> {
                 let value = value.into();
                 Self::validate(&value)?;
                 Ok(Self(value))
             }
 
             /// Check a value without keeping it.
-            pub fn validate(value: &str) -> Result<(), ValidationError> {
+            pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
                 #lengths
-                Self::check(value.as_bytes()).map_err(|(offset, expected)| ValidationError::new(#name_str, Some(offset), expected))
+                Self::check(value.as_bytes()).map_err(|(offset, expected)| rt::ValidationError::new(#name_str, Some(offset), expected))
             }
 
             /// The compiled pattern: straight-line code over UTF-8 bytes.
@@ -589,21 +592,21 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
         }
 
         impl ::std::str::FromStr for #name {
-            type Err = ValidationError;
+            type Err = rt::ValidationError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::new(s)
             }
         }
 
         impl ::std::convert::TryFrom<&str> for #name {
-            type Error = ValidationError;
+            type Error = rt::ValidationError;
             fn try_from(s: &str) -> Result<Self, Self::Error> {
                 Self::new(s)
             }
         }
 
         impl ::std::convert::TryFrom<String> for #name {
-            type Error = ValidationError;
+            type Error = rt::ValidationError;
             fn try_from(s: String) -> Result<Self, Self::Error> {
                 Self::new(s)
             }
@@ -628,26 +631,26 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
             }
         }
 
-        impl IntoParam<#name> for &#name {
-            fn into_param(self) -> Result<#name, ValidationError> {
+        impl rt::IntoParam<#name> for &#name {
+            fn into_param(self) -> Result<#name, rt::ValidationError> {
                 Ok(self.clone())
             }
         }
 
-        impl IntoParam<#name> for &str {
-            fn into_param(self) -> Result<#name, ValidationError> {
+        impl rt::IntoParam<#name> for &str {
+            fn into_param(self) -> Result<#name, rt::ValidationError> {
                 #name::new(self)
             }
         }
 
-        impl IntoParam<#name> for String {
-            fn into_param(self) -> Result<#name, ValidationError> {
+        impl rt::IntoParam<#name> for String {
+            fn into_param(self) -> Result<#name, rt::ValidationError> {
                 #name::new(self)
             }
         }
 
-        impl IntoParam<#name> for &String {
-            fn into_param(self) -> Result<#name, ValidationError> {
+        impl rt::IntoParam<#name> for &String {
+            fn into_param(self) -> Result<#name, rt::ValidationError> {
                 #name::new(self.as_str())
             }
         }

@@ -1,0 +1,264 @@
+//! Typed responses and the error envelope of every call.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+/// A decoded response: status, body, typed headers and all raw headers.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Response<B, H = ()> {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Decoded body.
+    pub body: B,
+    /// Headers the spec documents, parsed (unparsable values become `None`).
+    pub headers: H,
+    /// Every header as received.
+    pub raw_headers: HeaderMap,
+}
+
+impl<B, H> Response<B, H> {
+    /// The body alone.
+    pub fn into_body(self) -> B {
+        self.body
+    }
+}
+
+/// A response whose status the spec does not document for the operation.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct UnhandledResponse {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Headers as received.
+    pub headers: HeaderMap,
+    /// Body as text (lossy UTF-8).
+    pub body: String,
+}
+
+/// Which limit ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// One attempt took longer than the per-attempt timeout.
+    Attempt,
+    /// The call as a whole passed its deadline.
+    Total,
+}
+
+/// A value that fails its schema's constraints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    type_name: &'static str,
+    offset: Option<usize>,
+    expected: Cow<'static, str>,
+}
+
+impl ValidationError {
+    #[doc(hidden)]
+    pub fn new(type_name: &'static str, offset: Option<usize>, expected: impl Into<Cow<'static, str>>) -> Self {
+        ValidationError { type_name, offset, expected: expected.into() }
+    }
+
+    /// Name of the type (or parameter) that rejected the value.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// Byte offset of the first offending byte, when a pattern was violated.
+    pub fn offset(&self) -> Option<usize> {
+        self.offset
+    }
+
+    /// What was expected there.
+    pub fn expected(&self) -> &str {
+        &self.expected
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.offset {
+            Some(o) => write!(f, "invalid {}: expected {} at byte offset {o}", self.type_name, self.expected),
+            None => write!(f, "invalid {}: {}", self.type_name, self.expected),
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Everything that can go wrong with a call. `E` is the operation's error type, which has one
+/// variant per documented error status.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The request was never sent: an argument is invalid.
+    InvalidRequest {
+        /// Why.
+        source: ValidationError,
+    },
+    /// The request could not be sent or the response could not be read.
+    Transport {
+        /// The underlying error.
+        source: reqwest::Error,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// A timeout ran out.
+    Timeout {
+        /// Which one.
+        kind: TimeoutKind,
+        /// Time spent on the call.
+        elapsed: Duration,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The service answered with an error status.
+    Service {
+        /// The typed error.
+        error: E,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The response body could not be decoded.
+    Decode {
+        /// HTTP status.
+        status: StatusCode,
+        /// The body as text (lossy UTF-8, at most 4 KiB).
+        body: String,
+        /// The JSON error.
+        source: serde_json::Error,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The response body exceeded the configured limit.
+    ResponseTooLarge {
+        /// HTTP status.
+        status: StatusCode,
+        /// The limit in bytes.
+        limit: usize,
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+impl<E> Error<E> {
+    /// Attempts made (0 when the request was never sent).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::InvalidRequest { .. } => 0,
+            Error::Transport { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::Service { attempts, .. }
+            | Error::Decode { attempts, .. }
+            | Error::ResponseTooLarge { attempts, .. } => *attempts,
+        }
+    }
+
+    /// The typed service error, if the service answered with an error status.
+    pub fn service_error(&self) -> Option<&E> {
+        match self {
+            Error::Service { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The typed service error, by value.
+    pub fn into_service_error(self) -> Option<E> {
+        match self {
+            Error::Service { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether the request may have reached the server.
+    pub fn may_have_been_sent(&self) -> bool {
+        !matches!(self, Error::InvalidRequest { .. })
+    }
+
+    /// The same error with the service error mapped (attempt counts and sources kept).
+    pub fn map_service<F>(self, f: impl FnOnce(E) -> F) -> Error<F> {
+        match self {
+            Error::InvalidRequest { source } => Error::InvalidRequest { source },
+            Error::Transport { source, attempts } => Error::Transport { source, attempts },
+            Error::Timeout { kind, elapsed, attempts } => Error::Timeout { kind, elapsed, attempts },
+            Error::Service { error, attempts } => Error::Service { error: f(error), attempts },
+            Error::Decode { status, body, source, attempts } => Error::Decode { status, body, source, attempts },
+            Error::ResponseTooLarge { status, limit, attempts } => Error::ResponseTooLarge { status, limit, attempts },
+        }
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `error`, then each cause that adds something (reqwest's own message names only the URL;
+/// the cause says "connection refused").
+fn with_causes(f: &mut fmt::Formatter<'_>, error: &(dyn std::error::Error + 'static)) -> fmt::Result {
+    let mut shown = error.to_string();
+    f.write_str(&shown)?;
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !text.is_empty() && !shown.contains(&text) {
+            write!(f, ": {text}")?;
+            shown = text;
+        }
+        cause = c.source();
+    }
+    Ok(())
+}
+
+impl<E: fmt::Display> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidRequest { source } => write!(f, "request not sent: {source}"),
+            Error::Transport { source, attempts } => {
+                write!(f, "transport error after {attempts} attempt{}: ", plural(*attempts))?;
+                with_causes(f, source)
+            }
+            Error::Timeout { kind, elapsed, attempts } => {
+                let k = match kind {
+                    TimeoutKind::Attempt => "per-attempt timeout",
+                    TimeoutKind::Total => "overall deadline",
+                };
+                write!(f, "{k} exceeded after {attempts} attempt{} ({elapsed:?})", plural(*attempts))
+            }
+            Error::Service { error, attempts } => write!(f, "{error} (after {attempts} attempt{})", plural(*attempts)),
+            Error::Decode { status, source, attempts, .. } => {
+                write!(
+                    f,
+                    "could not decode the {status} response after {attempts} attempt{}: {source}",
+                    plural(*attempts)
+                )
+            }
+            Error::ResponseTooLarge { status, limit, attempts } => {
+                write!(
+                    f,
+                    "the {status} response body exceeds {limit} bytes (after {attempts} attempt{})",
+                    plural(*attempts)
+                )
+            }
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for Error<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::InvalidRequest { source } => Some(source),
+            Error::Transport { source, .. } => Some(source),
+            Error::Decode { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! The request loop: one call, with retries, timeouts, a body-size limit and a tracing span,
+//! and the decoding helpers generated code uses on its final response.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::StatusCode;
+use tracing::Instrument as _;
+
+use crate::client::ApiClient;
+use crate::config::RequestOptions;
+use crate::error::{Error, Response, TimeoutKind, UnhandledResponse, ValidationError};
+use crate::validate::header_parse;
+
+/// Static facts about an operation.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct OperationInfo {
+    /// `operationId`.
+    pub id: &'static str,
+    /// A server of the operation's own, used unless the client's base URL was set explicitly.
+    pub server: Option<&'static str>,
+    /// HTTP method.
+    pub method: &'static str,
+    /// The path template, for tracing.
+    pub path_template: &'static str,
+    /// Retried without the caller's consent.
+    pub idempotent: bool,
+}
+
+/// A request ready to send.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct RequestParts {
+    /// Path (already encoded), appended to the base URL.
+    pub path: String,
+    /// Query pairs (encoded when sent).
+    pub query: Vec<(&'static str, String)>,
+    /// Header names (lower case) and values.
+    pub headers: Vec<(&'static str, String)>,
+    /// Body bytes and content type.
+    pub body: Option<(Vec<u8>, &'static str)>,
+}
+
+/// The final response of a call.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Exchange {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Vec<u8>,
+    /// Attempts made.
+    pub attempts: u32,
+}
+
+enum Attempt {
+    Done(Exchange),
+    Transport(reqwest::Error),
+    TooLarge(StatusCode),
+}
+
+impl ApiClient {
+    /// Send a request with retries and timeouts; returns the final response of any status.
+    #[doc(hidden)]
+    pub async fn execute<E>(
+        &self,
+        op: &'static OperationInfo,
+        parts: RequestParts,
+        options: RequestOptions,
+    ) -> Result<Exchange, Error<E>> {
+        let span = tracing::info_span!(
+            "request",
+            operation = op.id,
+            method = op.method,
+            path = op.path_template,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let start = Instant::now();
+        let result = self.execute_inner(op, parts, options, start).instrument(span.clone()).await;
+        let attempts = match &result {
+            Ok(ex) => {
+                span.record("status", ex.status.as_u16());
+                ex.attempts
+            }
+            Err(e) => e.attempts(),
+        };
+        if !span.is_disabled() {
+            span.record("attempts", attempts);
+            span.record("elapsed_ms", start.elapsed().as_millis() as u64);
+        }
+        result
+    }
+
+    async fn execute_inner<E>(
+        &self,
+        op: &'static OperationInfo,
+        parts: RequestParts,
+        options: RequestOptions,
+        start: Instant,
+    ) -> Result<Exchange, Error<E>> {
+        let inner = &*self.inner;
+        let config = &*inner.config.inner;
+        let retry = options.retry.as_ref().unwrap_or(&config.retry);
+        let attempt_timeout = options.attempt_timeout.or(config.timeouts.attempt);
+        let deadline = options.total_timeout.or(config.timeouts.total).map(|t| start + t);
+        let may_retry = op.idempotent || retry.retry_non_idempotent;
+        let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("generated methods are valid");
+        let base = match op.server {
+            Some(server) if inner.base_url_is_default => server.trim_end_matches('/'),
+            _ => inner.base_url.as_str(),
+        };
+        let mut full = String::with_capacity(base.len() + parts.path.len());
+        full.push_str(base);
+        full.push_str(&parts.path);
+        let mut url = reqwest::Url::parse(&full).map_err(|_| Error::InvalidRequest {
+            source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
+        })?;
+        if !parts.query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in &parts.query {
+                q.append_pair(k, v);
+            }
+        }
+        let mut headers = inner.default_headers.clone();
+        for (k, v) in &parts.headers {
+            let value = HeaderValue::from_str(v).map_err(|_| Error::InvalidRequest {
+                source: ValidationError::new(
+                    "header",
+                    None,
+                    format!("a value without control characters for header `{k}`"),
+                ),
+            })?;
+            headers.insert(HeaderName::from_static(k), value);
+        }
+        if let Some((_, content_type)) = &parts.body {
+            headers.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        for (k, v) in &options.headers {
+            headers.insert(k.clone(), v.clone());
+        }
+        // Build the request once; clone it only while another attempt may follow.
+        let http = config
+            .pools
+            .for_call(options.connect_timeout)
+            .map_err(|source| Error::Transport { source, attempts: 0 })?;
+        let mut first = reqwest::Request::new(method, url);
+        *first.headers_mut() = headers;
+        if let Some((body, _)) = parts.body {
+            *first.body_mut() = Some(body.into());
+        }
+        let mut request = Some(first);
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if remaining == Some(Duration::ZERO) {
+                return Err(Error::Timeout {
+                    kind: TimeoutKind::Total,
+                    elapsed: start.elapsed(),
+                    attempts: attempt - 1,
+                });
+            }
+            let (limit, kind) = match (attempt_timeout, remaining) {
+                (Some(a), Some(r)) if r < a => (Some(r), TimeoutKind::Total),
+                (Some(a), _) => (Some(a), TimeoutKind::Attempt),
+                (None, Some(r)) => (Some(r), TimeoutKind::Total),
+                (None, None) => (None, TimeoutKind::Attempt),
+            };
+            let last_possible = !may_retry || attempt >= retry.max_attempts;
+            let copy = if last_possible { None } else { request.as_ref().and_then(reqwest::Request::try_clone) };
+            let this = match copy {
+                Some(copy) => copy,
+                None => request.take().expect("the request is kept until the last attempt"),
+            };
+            let fut = attempt_once(&http, this, config.max_response_bytes, attempt);
+            let outcome = match limit {
+                Some(l) => tokio::time::timeout(l, fut).await.ok(),
+                None => Some(fut.await),
+            };
+            let retries_left = may_retry && attempt < retry.max_attempts;
+            // Each outcome gives the result to return if we stop now, and the delay if we retry.
+            let (give_up, delay): (Result<Exchange, Error<E>>, Option<Duration>) = match outcome {
+                None => {
+                    tracing::debug!(attempt, "attempt timed out");
+                    let retry_it = kind == TimeoutKind::Attempt && retries_left && retry.retry_transport_errors;
+                    let err = Error::Timeout { kind, elapsed: start.elapsed(), attempts: attempt };
+                    (Err(err), retry_it.then(|| retry.backoff(attempt - 1)))
+                }
+                Some(Attempt::Transport(e)) => {
+                    tracing::debug!(attempt, error = %e, "transport error");
+                    let retry_it = retries_left && retry.retry_transport_errors && (e.is_connect() || e.is_timeout());
+                    (
+                        Err(Error::Transport { source: e, attempts: attempt }),
+                        retry_it.then(|| retry.backoff(attempt - 1)),
+                    )
+                }
+                Some(Attempt::TooLarge(status)) => {
+                    return Err(Error::ResponseTooLarge {
+                        status,
+                        limit: config.max_response_bytes,
+                        attempts: attempt,
+                    });
+                }
+                Some(Attempt::Done(ex)) => {
+                    let status = ex.status.as_u16();
+                    tracing::debug!(attempt, status, "response");
+                    let delay = (retries_left && retry.retry_statuses.contains(&status)).then(|| {
+                        match header_parse::<u64>(&ex.headers, "retry-after") {
+                            Some(secs) => Duration::from_secs(secs).min(retry.max_retry_after),
+                            None => retry.backoff(attempt - 1),
+                        }
+                    });
+                    (Ok(ex), delay)
+                }
+            };
+            let Some(delay) = delay else { return give_up };
+            if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+                // Waiting would pass the deadline: stop now with what we have.
+                tracing::debug!(attempt, "no time left for another attempt");
+                return give_up;
+            }
+            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+/// One attempt: send, then read the whole body within `max` bytes.
+async fn attempt_once(http: &reqwest::Client, request: reqwest::Request, max: usize, attempt: u32) -> Attempt {
+    let mut resp = match http.execute(request).await {
+        Ok(r) => r,
+        Err(e) => return Attempt::Transport(e),
+    };
+    let status = resp.status();
+    let headers = std::mem::take(resp.headers_mut());
+    match resp.content_length() {
+        Some(n) if n > max as u64 => return Attempt::TooLarge(status),
+        // Known length within the limit: one read into one buffer.
+        Some(_) => {
+            return match resp.bytes().await {
+                Ok(body) if body.len() <= max => {
+                    Attempt::Done(Exchange { status, headers, body: body.to_vec(), attempts: attempt })
+                }
+                Ok(_) => Attempt::TooLarge(status),
+                Err(e) => Attempt::Transport(e),
+            }
+        }
+        None => {}
+    }
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > max {
+                    return Attempt::TooLarge(status);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Attempt::Transport(e),
+        }
+    }
+    Attempt::Done(Exchange { status, headers, body, attempts: attempt })
+}
+
+impl Exchange {
+    /// Decode the JSON body. An empty body reads as `null`, then as `{}`.
+    #[doc(hidden)]
+    pub fn json<T: serde::de::DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
+        let body: &[u8] = &self.body;
+        let result = if body.iter().all(u8::is_ascii_whitespace) {
+            serde_json::from_slice(b"null").or_else(|_| serde_json::from_slice(b"{}"))
+        } else {
+            serde_json::from_slice(body)
+        };
+        result.map_err(|source| Error::Decode {
+            status: self.status,
+            body: self.text(4096),
+            source,
+            attempts: self.attempts,
+        })
+    }
+
+    /// The body as lossy UTF-8, at most `limit` bytes.
+    #[doc(hidden)]
+    pub fn text(&self, limit: usize) -> String {
+        let end = self.body.len().min(limit);
+        String::from_utf8_lossy(&self.body[..end]).into_owned()
+    }
+
+    /// A typed response.
+    #[doc(hidden)]
+    pub fn response<B, H>(self, body: B, headers: H) -> Response<B, H> {
+        Response { status: self.status, body, headers, raw_headers: self.headers }
+    }
+
+    /// The response for an undocumented status.
+    #[doc(hidden)]
+    pub fn unhandled(self) -> UnhandledResponse {
+        let body = self.text(usize::MAX);
+        UnhandledResponse { status: self.status, headers: self.headers, body }
+    }
+
+    /// A documented success status with a JSON body.
+    #[doc(hidden)]
+    pub fn success<B: serde::de::DeserializeOwned, H, E>(self, headers: H) -> Result<Response<B, H>, Error<E>> {
+        let body = self.json()?;
+        Ok(self.response(body, headers))
+    }
+
+    /// A documented success status without a body (any body sent is ignored).
+    #[doc(hidden)]
+    pub fn success_empty<H, E>(self, headers: H) -> Result<Response<(), H>, Error<E>> {
+        Ok(self.response((), headers))
+    }
+
+    /// A documented error status with a JSON body, wrapped in the operation's error variant.
+    #[doc(hidden)]
+    pub fn failure<B: serde::de::DeserializeOwned, H, E, T>(
+        self,
+        headers: H,
+        variant: impl FnOnce(Response<B, H>) -> E,
+    ) -> Result<T, Error<E>> {
+        let body = self.json()?;
+        let attempts = self.attempts;
+        Err(Error::Service { error: variant(self.response(body, headers)), attempts })
+    }
+
+    /// A documented error status without a body.
+    #[doc(hidden)]
+    pub fn failure_empty<H, E, T>(self, headers: H, variant: impl FnOnce(Response<(), H>) -> E) -> Result<T, Error<E>> {
+        let attempts = self.attempts;
+        Err(Error::Service { error: variant(self.response((), headers)), attempts })
+    }
+
+    /// A status the operation does not document.
+    #[doc(hidden)]
+    pub fn unhandled_status<E, T>(self, variant: impl FnOnce(UnhandledResponse) -> E) -> Result<T, Error<E>> {
+        let attempts = self.attempts;
+        Err(Error::Service { error: variant(self.unhandled()), attempts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{ApiInfo, ClientBuilder, GeneratedClient};
+    use crate::config::RetryConfig;
+
+    /// A local server that answers every request with `status` and counts requests.
+    async fn counting_server(status: u16) -> (String, std::sync::Arc<std::sync::atomic::AtomicU32>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let c = count.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let c = c.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let mut seen = Vec::new();
+                    loop {
+                        let n = sock.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        seen.extend_from_slice(&buf[..n]);
+                        if seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                            break;
+                        }
+                    }
+                    c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let resp = format!("HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}");
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                });
+            }
+        });
+        (format!("http://{addr}"), count)
+    }
+
+    static API: ApiInfo = ApiInfo { default_base_url: "http://127.0.0.1:9", product: "test", version: "0" };
+    static POST: OperationInfo =
+        OperationInfo { id: "Create", server: None, method: "POST", path_template: "/things", idempotent: false };
+
+    struct TestClient(ApiClient);
+
+    impl GeneratedClient for TestClient {
+        const API: &'static ApiInfo = &API;
+        fn from_api_client(client: ApiClient) -> Self {
+            TestClient(client)
+        }
+    }
+
+    fn fast_retry() -> RetryConfig {
+        RetryConfig::standard()
+            .with_initial_backoff(Duration::from_millis(1))
+            .with_max_backoff(Duration::from_millis(2))
+    }
+
+    fn parts() -> RequestParts {
+        RequestParts { path: "/things".into(), ..Default::default() }
+    }
+
+    #[tokio::test]
+    async fn non_idempotent_requests_are_not_retried_unless_opted_in() {
+        let (url, count) = counting_server(503).await;
+        let TestClient(client) =
+            ClientBuilder::<TestClient>::default().base_url(&url).retry(fast_retry()).build().unwrap();
+        let ex = client.execute::<()>(&POST, parts(), RequestOptions::default()).await.unwrap();
+        assert_eq!((ex.status.as_u16(), ex.attempts), (503, 1));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        let opts = RequestOptions { retry: Some(fast_retry().with_retry_non_idempotent(true)), ..Default::default() };
+        let ex = client.execute::<()>(&POST, parts(), opts).await.unwrap();
+        assert_eq!((ex.status.as_u16(), ex.attempts), (503, 3));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn per_call_connect_timeout_uses_one_extra_pool_per_value() {
+        let (url, count) = counting_server(200).await;
+        let TestClient(client) = ClientBuilder::<TestClient>::default().base_url(&url).build().unwrap();
+        for _ in 0..3 {
+            let opts = RequestOptions { connect_timeout: Some(Duration::from_millis(1500)), ..Default::default() };
+            let ex = client.execute::<()>(&POST, parts(), opts).await.unwrap();
+            assert_eq!(ex.status.as_u16(), 200);
+        }
+        // The client's own value needs no extra pool.
+        let opts = RequestOptions { connect_timeout: Some(Duration::from_secs(10)), ..Default::default() };
+        client.execute::<()>(&POST, parts(), opts).await.unwrap();
+        assert_eq!(client.config().inner.pools.extra_pools(), 1);
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+}

@@ -1,0 +1,351 @@
+//! Per operation: the `Client` method that starts a call, the request builder (one field per
+//! parameter, setters for optional ones) and its `send`, which checks every argument, builds the
+//! request parts and runs the runtime's request loop.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::responses::ResponseItems;
+use super::types::value_checks;
+use super::{doc_attrs, ident, ty, Context};
+use crate::ir::{Body, Operation, Param, ParamLocation, PathSegment, TypeDefKind, TypeRef};
+
+/// The request of one operation.
+pub(super) fn emit(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStream {
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
+    let request = ident(&op.request_type);
+    let output = &responses.output;
+    let method = client_method(op, &required, &optional);
+    let fields = required.iter().map(|p| {
+        let (n, t) = (ident(&p.name.rust), ty(&p.ty));
+        quote! { #n: Result<#t, rt::ValidationError>, }
+    });
+    let opt_fields = optional.iter().map(|p| {
+        let (n, t) = (ident(&p.name.rust), ty(&p.ty));
+        quote! { #n: Option<Result<#t, rt::ValidationError>>, }
+    });
+    let body_field = op.body.as_ref().map(|b| {
+        let t = ty(&b.ty);
+        if b.required {
+            quote! { body: #t, }
+        } else {
+            quote! { body: Option<#t>, }
+        }
+    });
+    let setters = optional.iter().map(|p| setter(p));
+    let body_setter = op.body.as_ref().filter(|b| !b.required).map(body_setter);
+    let send = send(cx, op, responses);
+    let doc = format!(
+        " A pending `{}` call; await it to send. Built by [`Client::{}`].",
+        op.name.api,
+        op.name.rust.trim_start_matches("r#")
+    );
+    quote! {
+        #method
+
+        #[doc = #doc]
+        #[must_use = "a request does nothing until it is awaited"]
+        #[derive(Debug)]
+        pub struct #request<'a> {
+            client: &'a Client,
+            #(#fields)*
+            #(#opt_fields)*
+            #body_field
+            options: rt::RequestOptions,
+        }
+
+        impl<'a> #request<'a> {
+            #(#setters)*
+            #body_setter
+            #send
+        }
+
+        rt::request_builder!(#request, #output);
+    }
+}
+
+fn location_name(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+    }
+}
+
+/// `impl Client { pub fn op(&self, required…, body) -> OpRequest<'_> }`.
+fn client_method(op: &Operation, required: &[&Param], optional: &[&Param]) -> TokenStream {
+    let method = ident(&op.name.rust);
+    let request = ident(&op.request_type);
+    let mut args: Vec<TokenStream> = required
+        .iter()
+        .map(|p| {
+            let (n, t) = (ident(&p.name.rust), ty(&p.ty));
+            quote! { #n: impl rt::IntoParam<#t> }
+        })
+        .collect();
+    let inits = required.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        quote! { #n: #n.into_param(), }
+    });
+    let opt_inits = optional.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        quote! { #n: None, }
+    });
+    let body_init = match &op.body {
+        Some(b) if b.required => {
+            let t = ty(&b.ty);
+            args.push(quote! { body: #t });
+            quote! { body, }
+        }
+        Some(_) => quote! { body: None, },
+        None => quote! {},
+    };
+    let docs = doc_attrs(&method_docs(op, required));
+    quote! {
+        impl Client {
+            #docs
+            pub fn #method(&self, #(#args),*) -> #request<'_> {
+                #request {
+                    client: self,
+                    #(#inits)*
+                    #(#opt_inits)*
+                    #body_init
+                    options: Default::default(),
+                }
+            }
+        }
+    }
+}
+
+fn method_docs(op: &Operation, required: &[&Param]) -> Vec<String> {
+    let mut docs: Vec<String> = Vec::new();
+    if !op.summary.is_empty() {
+        docs.extend(op.summary.iter().cloned());
+        docs.push(String::new());
+    }
+    docs.push(format!("`{} {}` (operation `{}`).", op.method.as_str(), op.path_template, op.name.api));
+    if !op.docs.is_empty() {
+        docs.push(String::new());
+        docs.extend(op.docs.iter().cloned());
+    }
+    let mut args: Vec<String> = required
+        .iter()
+        .map(|p| {
+            let first = p.docs.first().map(|d| format!(": {d}")).unwrap_or_default();
+            format!(
+                "- `{}` ({} parameter `{}`){first}",
+                p.name.rust.trim_start_matches("r#"),
+                location_name(p.location),
+                p.name.api
+            )
+        })
+        .collect();
+    if op.body.as_ref().is_some_and(|b| b.required) {
+        args.push("- `body`: the JSON request body".to_owned());
+    }
+    if !args.is_empty() {
+        docs.push(String::new());
+        docs.push("Arguments:".to_owned());
+        docs.extend(args);
+    }
+    docs.push(String::new());
+    docs.push(format!(
+        "Await the returned [`{}`] (or call `.send()`); set optional parameters and per-call options on it first.",
+        op.request_type
+    ));
+    docs
+}
+
+/// The setter of an optional parameter.
+fn setter(p: &Param) -> TokenStream {
+    let (n, t) = (ident(&p.name.rust), ty(&p.ty));
+    let mut d = p.docs.clone();
+    if !d.is_empty() {
+        d.push(String::new());
+    }
+    d.push(format!("Optional {} parameter `{}`.", location_name(p.location), p.name.api));
+    let d = doc_attrs(&d);
+    quote! {
+        #d
+        pub fn #n(mut self, value: impl rt::IntoParam<#t>) -> Self {
+            self.#n = Some(value.into_param());
+            self
+        }
+    }
+}
+
+fn body_setter(b: &Body) -> TokenStream {
+    let t = ty(&b.ty);
+    let mut d = b.docs.clone();
+    d.push("Optional request body.".to_owned());
+    let d = doc_attrs(&d);
+    quote! {
+        #d
+        pub fn body(mut self, body: #t) -> Self {
+            self.body = Some(body);
+            self
+        }
+    }
+}
+
+/// `send`: unwrap and check the arguments, build the parts, run the request loop, dispatch.
+fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStream {
+    let invalid = quote! { |source| rt::Error::InvalidRequest { source } };
+    let unwrap = op.params.iter().map(|p| {
+        let n = ident(&p.name.rust);
+        if p.required {
+            quote! { let #n = self.#n.map_err(#invalid)?; }
+        } else {
+            quote! { let #n = self.#n.transpose().map_err(#invalid)?; }
+        }
+    });
+    let checks = op.params.iter().map(|p| {
+        let what = format!("{} parameter `{}`", location_name(p.location), p.name.api);
+        let checks = value_checks(cx, &what, &p.ty, &p.constraints, Some(&invalid));
+        let n = ident(&p.name.rust);
+        if checks.is_empty() {
+            quote! {}
+        } else if p.required {
+            quote! { { let v = &#n; #(#checks)* } }
+        } else {
+            quote! { if let Some(v) = &#n { #(#checks)* } }
+        }
+    });
+    let path_pushes = op.path.iter().map(|seg| match seg {
+        PathSegment::Literal(l) => quote! { path.push_str(#l); },
+        PathSegment::Param(i) => {
+            let p = &op.params[*i];
+            let n = ident(&p.name.rust);
+            let text = text_of(cx, &p.ty, quote! { #n });
+            let what = format!("path parameter `{}`", p.name.api);
+            quote! { rt::push_segment(&mut path, #text, #what).map_err(#invalid)?; }
+        }
+    });
+    let query_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| query_push(cx, p));
+    let header_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| header_push(cx, p));
+    let body = op.body.as_ref().map(|b| body_build(cx, b, &invalid));
+    let (op_id, http_method, template) = (&op.name.api, op.method.as_str(), &op.path_template);
+    let idempotent = op.method.idempotent();
+    let capacity = Literal::usize_unsuffixed(op.path_template.len() + 32);
+    let server = match &op.server {
+        Some(s) => quote! { Some(#s) },
+        None => quote! { None },
+    };
+    let (output, error, dispatch) = (&responses.output, &responses.error, &responses.dispatch);
+    quote! {
+        /// Send the request.
+        pub async fn send(self) -> #output {
+            static OPERATION: rt::OperationInfo = rt::OperationInfo {
+                id: #op_id,
+                server: #server,
+                method: #http_method,
+                path_template: #template,
+                idempotent: #idempotent,
+            };
+            #(#unwrap)*
+            #(#checks)*
+            let mut path = String::with_capacity(#capacity);
+            #(#path_pushes)*
+            #[allow(unused_mut)]
+            let mut parts = rt::RequestParts { path, ..Default::default() };
+            #(#query_pushes)*
+            #(#header_pushes)*
+            #body
+            let ex = self.client.inner.execute::<#error>(&OPERATION, parts, self.options).await?;
+            match ex.status.as_u16() {
+                #dispatch
+            }
+        }
+    }
+}
+
+/// How a parameter value becomes text (`&str`).
+fn text_of(cx: &Context<'_>, t: &TypeRef, value: TokenStream) -> TokenStream {
+    match t {
+        TypeRef::String => quote! { #value.as_str() },
+        TypeRef::Named(n) => match cx.api.type_def(n).map(|d| &d.kind) {
+            Some(TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. } | TypeDefKind::Alias(TypeRef::String)) => {
+                quote! { #value.as_str() }
+            }
+            _ => quote! { &#value.to_string() },
+        },
+        _ => quote! { &#value.to_string() },
+    }
+}
+
+/// How a parameter value becomes an owned `String`.
+fn owned_text_of(cx: &Context<'_>, t: &TypeRef, value: TokenStream) -> TokenStream {
+    match t {
+        TypeRef::String => quote! { #value.clone() },
+        TypeRef::Named(n) => match cx.api.type_def(n).map(|d| &d.kind) {
+            Some(TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. }) => quote! { #value.as_str().to_owned() },
+            Some(TypeDefKind::Alias(TypeRef::String)) => quote! { #value.clone() },
+            _ => quote! { #value.to_string() },
+        },
+        _ => quote! { #value.to_string() },
+    }
+}
+
+fn query_push(cx: &Context<'_>, p: &Param) -> TokenStream {
+    let n = ident(&p.name.rust);
+    let key = &p.name.api;
+    let push_one = |v: TokenStream, t: &TypeRef| {
+        let text = owned_text_of(cx, t, v);
+        quote! { parts.query.push((#key, #text)); }
+    };
+    let body = match &p.ty {
+        TypeRef::Array(inner) => {
+            let one = push_one(quote! { item }, inner);
+            quote! { for item in #n.iter() { #one } }
+        }
+        t => push_one(quote! { #n }, t),
+    };
+    if p.required {
+        quote! { { let #n = &#n; #body } }
+    } else {
+        quote! { if let Some(#n) = &#n { #body } }
+    }
+}
+
+fn header_push(cx: &Context<'_>, p: &Param) -> TokenStream {
+    let n = ident(&p.name.rust);
+    let key = p.name.api.to_ascii_lowercase();
+    let text = match &p.ty {
+        TypeRef::Array(inner) => {
+            let t = owned_text_of(cx, inner, quote! { x });
+            quote! { #n.iter().map(|x| #t).collect::<Vec<_>>().join(",") }
+        }
+        t => owned_text_of(cx, t, quote! { #n }),
+    };
+    if p.required {
+        quote! { parts.headers.push((#key, #text)); }
+    } else {
+        quote! { if let Some(#n) = &#n { parts.headers.push((#key, #text)); } }
+    }
+}
+
+/// Validate (sent structs) and serialize the body into `parts.body`.
+fn body_build(cx: &Context<'_>, b: &Body, invalid: &TokenStream) -> TokenStream {
+    let sent_struct = matches!(&b.ty, TypeRef::Named(n) if matches!(cx.api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Struct { .. })));
+    let check = if sent_struct {
+        quote! { body.validate().map_err(#invalid)?; }
+    } else {
+        quote! {}
+    };
+    let serialize = if b.form {
+        quote! { rt::form_body(&body) }
+    } else {
+        quote! { rt::json_body(&body) }
+    };
+    let ct = &b.content_type;
+    let encode = quote! {
+        #check
+        parts.body = Some((#serialize.map_err(#invalid)?, #ct));
+    };
+    if b.required {
+        quote! { let body = self.body; #encode }
+    } else {
+        quote! { if let Some(body) = self.body { #encode } }
+    }
+}

@@ -1,0 +1,241 @@
+//! Per operation: the success type (one `Response<B, H>` or an enum of them), typed header
+//! structs, the `#[non_exhaustive]` error enum with one variant per documented error status
+//! plus `Unhandled`, the `Result` alias, and the `match` that turns a status into them.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{doc_attrs, ident, ty, Context};
+use crate::ir::{Operation, Response, StatusMatch, TypeRef};
+
+/// What the responses of one operation contribute.
+pub(super) struct ResponseItems {
+    /// The type awaiting the request gives (the operation's `Result` alias).
+    pub output: TokenStream,
+    /// The operation's error enum.
+    pub error: TokenStream,
+    /// Success enum, header structs, `Result` alias, error enum and its impls.
+    pub items: TokenStream,
+    /// `match` arms from the status of the final response (`ex`) to the result.
+    pub dispatch: TokenStream,
+}
+
+impl ResponseItems {
+    pub(super) fn new(cx: &Context<'_>, op: &Operation) -> Self {
+        let successes: Vec<&Response> = op.responses.iter().filter(|r| r.success).collect();
+        let errors: Vec<&Response> = op.responses.iter().filter(|r| !r.success).collect();
+        let error = ident(&op.error_type);
+        let result = ident(&op.result_type);
+        let (ok_ty, ok_def) = success_type(op, &successes);
+        let header_structs = op.responses.iter().filter(|r| !r.headers.is_empty()).map(|r| headers_struct(op, r));
+        let error_enum = error_enum(cx, op, &errors);
+        let result_doc = format!(" What awaiting [`{}`] gives.", op.request_type);
+        let items = quote! {
+            #ok_def
+            #(#header_structs)*
+
+            #[doc = #result_doc]
+            pub type #result = Result<#ok_ty, rt::Error<#error>>;
+
+            #error_enum
+        };
+        ResponseItems {
+            output: quote! { #result },
+            error: quote! { #error },
+            items,
+            dispatch: dispatch(op, &successes),
+        }
+    }
+}
+
+fn body_ty(r: &Response) -> TokenStream {
+    match &r.body {
+        Some(t) => ty(t),
+        None => quote! { () },
+    }
+}
+
+fn headers_ty(r: &Response) -> TokenStream {
+    if r.headers.is_empty() {
+        quote! { () }
+    } else {
+        let n = ident(&r.headers_type);
+        quote! { #n }
+    }
+}
+
+/// `rt::Response<B, H>` of one response.
+fn response_ty(r: &Response) -> TokenStream {
+    let (b, h) = (body_ty(r), headers_ty(r));
+    quote! { rt::Response<#b, #h> }
+}
+
+fn status_text(s: StatusMatch) -> String {
+    match s {
+        StatusMatch::Code(c) => c.to_string(),
+        StatusMatch::Range(n) => format!("{n}XX"),
+        StatusMatch::Default => "default".to_owned(),
+    }
+}
+
+fn with_status(r: &Response) -> Vec<String> {
+    let mut d = vec![format!("Status {}.", status_text(r.status))];
+    if !r.docs.is_empty() {
+        d.push(String::new());
+        d.extend(r.docs.iter().cloned());
+    }
+    d
+}
+
+fn method_name(op: &Operation) -> &str {
+    op.name.rust.trim_start_matches("r#")
+}
+
+/// The success type, and its definition when several success statuses need an enum.
+fn success_type(op: &Operation, successes: &[&Response]) -> (TokenStream, TokenStream) {
+    match successes {
+        [] => (quote! { rt::Response<()> }, quote! {}),
+        [one] => (response_ty(one), quote! {}),
+        many => {
+            let name = ident(&op.response_type);
+            let doc = format!(" The successful responses of [`Client::{}`].", method_name(op));
+            let variants = many.iter().map(|r| {
+                let v = ident(&r.variant);
+                let t = response_ty(r);
+                let d = doc_attrs(&with_status(r));
+                quote! { #d #v(#t), }
+            });
+            (
+                quote! { #name },
+                quote! {
+                    #[doc = #doc]
+                    #[derive(Debug, Clone)]
+                    #[non_exhaustive]
+                    pub enum #name { #(#variants)* }
+                },
+            )
+        }
+    }
+}
+
+fn headers_struct(op: &Operation, r: &Response) -> TokenStream {
+    let name = ident(&r.headers_type);
+    let doc = format!(" Headers of the {} response of `{}`.", status_text(r.status), op.name.api);
+    let fields = r.headers.iter().map(|h| {
+        let f = ident(&h.name.rust);
+        let t = ty(&h.ty);
+        let mut d = h.docs.clone();
+        if !d.is_empty() {
+            d.push(String::new());
+        }
+        d.push(format!("Header `{}`.", h.name.api));
+        let d = doc_attrs(&d);
+        quote! { #d pub #f: Option<#t>, }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Default, PartialEq)]
+        #[non_exhaustive]
+        pub struct #name { #(#fields)* }
+    }
+}
+
+fn error_enum(_cx: &Context<'_>, op: &Operation, errors: &[&Response]) -> TokenStream {
+    let error = ident(&op.error_type);
+    let variants = errors.iter().map(|r| {
+        let v = ident(&r.variant);
+        let t = response_ty(r);
+        let d = doc_attrs(&with_status(r));
+        quote! { #d #v(#t), }
+    });
+    let summaries = errors.iter().map(|r| {
+        let v = ident(&r.variant);
+        let summary = r.docs.first().cloned().unwrap_or_default();
+        quote! { Self::#v(r) => (r.status, #summary), }
+    });
+    let doc = format!(" The documented error responses of [`Client::{}`], plus any other status.", method_name(op));
+    let op_id = &op.type_name;
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub enum #error {
+            #(#variants)*
+            /// A status the spec does not document for this operation.
+            Unhandled(rt::UnhandledResponse),
+        }
+
+        impl #error {
+            /// The HTTP status and a one-line description of the response.
+            fn describe(&self) -> (rt::StatusCode, &'static str) {
+                match self {
+                    #(#summaries)*
+                    Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+                }
+            }
+        }
+
+        rt::error_impls!(#error, #op_id);
+    }
+}
+
+fn status_pattern(s: StatusMatch) -> TokenStream {
+    match s {
+        StatusMatch::Code(c) => {
+            let c = Literal::u16_unsuffixed(c);
+            quote! { #c }
+        }
+        StatusMatch::Range(n) => {
+            let lo = Literal::u16_unsuffixed(n * 100);
+            let hi = Literal::u16_unsuffixed(n * 100 + 99);
+            quote! { #lo..=#hi }
+        }
+        StatusMatch::Default => quote! { _ },
+    }
+}
+
+/// One arm per documented status (plus `Unhandled`), from the final exchange `ex`.
+fn dispatch(op: &Operation, successes: &[&Response]) -> TokenStream {
+    let error = ident(&op.error_type);
+    let mut arms = Vec::new();
+    for r in &op.responses {
+        let pat = status_pattern(r.status);
+        let v = ident(&r.variant);
+        let h = if r.headers.is_empty() {
+            quote! { () }
+        } else {
+            quote! { headers }
+        };
+        // Responses without a documented body are not decoded (a body there is ignored).
+        let call = match (r.success, r.body.is_some()) {
+            (true, true) => quote! { ex.success(#h) },
+            (true, false) => quote! { ex.success_empty(#h) },
+            (false, true) => quote! { ex.failure(#h, #error::#v) },
+            (false, false) => quote! { ex.failure_empty(#h, #error::#v) },
+        };
+        let call = if r.success && successes.len() > 1 {
+            let name = ident(&op.response_type);
+            quote! { #call.map(#name::#v) }
+        } else {
+            call
+        };
+        arms.push(if r.headers.is_empty() {
+            quote! { #pat => #call, }
+        } else {
+            let name = ident(&r.headers_type);
+            let fields = r.headers.iter().map(|h| {
+                let f = ident(&h.name.rust);
+                let key = h.name.api.to_ascii_lowercase();
+                match &h.ty {
+                    TypeRef::String => quote! { #f: rt::header_str(&ex.headers, #key), },
+                    _ => quote! { #f: rt::header_parse(&ex.headers, #key), },
+                }
+            });
+            quote! { #pat => { let headers = #name { #(#fields)* }; #call } }
+        });
+    }
+    if !op.responses.iter().any(|r| r.status == StatusMatch::Default) {
+        arms.push(quote! { _ => ex.unhandled_status(#error::Unhandled), });
+    }
+    quote! { #(#arms)* }
+}

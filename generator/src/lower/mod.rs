@@ -1,0 +1,200 @@
+//! Lowering: `openapiv3::OpenAPI` → [`ir::Api`]. All validation and all naming happen here.
+//!
+//! - [`refs`]: the one `$ref` resolver (components of every kind, chains followed).
+//! - [`schemas`]: schemas → named types and type references.
+//! - [`operations`]: paths and operations → client methods (parameters, bodies, responses).
+//! - [`security`]: servers and security schemes.
+//! - [`passes`]: whole-API passes after lowering (boxing recursion, marking sent types).
+//!
+//! Architecture invariant: lowering never produces tokens; every identifier in the IR is
+//! decided here (through [`crate::naming`]).
+
+mod operations;
+mod passes;
+mod refs;
+mod schemas;
+mod security;
+
+use std::collections::{BTreeMap, HashMap};
+
+use openapiv3 as oa;
+use openapiv3::ReferenceOr;
+
+use crate::diagnostics::Diagnostic;
+use crate::ir::*;
+use crate::naming::{self, Namespace};
+use crate::pointer::join;
+
+/// Type names the generated crate defines at its root besides the runtime's exports.
+const CRATE_TYPES: &[&str] = &["Client"];
+
+/// Names of Rust's prelude (and of `std` items generated code uses unqualified) that a spec's
+/// type must not shadow.
+const PRELUDE_TYPES: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "Default",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Iterator",
+    "IntoIterator",
+    "Extend",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "AsRef",
+    "AsMut",
+    "Into",
+    "From",
+    "TryFrom",
+    "TryInto",
+    "FromIterator",
+];
+
+/// Methods the generated `Client` defines itself.
+const CLIENT_METHODS: &[&str] = &["builder", "new", "from_env", "base_url", "config", "clone", "fmt"];
+
+/// Names a request builder or its `send` binds itself: struct fields and the one method the
+/// generator emits on every builder (the runtime's methods are added from
+/// [`crate::runtime_names`]).
+const BUILDER_OWN: &[&str] = &["client", "options", "send", "into_future"];
+
+/// Lower a loaded document. `ref_docs` holds the `description` written next to a `$ref`
+/// (which `openapiv3` drops), by the pointer of the referencing node.
+pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>) -> Result<Api, Vec<Diagnostic>> {
+    let runtime = crate::runtime_names::get();
+    let mut reserved: Vec<&str> = runtime.exports.iter().map(String::as_str).collect();
+    reserved.extend(CRATE_TYPES);
+    reserved.extend(PRELUDE_TYPES);
+    let mut l = Lowerer {
+        doc,
+        ref_docs,
+        types: BTreeMap::new(),
+        ns: Namespace::with_reserved(&reserved).on_reserved_suffix("Model"),
+        diags: Vec::new(),
+        cache: HashMap::new(),
+        component_names: BTreeMap::new(),
+    };
+    // Components first, in key order, so their names win over derived ones.
+    if let Some(c) = &doc.components {
+        for key in sorted_keys(&c.schemas) {
+            let name = l.ns.claim(&naming::pascal(key));
+            l.component_names.insert(key.to_owned(), name);
+        }
+        for key in sorted_keys(&c.schemas) {
+            let pointer = join("/components/schemas", key);
+            let name = l.component_names[key].clone();
+            l.lower_component(&c.schemas[key], key, &name, &pointer);
+        }
+    }
+    let base_url = l.base_url(&doc.servers, "/servers");
+    let auth = l.auth();
+    let mut methods = Namespace::with_reserved(CLIENT_METHODS).on_reserved_suffix("_op");
+    let mut builder_reserved: Vec<&str> = runtime.builder_methods.iter().map(String::as_str).collect();
+    builder_reserved.extend(BUILDER_OWN);
+    let mut operations = Vec::new();
+    let mut entries: Vec<(&String, &ReferenceOr<oa::PathItem>)> = doc.paths.paths.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, item) in entries {
+        let pointer = join("/paths", path);
+        let item = match item {
+            ReferenceOr::Item(i) => i,
+            ReferenceOr::Reference { .. } => {
+                l.diags.push(
+                    Diagnostic::new(&pointer, "`$ref` on a path item is not supported")
+                        .with_help("inline the path item"),
+                );
+                continue;
+            }
+        };
+        for (method_name, op) in item.iter() {
+            let Some(method) = parse_method(method_name) else { continue };
+            let op_pointer = join(&pointer, method_name);
+            let ctx = operations::OperationCtx { path, item, method, pointer: &op_pointer };
+            if let Some(op) = l.operation(&ctx, op, &mut methods, &builder_reserved) {
+                operations.push(op);
+            }
+        }
+    }
+    if !l.diags.is_empty() {
+        return Err(l.diags);
+    }
+    operations.sort_by(|a, b| a.name.rust.cmp(&b.name.rust));
+    for op in &mut operations {
+        if op.server.as_deref() == Some(base_url.as_str()) {
+            op.server = None;
+        }
+    }
+    let mut types = l.types;
+    passes::box_recursive_fields(&mut types);
+    let sent_types = passes::mark_sent_types(&mut types, &operations);
+    Ok(Api {
+        title: doc.info.title.clone(),
+        version: doc.info.version.clone(),
+        docs: naming::docs(doc.info.description.as_deref()),
+        base_url,
+        auth,
+        types: types.into_values().collect(),
+        operations,
+        sent_types,
+    })
+}
+
+fn sorted_keys<V>(map: &indexmap::IndexMap<String, V>) -> Vec<&str> {
+    let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys
+}
+
+fn parse_method(m: &str) -> Option<Method> {
+    Some(match m {
+        "get" => Method::Get,
+        "put" => Method::Put,
+        "post" => Method::Post,
+        "delete" => Method::Delete,
+        "options" => Method::Options,
+        "head" => Method::Head,
+        "patch" => Method::Patch,
+        "trace" => Method::Trace,
+        _ => return None,
+    })
+}
+
+/// The lowering state.
+struct Lowerer<'a> {
+    doc: &'a oa::OpenAPI,
+    ref_docs: &'a BTreeMap<String, String>,
+    /// Named types by Rust name (sorted output).
+    types: BTreeMap<String, TypeDef>,
+    /// The crate's type namespace.
+    ns: Namespace,
+    diags: Vec<Diagnostic>,
+    /// Inline schemas already lowered, by JSON pointer, so shared components lower once.
+    cache: HashMap<String, TypeRef>,
+    /// `components/schemas` key → Rust name.
+    component_names: BTreeMap<String, String>,
+}
+
+impl Lowerer<'_> {
+    fn err(&mut self, pointer: &str, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::new(pointer, msg));
+    }
+}

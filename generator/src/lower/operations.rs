@@ -1,0 +1,366 @@
+//! Paths and operations → client methods: names, parameters, the path template, the request
+//! body and the responses.
+
+use std::collections::BTreeMap;
+
+use openapiv3 as oa;
+use openapiv3::ReferenceOr;
+
+use super::schemas::constraints;
+use super::Lowerer;
+use crate::diagnostics::Diagnostic;
+use crate::ir::*;
+use crate::naming::{self, Namespace};
+use crate::pointer::join;
+
+/// Where an operation sits in the spec.
+pub(super) struct OperationCtx<'a, 'p> {
+    pub path: &'p str,
+    pub item: &'a oa::PathItem,
+    pub method: Method,
+    pub pointer: &'p str,
+}
+
+/// Parameter identity: location and name (path-level parameters are overridden by
+/// operation-level ones with the same key).
+type ParamKey = (ParamLocation, String);
+
+/// The names of an operation's own types.
+struct OperationNames {
+    method: String,
+    type_name: String,
+    request: String,
+    error: String,
+    response: String,
+    result: String,
+}
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn operation(
+        &mut self,
+        ctx: &OperationCtx<'a, '_>,
+        op: &'a oa::Operation,
+        methods: &mut Namespace,
+        builder_reserved: &[&str],
+    ) -> Option<Operation> {
+        let before = self.diags.len();
+        let op_id = match op.operation_id.clone() {
+            Some(id) => id,
+            None => {
+                self.diags.push(
+                    Diagnostic::new(ctx.pointer, "operation has no `operationId`")
+                        .with_help("add an `operationId`; it names the client method"),
+                );
+                // Keep lowering so every other problem of this operation is reported too.
+                format!("{}{}", ctx.method.as_str(), ctx.path)
+            }
+        };
+        let names = self.operation_names(&op_id, methods);
+        let mut reserved = builder_reserved.to_vec();
+        if op.request_body.is_some() {
+            // The body is the method's last argument.
+            reserved.push("body");
+        }
+        let params = self.parameters(ctx, op, &reserved);
+        let path = self.path_template(ctx, &params);
+        let body = match &op.request_body {
+            None => None,
+            Some(rb) => self.request_body(rb, &format!("{}Body", names.type_name), &join(ctx.pointer, "requestBody")),
+        };
+        let responses = self.responses(ctx, op, &names.type_name);
+        if self.diags.len() > before {
+            return None;
+        }
+        let server = if !op.servers.is_empty() {
+            Some(self.base_url(&op.servers, &join(ctx.pointer, "servers")))
+        } else if !ctx.item.servers.is_empty() {
+            Some(self.base_url(&ctx.item.servers, &join(&join("/paths", ctx.path), "servers")))
+        } else {
+            None
+        };
+        Some(Operation {
+            server,
+            request_type: names.request,
+            error_type: names.error,
+            response_type: names.response,
+            result_type: names.result,
+            name: Name { rust: names.method, api: op_id },
+            type_name: names.type_name,
+            method: ctx.method,
+            path_template: ctx.path.to_owned(),
+            path,
+            summary: naming::docs(op.summary.as_deref()),
+            docs: naming::docs(op.description.as_deref()),
+            params,
+            body,
+            responses,
+            pointer: ctx.pointer.to_owned(),
+        })
+    }
+
+    /// The method name and the operation's own type names, claimed now so no schema can take
+    /// them.
+    fn operation_names(&mut self, op_id: &str, methods: &mut Namespace) -> OperationNames {
+        let method = methods.claim(&naming::snake(op_id));
+        let type_name = self.ns.claim(&naming::pascal(op_id));
+        OperationNames {
+            method,
+            request: self.ns.claim(&format!("{type_name}Request")),
+            error: self.ns.claim(&format!("{type_name}Error")),
+            response: self.ns.claim(&format!("{type_name}Response")),
+            result: self.ns.claim(&format!("{type_name}Result")),
+            type_name,
+        }
+    }
+
+    /// Path-level parameters merged with operation-level ones; path parameters first, in path
+    /// order, then the rest by location and name. Names avoid `reserved`.
+    fn parameters(&mut self, ctx: &OperationCtx<'a, '_>, op: &'a oa::Operation, reserved: &[&str]) -> Vec<Param> {
+        let mut raw: BTreeMap<ParamKey, (&'a oa::Parameter, String)> = BTreeMap::new();
+        let lists = [(&ctx.item.parameters, join("/paths", ctx.path)), (&op.parameters, ctx.pointer.to_owned())];
+        for (list, base) in lists {
+            for (i, p) in list.iter().enumerate() {
+                let at = format!("{base}/parameters/{i}");
+                let Some((param, at)) = self.resolve(p, &at) else { continue };
+                let data = param.parameter_data_ref();
+                let location = match param {
+                    oa::Parameter::Path { .. } => ParamLocation::Path,
+                    oa::Parameter::Query { .. } => ParamLocation::Query,
+                    oa::Parameter::Header { .. } => ParamLocation::Header,
+                    oa::Parameter::Cookie { .. } => {
+                        self.diags.push(
+                            Diagnostic::new(&at, format!("cookie parameter `{}` is not supported", data.name))
+                                .with_help("send it as a header parameter or remove it"),
+                        );
+                        continue;
+                    }
+                };
+                raw.insert((location, data.name.clone()), (param, at));
+            }
+        }
+        let path_order = path_params(ctx.path);
+        let mut keyed: Vec<(ParamKey, (&'a oa::Parameter, String))> = raw.into_iter().collect();
+        keyed.sort_by_key(|((location, name), _)| {
+            let in_path = match location {
+                ParamLocation::Path => path_order.iter().position(|n| n == name).unwrap_or(usize::MAX),
+                _ => 0,
+            };
+            (*location, in_path, name.clone())
+        });
+        let mut names = Namespace::with_reserved(reserved).on_reserved_suffix("_param");
+        let mut params = Vec::new();
+        for ((location, api_name), (param, at)) in keyed {
+            let data = param.parameter_data_ref();
+            let schema = match &data.format {
+                oa::ParameterSchemaOrContent::Schema(s) => s,
+                oa::ParameterSchemaOrContent::Content(_) => {
+                    self.diags.push(
+                        Diagnostic::new(
+                            &at,
+                            format!("parameter `{api_name}` uses `content`; only `schema` is supported"),
+                        )
+                        .with_help("describe the parameter with `schema`"),
+                    );
+                    continue;
+                }
+            };
+            // On failure the diagnostic is recorded; keep the parameter so that later checks
+            // (path template) do not report follow-on errors.
+            let ty = self.type_of(schema, &naming::pascal(&api_name), &join(&at, "schema")).unwrap_or(TypeRef::String);
+            if location == ParamLocation::Path && !data.required {
+                self.err(&join(&at, "required"), format!("path parameter `{api_name}` must be `required: true`"));
+            }
+            params.push(Param {
+                pointer: at.clone(),
+                name: Name { rust: names.claim(&naming::snake(&api_name)), api: api_name.clone() },
+                location,
+                ty,
+                required: data.required || location == ParamLocation::Path,
+                docs: naming::docs(data.description.as_deref()),
+                constraints: match schema {
+                    ReferenceOr::Item(s) => constraints(s),
+                    ReferenceOr::Reference { .. } => Constraints::default(),
+                },
+            });
+        }
+        params
+    }
+
+    /// The path split into literals and parameters; every `{name}` must be a declared path
+    /// parameter and every path parameter must appear.
+    fn path_template(&mut self, ctx: &OperationCtx<'a, '_>, params: &[Param]) -> Vec<PathSegment> {
+        let mut segments = Vec::new();
+        let mut rest = ctx.path;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                segments.push(PathSegment::Literal(rest[..open].to_owned()));
+            }
+            let Some(close) = rest[open..].find('}') else {
+                self.err(&join("/paths", ctx.path), "unclosed `{` in path template");
+                return segments;
+            };
+            let name = &rest[open + 1..open + close];
+            match params.iter().position(|p| p.location == ParamLocation::Path && p.name.api == name) {
+                Some(i) => segments.push(PathSegment::Param(i)),
+                None => self.diags.push(
+                    Diagnostic::new(ctx.pointer, format!("path parameter `{name}` is not declared"))
+                        .with_help(format!("add a parameter with `name: {name}` and `in: path`")),
+                ),
+            }
+            rest = &rest[open + close + 1..];
+        }
+        if !rest.is_empty() {
+            segments.push(PathSegment::Literal(rest.to_owned()));
+        }
+        let in_path = path_params(ctx.path);
+        for p in params.iter().filter(|p| p.location == ParamLocation::Path) {
+            if !in_path.contains(&p.name.api) {
+                self.err(
+                    ctx.pointer,
+                    format!("path parameter `{}` does not appear in the path `{}`", p.name.api, ctx.path),
+                );
+            }
+        }
+        segments
+    }
+
+    fn request_body(&mut self, rb: &'a ReferenceOr<oa::RequestBody>, ctx: &str, pointer: &str) -> Option<Body> {
+        let (rb, at) = self.resolve(rb, pointer)?;
+        let mut keys: Vec<&String> = rb.content.keys().collect();
+        keys.sort();
+        let Some(key) = keys.iter().find(|k| is_json(k)).or_else(|| keys.iter().find(|k| is_form(k))) else {
+            let found = keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+            self.diags.push(
+                Diagnostic::new(join(&at, "content"), format!("request body media type `{found}` is not supported"))
+                    .with_help("describe the body as `application/json` or `application/x-www-form-urlencoded`"),
+            );
+            return None;
+        };
+        let media = &rb.content[*key];
+        let schema_at = join(&join(&join(&at, "content"), key), "schema");
+        let ty = match &media.schema {
+            None => TypeRef::Any,
+            Some(s) => self.type_of(s, ctx, &schema_at)?,
+        };
+        Some(Body {
+            ty,
+            required: rb.required,
+            form: is_form(key),
+            content_type: (*key).clone(),
+            docs: naming::docs(rb.description.as_deref()),
+        })
+    }
+
+    /// Every documented response, sorted by status.
+    fn responses(&mut self, ctx: &OperationCtx<'a, '_>, op: &'a oa::Operation, type_name: &str) -> Vec<Response> {
+        let mut all: Vec<(StatusMatch, &'a ReferenceOr<oa::Response>, String)> = Vec::new();
+        let at = join(ctx.pointer, "responses");
+        for (code, r) in &op.responses.responses {
+            let (status, key) = match code {
+                oa::StatusCode::Code(c) => (StatusMatch::Code(*c), c.to_string()),
+                oa::StatusCode::Range(c) => (StatusMatch::Range(*c), format!("{c}XX")),
+            };
+            all.push((status, r, join(&at, &key)));
+        }
+        if let Some(d) = &op.responses.default {
+            all.push((StatusMatch::Default, d, join(&at, "default")));
+        }
+        all.sort_by_key(|a| a.0);
+        let mut responses = Vec::new();
+        for (status, r, at) in all {
+            let Some((resp, resp_at)) = self.resolve(r, &at) else { continue };
+            let variant = match status {
+                StatusMatch::Code(c) => naming::status_variant(c),
+                StatusMatch::Range(4) => "ClientError".to_owned(),
+                StatusMatch::Range(5) => "ServerError".to_owned(),
+                StatusMatch::Range(n) => format!("Status{n}xx"),
+                StatusMatch::Default => "Default".to_owned(),
+            };
+            let success = match status {
+                StatusMatch::Code(c) => (100..400).contains(&c),
+                StatusMatch::Range(n) => (1..4).contains(&n),
+                StatusMatch::Default => false,
+            };
+            let body = self.response_body(resp, &format!("{type_name}{variant}Body"), &resp_at);
+            let headers = self.response_headers(resp, &resp_at);
+            let headers_type =
+                if headers.is_empty() { String::new() } else { self.ns.claim(&format!("{type_name}{variant}Headers")) };
+            responses.push(Response {
+                pointer: resp_at.clone(),
+                status,
+                headers_type,
+                variant,
+                success,
+                docs: naming::docs(Some(&resp.description)),
+                body,
+                headers,
+            });
+        }
+        responses
+    }
+
+    /// Typed response headers (scalars; anything else is read as text).
+    fn response_headers(&mut self, resp: &'a oa::Response, resp_at: &str) -> Vec<Header> {
+        let mut headers = Vec::new();
+        let mut names = Namespace::with_reserved(&["raw"]);
+        let mut keys: Vec<&String> = resp.headers.keys().collect();
+        keys.sort_by_key(|k| k.to_ascii_lowercase());
+        for key in keys {
+            if key.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
+            let at = join(&join(resp_at, "headers"), key);
+            let Some((h, at)) = self.resolve(&resp.headers[key], &at) else { continue };
+            let ty = match &h.format {
+                oa::ParameterSchemaOrContent::Schema(s) => {
+                    self.type_of(s, &naming::pascal(key), &join(&at, "schema")).unwrap_or(TypeRef::String)
+                }
+                oa::ParameterSchemaOrContent::Content(_) => TypeRef::String,
+            };
+            let ty = match ty {
+                TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Any => TypeRef::String,
+                t => t,
+            };
+            headers.push(Header {
+                pointer: at.clone(),
+                name: Name { rust: names.claim(&naming::snake(key)), api: key.clone() },
+                ty,
+                docs: naming::docs(h.description.as_deref()),
+            });
+        }
+        headers
+    }
+
+    fn response_body(&mut self, resp: &'a oa::Response, ctx: &str, pointer: &str) -> Option<TypeRef> {
+        let mut keys: Vec<&String> = resp.content.keys().collect();
+        keys.sort();
+        let key = keys.iter().find(|k| is_json(k))?;
+        let media = &resp.content[*key];
+        let at = join(&join(&join(pointer, "content"), key), "schema");
+        match &media.schema {
+            None => Some(TypeRef::Any),
+            Some(s) => self.type_of(s, ctx, &at),
+        }
+    }
+}
+
+fn is_form(media: &str) -> bool {
+    media.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
+}
+
+fn is_json(media: &str) -> bool {
+    let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    m == "application/json" || m.ends_with("+json")
+}
+
+/// The parameter names in a path template, in order.
+fn path_params(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        out.push(rest[open + 1..open + close].to_owned());
+        rest = &rest[open + close + 1..];
+    }
+    out
+}

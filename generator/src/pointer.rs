@@ -1,0 +1,36 @@
+//! JSON pointers (RFC 6901): how the generator names a place in a spec.
+
+/// Escape one token.
+pub fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Undo [`escape`].
+pub fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+/// Append a token to a pointer.
+pub fn join(pointer: &str, token: &str) -> String {
+    let mut out = String::with_capacity(pointer.len() + token.len() + 1);
+    out.push_str(pointer);
+    out.push('/');
+    if token.contains(['~', '/']) {
+        out.push_str(&escape(token));
+    } else {
+        out.push_str(token);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(join("/paths", "/a/{b}"), "/paths/~1a~1{b}");
+        assert_eq!(join("", "a~b"), "/a~0b");
+        assert_eq!(unescape(&escape("~/x~1")), "~/x~1");
+    }
+}
