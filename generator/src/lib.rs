@@ -35,6 +35,17 @@ pub enum RuntimeDependency {
     Registry,
 }
 
+/// The shape of the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// A crate: `Cargo.toml`, `src/lib.rs`, `src/types.rs`, `src/operations.rs`.
+    Crate,
+    /// One file, `<crate_name>.rs` (with `_` for `-`), to `include!` into a module of an existing
+    /// crate (from a build script; see `apigen::build`). That crate depends on the runtime,
+    /// `serde` (with `derive`) and `serde_json` itself.
+    Module,
+}
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -52,6 +63,8 @@ pub struct Settings {
     pub runtime: RuntimeDependency,
     /// `repository` of the generated crate's `Cargo.toml`, if any.
     pub repository: Option<String>,
+    /// A crate, or one module file.
+    pub layout: Layout,
 }
 
 impl Settings {
@@ -66,6 +79,7 @@ impl Settings {
             standalone: false,
             runtime: RuntimeDependency::Path("../generator/runtime".to_owned()),
             repository: None,
+            layout: Layout::Crate,
         }
     }
 

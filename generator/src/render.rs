@@ -1,7 +1,7 @@
 //! Tokens → formatted files: `syn` parses what `emit` produced, `prettyplease` prints it, and
 //! every file gets the header line that names the command regenerating it.
 
-use crate::{emit, ir, Diagnostic, OutputFile, Settings};
+use crate::{emit, ir, Diagnostic, Layout, OutputFile, Settings};
 
 /// Render every file of the crate; returns files, emit time and format time (both summed
 /// over worker threads when the API is large enough to render in parallel).
@@ -15,7 +15,7 @@ pub fn render(
     let cx = emit::Context::new(api);
     let cx = &cx;
     let mut clock = Clock::default();
-    let lib = clock.format("src/lib.rs", || emit::lib_file(cx, &settings.crate_name, &env_prefix))?;
+    let lib = clock.format("src/lib.rs", || emit::lib_file(cx, &settings.crate_name, &env_prefix, settings.layout))?;
     let mut ops = clock.format("src/operations.rs", || emit::operations_prelude(cx))?;
     let mut types = clock.format("src/types.rs", || emit::types_prelude(cx))?;
     // Items are independent, so large APIs are emitted and formatted on several threads;
@@ -27,15 +27,33 @@ pub fn render(
     clock.emit += op_clock.emit + type_clock.emit;
     clock.format += op_clock.format + type_clock.format;
     let t = std::time::Instant::now();
-    let description = format!("Generated async client for {}", api.title);
-    let mut files =
-        vec![OutputFile { path: "Cargo.toml".to_owned(), contents: emit::cargo_toml(cx, settings, &description) }];
-    for (path, text) in [("src/lib.rs", lib), ("src/operations.rs", ops), ("src/types.rs", types)] {
-        files.push(OutputFile {
-            path: path.to_owned(),
-            contents: format!("{header}\n{}", skip_rustfmt(&space_out_items(&text))),
-        });
-    }
+    let mut files = match settings.layout {
+        Layout::Crate => {
+            let description = format!("Generated async client for {}", api.title);
+            let mut files = vec![OutputFile {
+                path: "Cargo.toml".to_owned(),
+                contents: emit::cargo_toml(cx, settings, &description),
+            }];
+            for (path, text) in [("src/lib.rs", lib), ("src/operations.rs", ops), ("src/types.rs", types)] {
+                files.push(OutputFile {
+                    path: path.to_owned(),
+                    contents: format!("{header}\n{}", skip_rustfmt(&space_out_items(&text))),
+                });
+            }
+            files
+        }
+        // Inline modules: an `include!`d file may not start with inner attributes, but a
+        // module block may.
+        Layout::Module => vec![OutputFile {
+            path: format!("{crate_ident}.rs"),
+            contents: format!(
+                "{header}\n{}\npub mod types {{\n{}}}\n\nmod operations {{\n{}}}\n",
+                space_out_items(&lib),
+                space_out_items(&types),
+                space_out_items(&ops)
+            ),
+        }],
+    };
     files.sort_by(|a, b| a.path.cmp(&b.path));
     clock.format += t.elapsed();
     Ok((files, clock.emit, clock.format))

@@ -50,6 +50,31 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
         }
         members.push(format!("\"{dir}\""));
     }
+    // Two generated crates in one program sharing one `Config`.
+    let pair = ["twilio-memory-v1", "twilio-knowledge-v2"];
+    if pair.iter().all(|p| crates.iter().any(|(d, _)| d == p)) {
+        let dir = ws.join("two-clients");
+        fs::create_dir_all(dir.join("tests")).map_err(|e| e.to_string())?;
+        fs::copy(root.join("tests/fixtures/multi/two_clients.rs"), dir.join("tests/two_clients.rs"))
+            .map_err(|e| e.to_string())?;
+        let runtime = root.join("generator/runtime");
+        fs::write(
+            dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"two-clients\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+                 [dev-dependencies]\ncheck-twilio-memory-v1 = {{ path = \"../{}\" }}\n\
+                 check-twilio-knowledge-v2 = {{ path = \"../{}\" }}\napigen-runtime = {{ path = \"{}\" }}\n{}",
+                pair[0],
+                pair[1],
+                runtime.display(),
+                BEHAVIOUR_DEV_DEPENDENCIES.trim_start().trim_start_matches("[dev-dependencies]\n"),
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+        fs::write(dir.join("src/lib.rs"), "//! Only tests.\n").map_err(|e| e.to_string())?;
+        members.push("\"two-clients\"".to_owned());
+    }
     fs::write(ws.join("Cargo.toml"), format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n", members.join(", ")))
         .map_err(|e| e.to_string())?;
     // Same dependency versions as the main workspace, and no network needed.
@@ -88,7 +113,7 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
     run(&["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])?;
     // Spec prose turned into rustdoc must not produce broken links or doctests.
     run(&["doc", "--workspace", "--no-deps", "--quiet"])?;
-    if behaviour {
+    if behaviour || members.iter().any(|m| m.contains("two-clients")) {
         run(&["test", "--workspace", "--quiet"])?;
     }
     Ok(())

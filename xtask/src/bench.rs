@@ -7,7 +7,9 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use crate::codegen::{root, Job, Options};
+use apigen::Job;
+
+use crate::codegen::root;
 
 fn cargo_build(dir: &Path, target: &Path, release: bool) -> Result<(Duration, usize), String> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
@@ -43,13 +45,9 @@ fn measure() -> Result<(), String> {
     let original = fs::read_to_string(root().join("spec/openapi.yaml")).map_err(|e| e.to_string())?;
     fs::write(&spec, &original).map_err(|e| e.to_string())?;
     let out = work.join("twilio-memory");
-    let job = Job::new(&Options {
-        spec: Some(spec.clone()),
-        out: Some(out.clone()),
-        name: Some("twilio-memory".into()),
-        check: false,
-    });
-    job.write(&job.generate()?).map_err(|e| e.to_string())?;
+    let mut job = Job::new(&spec, &out);
+    job.settings.crate_name = "twilio-memory".into();
+    job.write(&job.generate().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     fs::copy(root().join("Cargo.lock"), out.join("Cargo.lock")).map_err(|e| e.to_string())?;
 
     let tree = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -74,7 +72,7 @@ fn measure() -> Result<(), String> {
         assert_ne!(changed, original, "the spec edit must change something");
         fs::write(&spec, &changed).map_err(|e| e.to_string())?;
         let t = Instant::now();
-        job.write(&job.generate()?).map_err(|e| e.to_string())?;
+        job.write(&job.generate().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
         let regen = t.elapsed();
         let (incr, n) = cargo_build(&out, &target, release)?;
         println!(
@@ -83,7 +81,7 @@ fn measure() -> Result<(), String> {
             regen.as_secs_f64()
         );
         fs::write(&spec, &original).map_err(|e| e.to_string())?;
-        job.write(&job.generate()?).map_err(|e| e.to_string())?;
+        job.write(&job.generate().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     }
     println!("\nNormal dependency tree: {} crates (including twilio-memory itself).", crates.len());
     Ok(())

@@ -117,7 +117,7 @@ pub fn ty(t: &TypeRef) -> TokenStream {
 
 /// `lib.rs`: crate docs, modules, the runtime's re-exports, the `Client` type and, when the API
 /// documents credentials, the `credentials` module.
-pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str) -> TokenStream {
+pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str, layout: crate::Layout) -> TokenStream {
     let api = cx.api;
     let mut docs = vec![format!("Client for {} (API version {}).", api.title, api.version)];
     if !api.docs.is_empty() {
@@ -161,13 +161,20 @@ pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str) -> TokenS
         }
     };
     let client_doc = format!(" The {} client. Cheap to clone: clones share one connection pool.", api.title);
-    quote! {
-        #(#docs)*
-        #![forbid(unsafe_code)]
-        #![warn(missing_docs)]
+    let head = match layout {
+        crate::Layout::Crate => quote! {
+            #(#docs)*
+            #![forbid(unsafe_code)]
+            #![warn(missing_docs)]
 
-        mod operations;
-        pub mod types;
+            mod operations;
+            pub mod types;
+        },
+        // The modules follow inline (see `render`); crate attributes belong to the host crate.
+        crate::Layout::Module => quote! {},
+    };
+    quote! {
+        #head
 
         #rt_import
 

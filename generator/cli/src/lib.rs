@@ -1,0 +1,116 @@
+//! `apigen`: generate a typed async Rust client from an OpenAPI 3.0 document.
+//!
+//! Three ways in, one set of rules (ownership by marker, staging, `--check`; see [`output`]):
+//! - the command line: `cargo install --path generator/cli`, then
+//!   `apigen api.yaml --out my-client` (`apigen --help` lists every flag);
+//! - a build script, through [`build::Builder`], which writes one module file into `OUT_DIR`;
+//! - this repository's `cargo xtask codegen`, which regenerates the committed client.
+//!
+//! The generation itself is `generator::generate`, a pure function; this crate does the IO.
+
+pub mod build;
+pub mod cli;
+pub mod output;
+
+use std::path::{Path, PathBuf};
+
+pub use generator::{Diagnostics, Layout, OutputFile, RuntimeDependency, Settings};
+
+/// The runtime crate's sources in this checkout (`generator/runtime`), if they are still there.
+pub fn local_runtime() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.join("runtime");
+    dir.join("Cargo.toml").exists().then(|| dir.canonicalize().unwrap_or(dir))
+}
+
+/// One generation: a spec, an output folder and the settings.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The spec to read.
+    pub spec: PathBuf,
+    /// The folder to write (a crate) or the file's folder (a module).
+    pub out: PathBuf,
+    /// What to generate.
+    pub settings: Settings,
+}
+
+/// Why a job failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The spec could not be read.
+    Read(PathBuf, std::io::Error),
+    /// The spec has problems (each with its place).
+    Spec(Diagnostics),
+    /// The output could not be written (nothing was changed).
+    Write(output::WriteError),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Read(p, e) => write!(f, "error: cannot read {}: {e}", p.display()),
+            Error::Spec(d) => write!(f, "{d}"),
+            Error::Write(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Job {
+    /// A job that writes a crate for `spec` into `out`. The crate is named after the folder, is
+    /// standalone (its own `[workspace]`), and depends on the runtime in this checkout by a path
+    /// relative to `out` (or, when the checkout is gone, on the registry's version).
+    pub fn new(spec: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Job {
+        let (spec, out) = (spec.into(), out.into());
+        let name = out
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(|n| n.to_ascii_lowercase().replace('_', "-"))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "api-client".into());
+        let mut settings = Settings::new(spec.display().to_string(), name);
+        settings.command = format!("apigen {} --out {}", spec.display(), out.display());
+        settings.standalone = true;
+        settings.runtime = match local_runtime() {
+            Some(rt) => RuntimeDependency::Path(output::relative_path(&absolute(&out), &rt)),
+            None => RuntimeDependency::Registry,
+        };
+        Job { spec, out, settings }
+    }
+
+    /// Read the spec and generate the files.
+    pub fn generate(&self) -> Result<Vec<OutputFile>, Error> {
+        let text = std::fs::read_to_string(&self.spec).map_err(|e| Error::Read(self.spec.clone(), e))?;
+        generator::generate(&text, &self.settings).map_err(Error::Spec)
+    }
+
+    /// Write the files (see [`output::write`]).
+    pub fn write(&self, files: &[OutputFile]) -> Result<output::Report, Error> {
+        output::write(&self.out, files, self.settings.layout == Layout::Crate).map_err(Error::Write)
+    }
+
+    /// Compare the output folder with `files` (see [`output::check`]).
+    pub fn check(&self, files: &[OutputFile]) -> Vec<String> {
+        output::check(&self.out, files)
+    }
+}
+
+/// `p`, absolute (joined to the current folder when relative), without resolving links.
+pub fn absolute(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    // Canonicalize what exists (so `..` and the temp folder's links resolve like the runtime's).
+    let mut existing = p.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name().map(|n| n.to_owned()), existing.parent()) {
+            (Some(n), Some(parent)) => {
+                rest.push(n);
+                existing = parent.to_path_buf();
+            }
+            _ => return p,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    out.extend(rest.into_iter().rev());
+    out
+}
