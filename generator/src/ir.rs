@@ -368,6 +368,9 @@ pub struct Response {
     pub headers: Vec<Header>,
     /// Name of the headers struct.
     pub headers_type: String,
+    /// Boxed in the operation's success or error enum, so one large variant does not make
+    /// every value of the enum large.
+    pub boxed: bool,
 }
 
 /// A typed response header.

@@ -14,6 +14,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod naming;
+pub mod normalize;
 pub mod pattern;
 pub mod pointer;
 pub mod render;

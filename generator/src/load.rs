@@ -16,8 +16,9 @@ pub struct Loaded {
 
 /// Parse `text` and check that it is an OpenAPI 3.0.x document.
 pub fn load(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
-    let value = parse_value(text)?;
+    let mut value = parse_value(text)?;
     check_version(&value)?;
+    crate::normalize::normalize(&mut value);
     let mut ref_docs = std::collections::BTreeMap::new();
     collect_ref_docs(&value, String::new(), &mut ref_docs);
     Ok(Loaded { doc: deserialize(value)?, ref_docs })

@@ -30,10 +30,10 @@ pub fn render(
     let mut files = match settings.layout {
         Layout::Crate => {
             let description = format!("Generated async client for {}", api.title);
-            let mut files = vec![OutputFile {
-                path: "Cargo.toml".to_owned(),
-                contents: emit::cargo_toml(cx, settings, &description),
-            }];
+            let mut files = vec![
+                OutputFile { path: "Cargo.toml".to_owned(), contents: emit::cargo_toml(cx, settings, &description) },
+                OutputFile { path: "README.md".to_owned(), contents: emit::readme(cx, settings) },
+            ];
             for (path, text) in [("src/lib.rs", lib), ("src/operations.rs", ops), ("src/types.rs", types)] {
                 files.push(OutputFile {
                     path: path.to_owned(),

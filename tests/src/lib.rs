@@ -7,6 +7,12 @@ use std::process::Command;
 
 use generator::{OutputFile, Settings};
 
+/// The Petstore client, generated into `OUT_DIR` by this crate's `build.rs` with
+/// `apigen::build` (the build-script entry point).
+pub mod petstore {
+    include!(concat!(env!("OUT_DIR"), "/petstore.rs"));
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_path_buf()

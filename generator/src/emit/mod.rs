@@ -322,7 +322,7 @@ edition = "2021"
 rust-version = "1.80"
 description = "{description}"
 license = "MIT OR Apache-2.0"
-readme = false
+readme = "README.md"
 keywords = ["api", "client", "openapi"]
 categories = ["api-bindings", "web-programming::http-client"]
 documentation = "https://docs.rs/{name}"{repository}
@@ -354,6 +354,35 @@ serde_json = "1"
     if settings.standalone {
         out.push_str("\n[workspace]\n");
     }
+    out
+}
+
+/// `README.md` of the generated crate (shown by the registry).
+pub fn readme(cx: &Context<'_>, settings: &crate::Settings) -> String {
+    let api = cx.api;
+    let name = &settings.crate_name;
+    let ident = name.replace('-', "_");
+    let mut out = format!(
+        "<!-- {} -->\n# {name}\n\nAsync Rust client for {} (API version {}), generated from its OpenAPI document.\n",
+        settings.header_text(),
+        api.title,
+        api.version
+    );
+    if !api.docs.is_empty() {
+        out.push('\n');
+        for l in &api.docs {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    let version = &settings.crate_version;
+    out.push_str(&format!(
+        "\n## Use it\n\n```toml\n[dependencies]\n{name} = \"{version}\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}\n```\n\n\
+         Every operation is a method on `{ident}::Client` ({} in all); build the client with \
+         `Client::builder()` (credentials, retries, timeouts) and await the calls. The crate \
+         documentation lists them with their parameters and typed errors.\n",
+        api.operations.len()
+    ));
     out
 }
 

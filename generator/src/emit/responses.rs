@@ -70,6 +70,26 @@ fn response_ty(r: &Response) -> TokenStream {
     quote! { rt::Response<#b, #h> }
 }
 
+/// The payload of a response's enum variant: the response, boxed when lowering says so.
+fn variant_ty(r: &Response) -> TokenStream {
+    let t = response_ty(r);
+    if r.boxed {
+        quote! { Box<#t> }
+    } else {
+        t
+    }
+}
+
+/// The constructor of a response's enum variant, as a function of the response.
+fn variant_ctor(enum_name: &TokenStream, r: &Response) -> TokenStream {
+    let v = ident(&r.variant);
+    if r.boxed {
+        quote! { |r| #enum_name::#v(Box::new(r)) }
+    } else {
+        quote! { #enum_name::#v }
+    }
+}
+
 fn status_text(s: StatusMatch) -> String {
     match s {
         StatusMatch::Code(c) => c.to_string(),
@@ -101,7 +121,7 @@ fn success_type(op: &Operation, successes: &[&Response]) -> (TokenStream, TokenS
             let doc = format!(" The successful responses of [`Client::{}`].", method_name(op));
             let variants = many.iter().map(|r| {
                 let v = ident(&r.variant);
-                let t = response_ty(r);
+                let t = variant_ty(r);
                 let d = doc_attrs(&with_status(r));
                 quote! { #d #v(#t), }
             });
@@ -144,7 +164,7 @@ fn error_enum(_cx: &Context<'_>, op: &Operation, errors: &[&Response]) -> TokenS
     let error = ident(&op.error_type);
     let variants = errors.iter().map(|r| {
         let v = ident(&r.variant);
-        let t = response_ty(r);
+        let t = variant_ty(r);
         let d = doc_attrs(&with_status(r));
         quote! { #d #v(#t), }
     });
@@ -197,25 +217,30 @@ fn status_pattern(s: StatusMatch) -> TokenStream {
 /// One arm per documented status (plus `Unhandled`), from the final exchange `ex`.
 fn dispatch(op: &Operation, successes: &[&Response]) -> TokenStream {
     let error = ident(&op.error_type);
+    let error_enum = quote! { #error };
+    let success_enum = {
+        let name = ident(&op.response_type);
+        quote! { #name }
+    };
     let mut arms = Vec::new();
     for r in &op.responses {
         let pat = status_pattern(r.status);
-        let v = ident(&r.variant);
         let h = if r.headers.is_empty() {
             quote! { () }
         } else {
             quote! { headers }
         };
         // Responses without a documented body are not decoded (a body there is ignored).
+        let into_error = variant_ctor(&error_enum, r);
         let call = match (r.success, r.body.is_some()) {
             (true, true) => quote! { ex.success(#h) },
             (true, false) => quote! { ex.success_empty(#h) },
-            (false, true) => quote! { ex.failure(#h, #error::#v) },
-            (false, false) => quote! { ex.failure_empty(#h, #error::#v) },
+            (false, true) => quote! { ex.failure(#h, #into_error) },
+            (false, false) => quote! { ex.failure_empty(#h, #into_error) },
         };
         let call = if r.success && successes.len() > 1 {
-            let name = ident(&op.response_type);
-            quote! { #call.map(#name::#v) }
+            let into_success = variant_ctor(&success_enum, r);
+            quote! { #call.map(#into_success) }
         } else {
             call
         };

@@ -15,6 +15,8 @@ mod refs;
 mod schemas;
 mod security;
 
+pub use passes::HEADER_MAP_SIZE;
+
 use std::collections::{BTreeMap, HashMap};
 
 use openapiv3 as oa;
@@ -145,6 +147,7 @@ pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>) -> Result<A
     }
     let mut types = l.types;
     passes::box_recursive_fields(&mut types);
+    passes::box_large_variants(&mut types, &mut operations);
     let sent_types = passes::mark_sent_types(&mut types, &operations);
     Ok(Api {
         title: doc.info.title.clone(),

@@ -294,6 +294,7 @@ impl<'a> Lowerer<'a> {
                 docs: naming::docs(Some(&resp.description)),
                 body,
                 headers,
+                boxed: false,
             });
         }
         responses

@@ -76,3 +76,181 @@ pub(super) fn mark_sent_types(types: &mut BTreeMap<String, TypeDef>, ops: &[Oper
     }
     sent.into_iter().collect()
 }
+
+/// `size_of::<http::HeaderMap>()` on 64-bit targets (checked by `tests/tests/layout.rs`).
+pub const HEADER_MAP_SIZE: u64 = 96;
+
+/// Clippy's `large_enum_variant` threshold (`enum-variant-size-threshold`), in bytes.
+const VARIANT_SIZE_THRESHOLD: u64 = 200;
+
+/// Box enum variants (of `oneOf` enums, and of operations' success and error enums) whose size
+/// could exceed every other variant's by more than clippy's threshold, so no value of the enum
+/// carries a large variant's size. Sizes are estimated as bounds (see [`Sizes`]), so the rule
+/// holds whatever the exact layout is.
+pub(super) fn box_large_variants(types: &mut BTreeMap<String, TypeDef>, ops: &mut [Operation]) {
+    let mut decisions: Vec<(String, Vec<bool>)> = Vec::new();
+    let mut op_decisions: Vec<Vec<bool>> = Vec::new();
+    {
+        let mut sizes = Sizes { types, memo: BTreeMap::new(), busy: BTreeSet::new() };
+        for (name, t) in types.iter() {
+            if let TypeDefKind::OneOf { variants, .. } = &t.kind {
+                let mut bounds: Vec<Bounds> =
+                    variants.iter().map(|v| if v.boxed { BOX } else { sizes.of(&v.ty) }).collect();
+                // `Unknown(Value)` or `Other(Value)`.
+                bounds.push(VALUE);
+                let mut boxed = choose_boxes(&bounds);
+                boxed.pop();
+                decisions.push((name.clone(), boxed));
+            }
+        }
+        for op in ops.iter() {
+            let mut boxed = vec![false; op.responses.len()];
+            let successes: Vec<usize> = (0..op.responses.len()).filter(|&i| op.responses[i].success).collect();
+            if successes.len() > 1 {
+                let bounds: Vec<Bounds> = successes.iter().map(|&i| sizes.response(&op.responses[i])).collect();
+                for (k, b) in choose_boxes(&bounds).into_iter().enumerate() {
+                    boxed[successes[k]] = b;
+                }
+            }
+            let errors: Vec<usize> = (0..op.responses.len()).filter(|&i| !op.responses[i].success).collect();
+            let mut bounds: Vec<Bounds> = errors.iter().map(|&i| sizes.response(&op.responses[i])).collect();
+            // `Unhandled(UnhandledResponse)`: status, headers, body text.
+            bounds.push(Bounds { lo: 2 + HEADER_MAP_SIZE + 24, hi: 8 + HEADER_MAP_SIZE + 24 });
+            for (k, b) in choose_boxes(&bounds).into_iter().enumerate().take(errors.len()) {
+                boxed[errors[k]] = b;
+            }
+            op_decisions.push(boxed);
+        }
+    }
+    for (name, boxed) in decisions {
+        if let Some(TypeDefKind::OneOf { variants, .. }) = types.get_mut(&name).map(|t| &mut t.kind) {
+            for (v, b) in variants.iter_mut().zip(boxed) {
+                v.boxed |= b;
+            }
+        }
+    }
+    for (op, boxed) in ops.iter_mut().zip(op_decisions) {
+        for (r, b) in op.responses.iter_mut().zip(boxed) {
+            r.boxed = b;
+        }
+    }
+}
+
+/// Which variants to box: while some unboxed variant may exceed every other variant by more
+/// than the threshold (its upper bound minus the largest lower bound of the others), box the
+/// largest such one.
+fn choose_boxes(variants: &[Bounds]) -> Vec<bool> {
+    let mut boxed = vec![false; variants.len()];
+    loop {
+        let size = |i: usize, boxed: &[bool]| if boxed[i] { BOX } else { variants[i] };
+        let worst = (0..variants.len())
+            .filter(|&i| !boxed[i])
+            .filter(|&i| {
+                let others = (0..variants.len()).filter(|&k| k != i).map(|k| size(k, &boxed).lo).max();
+                others.is_some_and(|lo| size(i, &boxed).hi > lo + VARIANT_SIZE_THRESHOLD)
+            })
+            .max_by_key(|&i| variants[i].hi);
+        match worst {
+            Some(i) => boxed[i] = true,
+            None => return boxed,
+        }
+    }
+}
+
+/// Lower and upper bounds of a size in bytes (64-bit targets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Bounds {
+    lo: u64,
+    hi: u64,
+}
+
+const BOX: Bounds = Bounds { lo: 8, hi: 8 };
+const VALUE: Bounds = Bounds { lo: 32, hi: 32 };
+const STRING: Bounds = Bounds { lo: 24, hi: 24 };
+
+fn round8(n: u64) -> u64 {
+    n.div_ceil(8) * 8
+}
+
+/// Size bounds of the types generated code declares. The lower bound ignores padding and niche
+/// tricks the other way (an `Option` adds nothing); the upper bound pads every field to 8 bytes
+/// and gives every `Option` its own 8-byte tag.
+struct Sizes<'t> {
+    types: &'t BTreeMap<String, TypeDef>,
+    memo: BTreeMap<String, Bounds>,
+    busy: BTreeSet<String>,
+}
+
+impl Sizes<'_> {
+    fn of(&mut self, t: &TypeRef) -> Bounds {
+        let b = |n: u64| Bounds { lo: n, hi: n };
+        match t {
+            TypeRef::String | TypeRef::Array(_) | TypeRef::Map(_) => STRING,
+            TypeRef::Bool => b(1),
+            TypeRef::Integer { bits32: true } | TypeRef::Number { bits32: true } => b(4),
+            TypeRef::Integer { bits32: false } | TypeRef::Number { bits32: false } | TypeRef::Unsigned => b(8),
+            TypeRef::Any => VALUE,
+            TypeRef::DateTime | TypeRef::Uuid => b(16),
+            TypeRef::Named(n) => self.named(n),
+        }
+    }
+
+    fn named(&mut self, name: &str) -> Bounds {
+        if let Some(b) = self.memo.get(name) {
+            return *b;
+        }
+        // A type that contains itself does so behind a box (or a collection).
+        if !self.busy.insert(name.to_owned()) {
+            return BOX;
+        }
+        let bounds = match self.types.get(name).map(|t| &t.kind) {
+            Some(TypeDefKind::Struct { fields }) => {
+                let mut total = Bounds { lo: 0, hi: 0 };
+                for f in fields {
+                    let inner = if f.boxed { BOX } else { self.of(&f.ty) };
+                    let options = if f.required && !f.nullable {
+                        0
+                    } else if f.absent_vs_null {
+                        2
+                    } else {
+                        1
+                    };
+                    total.lo += inner.lo;
+                    total.hi += round8(inner.hi) + 8 * options;
+                }
+                total
+            }
+            Some(TypeDefKind::OneOf { variants, .. }) => {
+                let mut out = VALUE;
+                for v in variants {
+                    let inner = if v.boxed { BOX } else { self.of(&v.ty) };
+                    out = Bounds { lo: out.lo.max(inner.lo), hi: out.hi.max(inner.hi) };
+                }
+                Bounds { lo: out.lo, hi: round8(out.hi) + 8 }
+            }
+            Some(TypeDefKind::Pattern(_)) => STRING,
+            Some(TypeDefKind::StringEnum { .. }) => Bounds { lo: 24, hi: 32 },
+            Some(TypeDefKind::IntEnum { .. }) => Bounds { lo: 8, hi: 16 },
+            Some(TypeDefKind::Alias(t)) => self.of(t),
+            None => VALUE,
+        };
+        self.busy.remove(name);
+        self.memo.insert(name.to_owned(), bounds);
+        bounds
+    }
+
+    /// `rt::Response<B, H>`: status, body, typed headers (all `Option`s), raw headers.
+    fn response(&mut self, r: &Response) -> Bounds {
+        let body = r.body.as_ref().map_or(Bounds { lo: 0, hi: 0 }, |t| self.of(t));
+        let mut headers = Bounds { lo: 0, hi: 0 };
+        for h in &r.headers {
+            let b = self.of(&h.ty);
+            headers.lo += b.lo;
+            headers.hi += round8(b.hi) + 8;
+        }
+        Bounds {
+            lo: 2 + body.lo + headers.lo + HEADER_MAP_SIZE,
+            hi: 8 + round8(body.hi) + headers.hi + HEADER_MAP_SIZE,
+        }
+    }
+}
