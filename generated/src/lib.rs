@@ -18,9 +18,10 @@ use ::apigen_runtime as rt;
 pub use operations::*;
 
 pub use rt::{
-    ClientBuilder, Config, ConfigBuilder, ConfigError, Credentials,
-    DEFAULT_MAX_RESPONSE_BYTES, Error, IntoParam, RequestOptions, Response, RetryConfig,
-    StatusCode, TimeoutConfig, TimeoutKind, UnhandledResponse, ValidationError, header,
+    AccessToken, AuthError, ClientBuilder, ClientCredentials, Config, ConfigBuilder,
+    ConfigError, Credentials, DEFAULT_MAX_RESPONSE_BYTES, Error, IntoParam,
+    RequestOptions, Response, RetryConfig, StatusCode, TimeoutConfig, TimeoutKind,
+    TokenProvider, TokenRequest, UnhandledResponse, ValidationError, header,
 };
 
 pub use types::*;
@@ -78,6 +79,9 @@ impl Client {
     }
 }
 
+/// The `basicAuth` security scheme.
+static SCHEME_BASIC_AUTH: rt::SecurityScheme = rt::SecurityScheme::Basic;
+
 /// Credentials this API documents; pass them to [`ClientBuilder::credentials`] or
 /// [`ConfigBuilder::credentials`].
 pub mod credentials {
@@ -101,10 +105,18 @@ pub mod credentials {
 
     /// Read credentials from the environment: `TWILIO_API_KEY` + `TWILIO_API_SECRET`, else `TWILIO_ACCOUNT_SID` + `TWILIO_AUTH_TOKEN`, tried in this order.
     pub fn from_env() -> Result<rt::Credentials, rt::ConfigError> {
-        rt::Credentials::from_env_pairs(
+        rt::Credentials::from_env_sources(
             &[
-                ("TWILIO_API_KEY", "TWILIO_API_SECRET"),
-                ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"),
+                rt::EnvSource {
+                    kind: rt::EnvKind::Basic,
+                    first: "TWILIO_API_KEY",
+                    second: Some("TWILIO_API_SECRET"),
+                },
+                rt::EnvSource {
+                    kind: rt::EnvKind::Basic,
+                    first: "TWILIO_ACCOUNT_SID",
+                    second: Some("TWILIO_AUTH_TOKEN"),
+                },
             ],
         )
     }

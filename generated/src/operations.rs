@@ -144,6 +144,16 @@ impl<'a> DeleteStoreRequest<'a> {
             method: "DELETE",
             path_template: "/v1/ControlPlane/Stores/{storeId}",
             idempotent: true,
+            security: Some(
+                &[
+                    &[
+                        rt::Requirement {
+                            scheme: &super::SCHEME_BASIC_AUTH,
+                            scopes: &[],
+                        },
+                    ],
+                ],
+            ),
         };
         let store_id = self
             .store_id

@@ -59,223 +59,79 @@ pub struct StoreId(String);
 impl StoreId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^mem_(store|service)_[0-7][0-9a-z]{25}$";
-    /// Validate and wrap a value.
-    pub fn new(value: impl Into<String>) -> Result<Self, rt::ValidationError> {
-        let value = value.into();
-        Self::validate(&value)?;
-        Ok(Self(value))
-    }
-
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        Self::check(value.as_bytes())
-            .map_err(|(offset, expected)| rt::ValidationError::new(
-                "StoreId",
-                Some(offset),
-                expected,
-            ))
+        if !Self::matches(value) {
+            static SHAPE: rt::LinearPattern = rt::LinearPattern {
+                anchored_start: true,
+                anchored_end: true,
+                pieces: &[
+                    rt::Piece::Literal("mem_"),
+                    rt::Piece::Choice(&["store", "service"], "`store` or `service`"),
+                    rt::Piece::Literal("_"),
+                    rt::Piece::Run {
+                        ranges: &[('0', '7')],
+                        min: 1,
+                        max: 1,
+                        expected: "a character in [0-7]",
+                    },
+                    rt::Piece::Run {
+                        ranges: &[('0', '9'), ('a', 'z')],
+                        min: 25,
+                        max: 25,
+                        expected: "a character in [0-9a-z]",
+                    },
+                ],
+                end_expected: "end of input",
+            };
+            return Err(rt::ValidationError::pattern("StoreId", value, &SHAPE));
+        }
+        Ok(())
     }
 
-    /// The compiled pattern: straight-line code over UTF-8 bytes.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
     #[inline]
-    #[allow(unused_mut, unused_assignments, clippy::needless_return)]
-    fn check(b: &[u8]) -> Result<(), (usize, &'static str)> {
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() < 36 || b.len() > 38 {
+            return false;
+        }
         let mut i = 0usize;
-        if b[i..].starts_with(b"mem_s") {
+        if !b[i..].starts_with(b"mem_") {
+            return false;
+        }
+        i += 4;
+        if b[i..].starts_with(b"store") {
             i += 5;
+        } else if b[i..].starts_with(b"service") {
+            i += 7;
         } else {
-            const EXPECTED: [&str; 5] = ["`m`", "`e`", "`m`", "`_`", "`s`"];
-            let j = b[i..].iter().zip(b"mem_s").take_while(|(x, y)| x == y).count();
-            return Err((i + j, EXPECTED[j]));
+            return false;
         }
-        match b.get(i).copied() {
-            None => Err((i, "a character in [et]")),
-            Some(b'e') => {
-                i += 1;
-                if b[i..].starts_with(b"rvice_") {
-                    i += 6;
-                } else {
-                    const EXPECTED: [&str; 6] = [
-                        "`r`",
-                        "`v`",
-                        "`i`",
-                        "`c`",
-                        "`e`",
-                        "`_`",
-                    ];
-                    let j = b[i..]
-                        .iter()
-                        .zip(b"rvice_")
-                        .take_while(|(x, y)| x == y)
-                        .count();
-                    return Err((i + j, EXPECTED[j]));
-                }
-                match b.get(i).copied() {
-                    Some(b'0'..=b'7') => i += 1,
-                    _ => return Err((i, "a character in [0-7]")),
-                }
-                match b.get(i..i + 25) {
-                    Some(
-                        run,
-                    ) if run
-                        .iter()
-                        .fold(
-                            true,
-                            |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                        ) => i += 25,
-                    _ => {
-                        return Err((
-                            i
-                                + b[i..]
-                                    .iter()
-                                    .take(25)
-                                    .take_while(|&&c| {
-                                        c.is_ascii_digit() || c.is_ascii_lowercase()
-                                    })
-                                    .count(),
-                            "a character in [0-9a-z]",
-                        ));
-                    }
-                }
-                if i == b.len() { Ok(()) } else { Err((i, "end of input")) }
-            }
-            Some(b't') => {
-                i += 1;
-                if b[i..].starts_with(b"ore_") {
-                    i += 4;
-                } else {
-                    const EXPECTED: [&str; 4] = ["`o`", "`r`", "`e`", "`_`"];
-                    let j = b[i..]
-                        .iter()
-                        .zip(b"ore_")
-                        .take_while(|(x, y)| x == y)
-                        .count();
-                    return Err((i + j, EXPECTED[j]));
-                }
-                match b.get(i).copied() {
-                    Some(b'0'..=b'7') => i += 1,
-                    _ => return Err((i, "a character in [0-7]")),
-                }
-                match b.get(i..i + 25) {
-                    Some(
-                        run,
-                    ) if run
-                        .iter()
-                        .fold(
-                            true,
-                            |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                        ) => i += 25,
-                    _ => {
-                        return Err((
-                            i
-                                + b[i..]
-                                    .iter()
-                                    .take(25)
-                                    .take_while(|&&c| {
-                                        c.is_ascii_digit() || c.is_ascii_lowercase()
-                                    })
-                                    .count(),
-                            "a character in [0-9a-z]",
-                        ));
-                    }
-                }
-                if i == b.len() { Ok(()) } else { Err((i, "end of input")) }
-            }
-            Some(_) => Err((i, "a character in [et]")),
+        if b.get(i) != Some(&b'_') {
+            return false;
         }
-    }
-
-    /// The value.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Deserialize a value the server sent, without validating it: identifiers in
-    /// responses are trusted, so a server-side format change cannot fail a call.
-    #[doc(hidden)]
-    pub fn from_server<'de, D: serde::Deserializer<'de>>(
-        d: D,
-    ) -> Result<Self, D::Error> {
-        Ok(Self(<String as serde::Deserialize>::deserialize(d)?))
-    }
-
-    /// [`Self::from_server`] for optional fields.
-    #[doc(hidden)]
-    pub fn from_server_opt<'de, D: serde::Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Self>, D::Error> {
-        Ok(<Option<String> as serde::Deserialize>::deserialize(d)?.map(Self))
-    }
-
-    /// The value, unwrapped.
-    pub fn into_inner(self) -> String {
-        self.0
+        i += 1;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
     }
 }
 
-impl ::std::str::FromStr for StoreId {
-    type Err = rt::ValidationError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::new(s)
-    }
-}
-
-impl ::std::convert::TryFrom<&str> for StoreId {
-    type Error = rt::ValidationError;
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::new(s)
-    }
-}
-
-impl ::std::convert::TryFrom<String> for StoreId {
-    type Error = rt::ValidationError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::new(s)
-    }
-}
-
-impl AsRef<str> for StoreId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl ::std::fmt::Display for StoreId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for StoreId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <String as serde::Deserialize>::deserialize(d)?;
-        Self::new(s).map_err(serde::de::Error::custom)
-    }
-}
-
-impl rt::IntoParam<StoreId> for &StoreId {
-    fn into_param(self) -> Result<StoreId, rt::ValidationError> {
-        Ok(self.clone())
-    }
-}
-
-impl rt::IntoParam<StoreId> for &str {
-    fn into_param(self) -> Result<StoreId, rt::ValidationError> {
-        StoreId::new(self)
-    }
-}
-
-impl rt::IntoParam<StoreId> for String {
-    fn into_param(self) -> Result<StoreId, rt::ValidationError> {
-        StoreId::new(self)
-    }
-}
-
-impl rt::IntoParam<StoreId> for &String {
-    fn into_param(self) -> Result<StoreId, rt::ValidationError> {
-        StoreId::new(self.as_str())
-    }
-}
+rt::string_newtype!(StoreId);
 
 /// Error body returned by Twilio REST APIs.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

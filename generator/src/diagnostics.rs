@@ -4,9 +4,21 @@ use std::fmt;
 
 use crate::source_map::SourceMap;
 
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Generation stops; nothing is written.
+    Error,
+    /// The client is generated without something the spec asks for (e.g. a pattern check
+    /// that cannot be compiled); `Settings::strict` makes it an error.
+    Warning,
+}
+
 /// One problem found in a spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
     /// What is wrong, without a trailing period.
     pub message: String,
     /// JSON pointer (RFC 6901) of the offending node, `""` for the whole document.
@@ -20,7 +32,18 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic at `pointer`.
     pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { message: message.into(), pointer: pointer.into(), help: None, position: None }
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            pointer: pointer.into(),
+            help: None,
+            position: None,
+        }
+    }
+
+    /// A warning at `pointer`.
+    pub fn warning(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::new(pointer, message) }
     }
 
     /// Attach a hint.
@@ -48,6 +71,16 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// The errors (not the warnings).
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter().filter(|d| d.severity == Severity::Error)
+    }
+
+    /// Whether there is nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     pub(crate) fn new(file: &str, mut items: Vec<Diagnostic>, map: Option<&SourceMap>) -> Self {
         for item in &mut items {
             if item.position.is_none() {
@@ -68,7 +101,11 @@ impl fmt::Display for Diagnostics {
             if i > 0 {
                 writeln!(f)?;
             }
-            writeln!(f, "error: {}", d.message)?;
+            let label = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            writeln!(f, "{label}: {}", d.message)?;
             let pointer = if d.pointer.is_empty() { "#".to_owned() } else { format!("#{}", d.pointer) };
             match d.position {
                 Some((line, col)) => writeln!(f, "  --> {}:{}:{} ({})", self.file, line, col, pointer)?,
@@ -78,7 +115,10 @@ impl fmt::Display for Diagnostics {
                 writeln!(f, "  = help: {help}")?;
             }
         }
-        let n = self.items.len();
+        let n = self.errors().count();
+        if n == 0 {
+            return Ok(());
+        }
         writeln!(f)?;
         write!(
             f,

@@ -46,30 +46,55 @@ impl Api {
     }
 }
 
-/// How requests authenticate.
+/// A security scheme of `components/securitySchemes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthScheme {
-    /// HTTP basic (username + password).
-    Basic {
-        /// Scheme name in `components/securitySchemes`.
-        scheme: String,
-        docs: Docs,
-        /// Named credential kinds from the `x-credentials` extension.
-        kinds: Vec<CredentialKind>,
-    },
-    /// HTTP bearer token.
-    Bearer { scheme: String, docs: Docs },
+pub struct AuthScheme {
+    /// The scheme's key in the spec, and the name of the `static` describing it.
+    pub name: Name,
+    pub docs: Docs,
+    pub kind: AuthKind,
+    /// Named credential kinds (`x-credentials`, or the scheme's default), each a constructor in
+    /// the generated `credentials` module and a source of `from_env`.
+    pub kinds: Vec<CredentialKind>,
 }
 
-/// A named way of filling in basic credentials, e.g. "API key SID + secret".
+/// What a scheme sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthKind {
+    /// HTTP basic (username + password).
+    Basic,
+    /// HTTP bearer token (also OpenID Connect).
+    Bearer,
+    /// An API key.
+    ApiKey { location: ApiKeyLocation, name: String },
+    /// OAuth 2.0; `token_url` is the client-credentials flow's, when the spec has that flow.
+    OAuth2 { token_url: Option<String> },
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    Header,
+    Query,
+    Cookie,
+}
+
+/// One scheme of a security requirement: the scheme (index into `Api::auth`) and its scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    pub scheme: usize,
+    pub scopes: Vec<String>,
+}
+
+/// A named way of filling in credentials, e.g. "API key SID + secret" for basic auth.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialKind {
-    /// Constructor name, e.g. `api_key`.
-    pub constructor: String,
-    /// Parameter names of the constructor (username, password).
-    pub params: (String, String),
-    /// Environment variables read by `from_env` (username, password).
-    pub env: (String, String),
+    /// Constructor name, e.g. `api_key` (`None`: no constructor, `from_env` only).
+    pub constructor: Option<String>,
+    /// Parameter names of the constructor (one for a token or key, two for a pair).
+    pub params: Vec<String>,
+    /// Environment variables `from_env` reads, in the same order.
+    pub env: Vec<String>,
     pub docs: Docs,
 }
 
@@ -104,6 +129,9 @@ pub enum TypeDefKind {
     },
     /// A transparent alias of another type.
     Alias(TypeRef),
+    /// A tuple struct around another type (serialized as that type): an alias that refers to
+    /// itself through an array or map, which a type alias cannot express.
+    Newtype(TypeRef),
 }
 
 impl TypeDefKind {
@@ -112,7 +140,7 @@ impl TypeDefKind {
         match self {
             TypeDefKind::Struct { fields } => fields.iter().map(|f| &f.ty).collect(),
             TypeDefKind::OneOf { variants, .. } => variants.iter().map(|v| &v.ty).collect(),
-            TypeDefKind::Alias(t) => vec![t],
+            TypeDefKind::Alias(t) | TypeDefKind::Newtype(t) => vec![t],
             TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. } | TypeDefKind::IntEnum { .. } => Vec::new(),
         }
     }
@@ -159,7 +187,8 @@ impl Constraints {
 pub struct PatternType {
     /// The pattern as written in the spec.
     pub source: String,
-    pub matcher: Matcher,
+    /// `None` when the pattern cannot be compiled (a warning says so): only lengths are checked.
+    pub matcher: Option<Matcher>,
     /// `minLength` (in UTF-16 code units per JSON Schema; we count chars).
     pub min_length: Option<u64>,
     /// `maxLength`.
@@ -305,6 +334,9 @@ pub struct Operation {
     pub server: Option<String>,
     /// Responses, sorted by status.
     pub responses: Vec<Response>,
+    /// Accepted authentication: alternatives, each a set of requirements (`None`: the spec
+    /// says nothing, so configured credentials are sent; an empty list: none).
+    pub security: Option<Vec<Vec<Requirement>>>,
     pub pointer: String,
 }
 
@@ -337,6 +369,37 @@ pub struct Param {
     pub docs: Docs,
     /// Checked before sending.
     pub constraints: Constraints,
+    /// How the value is serialized (`style`, with the location's default).
+    pub style: ParamStyle,
+    /// `explode` (default: true for `form`, false otherwise).
+    pub explode: bool,
+}
+
+/// OpenAPI `style` of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamStyle {
+    Form,
+    SpaceDelimited,
+    PipeDelimited,
+    DeepObject,
+    Simple,
+    Label,
+    Matrix,
+}
+
+impl ParamStyle {
+    /// The runtime's name for it (`rt::Style::...`).
+    pub fn runtime_name(self) -> &'static str {
+        match self {
+            ParamStyle::Form => "Form",
+            ParamStyle::SpaceDelimited => "SpaceDelimited",
+            ParamStyle::PipeDelimited => "PipeDelimited",
+            ParamStyle::DeepObject => "DeepObject",
+            ParamStyle::Simple => "Simple",
+            ParamStyle::Label => "Label",
+            ParamStyle::Matrix => "Matrix",
+        }
+    }
 }
 
 /// Which statuses a response covers.
@@ -398,9 +461,140 @@ pub struct Body {
     pub docs: Docs,
 }
 
-/// A compiled pattern: a DFA over UTF-8 bytes whose state 0 is the start state.
+/// A compiled pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Matcher {
+pub enum Matcher {
+    /// A sequence of literals, classes and counted runs, matched left to right without
+    /// backtracking (code size does not depend on repetition counts).
+    Linear(Linear),
+    /// A DFA over UTF-8 bytes.
+    Dfa(Dfa),
+}
+
+impl Matcher {
+    /// Whether `input` matches (for the generator's own checks, e.g. of a spec's examples).
+    pub fn is_match(&self, input: &str) -> bool {
+        match self {
+            Matcher::Linear(l) => l.find(input).is_ok(),
+            Matcher::Dfa(d) => d.is_match(input),
+        }
+    }
+}
+
+/// A pattern as a sequence of pieces, each matched greedily: lowering only builds one when
+/// greedy matching is exact (a run's class never overlaps what may follow it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Linear {
+    /// `^`: the match starts at the beginning; otherwise it may start anywhere.
+    pub anchored_start: bool,
+    /// `$`: the match ends at the end; otherwise anything may follow.
+    pub anchored_end: bool,
+    pub pieces: Vec<Piece>,
+    /// Shortest and longest input (in bytes) that can match when both ends are anchored.
+    pub min_len: usize,
+    pub max_len: Option<usize>,
+}
+
+/// One piece of a [`Linear`] pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Literal(String),
+    /// One of several literals, none a prefix of another (so at most one matches).
+    Choice(Vec<String>),
+    /// `min..=max` characters of a class (`max: None` is unbounded).
+    Run {
+        class: CharClass,
+        min: u32,
+        max: Option<u32>,
+    },
+}
+
+/// A set of characters, as sorted, disjoint, inclusive ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CharClass {
+    pub ranges: Vec<(char, char)>,
+}
+
+impl CharClass {
+    /// Whether `c` is in the class.
+    pub fn contains(&self, c: char) -> bool {
+        self.ranges
+            .binary_search_by(|&(lo, hi)| {
+                if hi < c {
+                    std::cmp::Ordering::Less
+                } else if lo > c {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok()
+    }
+
+    /// Whether every character of the class is ASCII.
+    pub fn is_ascii(&self) -> bool {
+        self.ranges.last().map_or(true, |r| r.1.is_ascii())
+    }
+}
+
+impl Linear {
+    /// Match `input`; on failure, the byte offset of the first problem and the piece (index
+    /// into `pieces`, or `pieces.len()` for the end) expected there.
+    pub fn find(&self, input: &str) -> Result<(), (usize, usize)> {
+        if self.anchored_start {
+            self.match_at(input, 0)
+        } else {
+            let starts = input.char_indices().map(|(i, _)| i).chain(std::iter::once(input.len()));
+            for start in starts {
+                if self.match_at(input, start).is_ok() {
+                    return Ok(());
+                }
+            }
+            Err((0, 0))
+        }
+    }
+
+    fn match_at(&self, input: &str, start: usize) -> Result<(), (usize, usize)> {
+        let mut i = start;
+        for (k, p) in self.pieces.iter().enumerate() {
+            let rest = &input[i..];
+            match p {
+                Piece::Literal(l) => {
+                    if !rest.starts_with(l.as_str()) {
+                        let common = rest.bytes().zip(l.bytes()).take_while(|(a, b)| a == b).count();
+                        return Err((i + common, k));
+                    }
+                    i += l.len();
+                }
+                Piece::Choice(options) => match options.iter().find(|o| rest.starts_with(o.as_str())) {
+                    Some(o) => i += o.len(),
+                    None => return Err((i, k)),
+                },
+                Piece::Run { class, min, max } => {
+                    let mut n = 0u32;
+                    for c in rest.chars() {
+                        if max.is_some_and(|m| n == m) || !class.contains(c) {
+                            break;
+                        }
+                        i += c.len_utf8();
+                        n += 1;
+                    }
+                    if n < *min {
+                        return Err((i, k));
+                    }
+                }
+            }
+        }
+        if self.anchored_end && i != input.len() {
+            return Err((i, self.pieces.len()));
+        }
+        Ok(())
+    }
+}
+
+/// A compiled pattern as a DFA over UTF-8 bytes whose state 0 is the start state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dfa {
     pub states: Vec<DfaState>,
 }
 
@@ -417,8 +611,8 @@ pub struct DfaState {
     pub expected: String,
 }
 
-impl Matcher {
-    /// Run the DFA (for the generator's own checks, e.g. of a spec's examples).
+impl Dfa {
+    /// Run the DFA.
     pub fn is_match(&self, input: &str) -> bool {
         let mut s = 0;
         for &b in input.as_bytes() {

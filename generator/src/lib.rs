@@ -19,6 +19,7 @@ pub mod pattern;
 pub mod pointer;
 pub mod render;
 pub mod runtime_names;
+pub mod shape;
 pub mod source_map;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
@@ -66,6 +67,8 @@ pub struct Settings {
     pub repository: Option<String>,
     /// A crate, or one module file.
     pub layout: Layout,
+    /// Treat warnings (e.g. a pattern whose check cannot be compiled) as errors.
+    pub strict: bool,
 }
 
 impl Settings {
@@ -81,6 +84,7 @@ impl Settings {
             runtime: RuntimeDependency::Path("../generator/runtime".to_owned()),
             repository: None,
             layout: Layout::Crate,
+            strict: false,
         }
     }
 
@@ -112,25 +116,48 @@ pub struct PhaseTimes {
     pub format: std::time::Duration,
 }
 
-/// Generate a client crate from spec text.
+/// A successful generation.
+#[derive(Debug)]
+pub struct Generated {
+    /// The files.
+    pub files: Vec<OutputFile>,
+    /// What the client leaves out that the spec asks for (empty when nothing is).
+    pub warnings: Diagnostics,
+    /// Time per phase.
+    pub times: PhaseTimes,
+}
+
+/// Generate a client crate from spec text (warnings are dropped; see [`generate_full`]).
 pub fn generate(spec: &str, settings: &Settings) -> Result<Vec<OutputFile>, Diagnostics> {
-    generate_timed(spec, settings).map(|(files, _)| files)
+    generate_full(spec, settings).map(|g| g.files)
 }
 
 /// [`generate`], also reporting time per phase.
 pub fn generate_timed(spec: &str, settings: &Settings) -> Result<(Vec<OutputFile>, PhaseTimes), Diagnostics> {
+    generate_full(spec, settings).map(|g| (g.files, g.times))
+}
+
+/// Generate, with warnings and time per phase.
+pub fn generate_full(spec: &str, settings: &Settings) -> Result<Generated, Diagnostics> {
     let mut times = PhaseTimes::default();
     let t = std::time::Instant::now();
-    let fail = |items: Vec<Diagnostic>| {
-        Diagnostics::new(&settings.spec_path, items, Some(&source_map::SourceMap::build(spec)))
+    let report = |items: Vec<Diagnostic>| {
+        // Positions come from a second parse of the text, only when some problem needs one.
+        let map = items.iter().any(|d| d.position.is_none()).then(|| source_map::SourceMap::build(spec));
+        Diagnostics::new(&settings.spec_path, items, map.as_ref())
     };
-    let loaded = load::load(spec).map_err(fail)?;
+    let loaded = load::load(spec).map_err(report)?;
     times.load = t.elapsed();
     let t = std::time::Instant::now();
-    let api = lower::lower(&loaded.doc, &loaded.ref_docs).map_err(fail)?;
+    let lowered = lower::lower(&loaded.doc, &loaded.ref_docs, settings.strict).map_err(report)?;
     times.lower = t.elapsed();
-    let (files, emit_t, format_t) = render::render(&api, settings).map_err(|d| fail(vec![d]))?;
+    let (files, emit_t, format_t) = render::render(&lowered.api, settings).map_err(|d| report(vec![d]))?;
     times.emit = emit_t;
     times.format = format_t;
-    Ok((files, times))
+    let warnings = if lowered.warnings.is_empty() {
+        Diagnostics::new(&settings.spec_path, Vec::new(), None)
+    } else {
+        report(lowered.warnings)
+    };
+    Ok(Generated { files, warnings, times })
 }

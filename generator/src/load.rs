@@ -18,6 +18,10 @@ pub struct Loaded {
 pub fn load(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     let mut value = parse_value(text)?;
     check_version(&value)?;
+    let problems = crate::shape::check(&value);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     crate::normalize::normalize(&mut value);
     let mut ref_docs = std::collections::BTreeMap::new();
     collect_ref_docs(&value, String::new(), &mut ref_docs);
@@ -43,12 +47,31 @@ fn collect_ref_docs(v: &serde_json::Value, at: String, out: &mut std::collection
     }
 }
 
+/// Largest spec accepted, in bytes.
+pub const MAX_SIZE: usize = 64 * 1024 * 1024;
+
+/// Deepest nesting accepted (the limit `serde_json` and `serde_yaml` apply as well); a deeper
+/// document is refused before any parser runs, in linear time.
+pub const MAX_DEPTH: usize = 128;
+
 fn parse_value(text: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
+    if text.len() > MAX_SIZE {
+        return Err(vec![Diagnostic::new(
+            "",
+            format!("the spec is {} bytes; at most {MAX_SIZE} are accepted", text.len()),
+        )
+        .at(1, 1)]);
+    }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.is_empty() {
-        return Err(vec![
-            Diagnostic::new("", "the spec is empty").with_help("expected an OpenAPI 3.0 document in YAML or JSON")
-        ]);
+        return Err(vec![Diagnostic::new("", "the spec is empty")
+            .with_help("expected an OpenAPI 3.0 document in YAML or JSON")
+            .at(1, 1)]);
+    }
+    if let Some((line, col)) = too_deep(text) {
+        return Err(vec![Diagnostic::new("", format!("the document nests deeper than {MAX_DEPTH} levels"))
+            .with_help("an OpenAPI document is much shallower; is this the right file?")
+            .at(line, col)]);
     }
     if trimmed.starts_with('{') {
         return serde_json::from_str(trimmed).map_err(|e| {
@@ -56,10 +79,15 @@ fn parse_value(text: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
             vec![Diagnostic::new("", format!("invalid JSON: {msg}")).at(e.line().max(1), e.column().max(1))]
         });
     }
-    let yaml: serde_yaml::Value = match serde_yaml::from_str(text) {
-        Ok(v) => v,
+    let mut value = match serde_yaml::from_str::<Yaml>(text) {
+        Ok(Yaml(v)) => v,
         Err(e) => {
             let msg = strip_position(&e.to_string());
+            // serde_yaml names the path (`a.b.c: invalid type…`); the position says where.
+            let msg = match msg.split_once(": ") {
+                Some((path, rest)) if !path.contains(' ') => rest.to_owned(),
+                _ => msg,
+            };
             let mut d = Diagnostic::new("", format!("invalid YAML: {msg}"));
             if let Some(loc) = e.location() {
                 d = d.at(loc.line(), loc.column());
@@ -67,16 +95,186 @@ fn parse_value(text: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
             return Err(vec![d]);
         }
     };
-    let mut yaml = yaml;
-    if let Err(e) = yaml.apply_merge() {
-        return Err(vec![Diagnostic::new("", format!("invalid YAML merge key: {e}"))]);
+    apply_merge_keys(&mut value);
+    Ok(value)
+}
+
+/// Where the document first nests deeper than [`MAX_DEPTH`] (line, column), by one linear pass
+/// over the text: block nesting from indentation (and compact `- - x` sequences), flow nesting
+/// from brackets outside quoted scalars, comments and block scalars.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    let mut quote: Option<char> = None;
+    let mut block_scalar: Option<usize> = None;
+    for (n, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let body = &line[indent..];
+        if let Some(parent) = block_scalar {
+            if body.is_empty() || indent > parent {
+                continue;
+            }
+            block_scalar = None;
+        }
+        if flow == 0 && quote.is_none() && !body.is_empty() && !body.starts_with('#') {
+            while indents.last().is_some_and(|&i| i >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+        }
+        let mut prev = ' ';
+        let mut dashes = 0;
+        let mut at_start = true;
+        for (col, c) in body.char_indices() {
+            match quote {
+                Some('\'') if c == '\'' => quote = None,
+                Some('"') if c == '"' && prev != '\\' => quote = None,
+                Some(_) => {}
+                None => match c {
+                    '#' if prev == ' ' || col == 0 => break,
+                    '\'' | '"' if matches!(prev, ' ' | ':' | ',' | '[' | '{') || col == 0 => quote = Some(c),
+                    '-' if at_start && body[col + 1..].starts_with(' ') => dashes += 1,
+                    '[' | '{' if flow > 0 || matches!(prev, ' ' | ':' | '-' | ',' | '[' | '{' | '?') || col == 0 => {
+                        flow += 1
+                    }
+                    ']' | '}' if flow > 0 => flow -= 1,
+                    _ => {}
+                },
+            }
+            if c != ' ' && c != '-' {
+                at_start = false;
+            }
+            if indents.len() + dashes + flow > MAX_DEPTH {
+                return Some((n + 1, indent + col + 1));
+            }
+            prev = c;
+        }
+        let trimmed = body.trim_end();
+        if flow == 0
+            && quote.is_none()
+            && (trimmed.ends_with(": |")
+                || trimmed.ends_with(": >")
+                || trimmed == "|"
+                || trimmed == ">"
+                || trimmed.ends_with(": |-")
+                || trimmed.ends_with(": >-"))
+        {
+            block_scalar = Some(indent);
+        }
     }
-    let mut errors = Vec::new();
-    let json = yaml_to_json(yaml, "", &mut errors);
-    if errors.is_empty() {
-        Ok(json)
-    } else {
-        Err(errors)
+    None
+}
+
+/// A YAML document read straight into a JSON value: any scalar as a key, integers beyond 64
+/// bits as numbers, tags dropped.
+struct Yaml(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Yaml {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(YamlVisitor).map(Yaml)
+    }
+}
+
+struct YamlVisitor;
+
+impl<'de> serde::de::Visitor<'de> for YamlVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Self::Value, E> {
+        Ok(i64::try_from(v).map(Into::into).unwrap_or_else(|_| (v as f64).into()))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Self::Value, E> {
+        Ok(u64::try_from(v).map(Into::into).unwrap_or_else(|_| (v as f64).into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        // `.nan` and `.inf` have no JSON form.
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Yaml(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some((Key(k), Yaml(v))) = map.next_entry()? {
+            out.insert(k, v);
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        // A tagged value (`!tag value`): the tag is dropped.
+        use serde::de::VariantAccess;
+        let (_, variant) = data.variant::<serde::de::IgnoredAny>()?;
+        variant.newtype_variant::<Yaml>().map(|Yaml(v)| v)
+    }
+}
+
+/// A mapping key: any scalar, as text.
+struct Key(String);
+
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(YamlVisitor)? {
+            serde_json::Value::String(s) => Ok(Key(s)),
+            serde_json::Value::Null => Ok(Key("null".to_owned())),
+            v @ (serde_json::Value::Bool(_) | serde_json::Value::Number(_)) => Ok(Key(v.to_string())),
+            _ => Err(serde::de::Error::custom("mapping keys must be scalars")),
+        }
+    }
+}
+
+/// YAML merge keys (`<<: *anchor`, `<<: [*a, *b]`): the merged mappings' entries, where the
+/// mapping has none of its own (earlier mappings of a list win).
+fn apply_merge_keys(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let Some(merge) = m.remove("<<") {
+                let sources = match merge {
+                    serde_json::Value::Array(items) => items,
+                    other => vec![other],
+                };
+                for source in sources {
+                    if let serde_json::Value::Object(src) = source {
+                        for (k, val) in src {
+                            m.entry(k).or_insert(val);
+                        }
+                    }
+                }
+            }
+            m.values_mut().for_each(apply_merge_keys);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(apply_merge_keys),
+        _ => {}
     }
 }
 
@@ -85,48 +283,6 @@ fn strip_position(msg: &str) -> String {
     match msg.find(" at line ") {
         Some(i) => msg[..i].to_owned(),
         None => msg.to_owned(),
-    }
-}
-
-fn yaml_to_json(value: serde_yaml::Value, pointer: &str, errors: &mut Vec<Diagnostic>) -> serde_json::Value {
-    use serde_json::Value as J;
-    use serde_yaml::Value as Y;
-    match value {
-        Y::Null => J::Null,
-        Y::Bool(b) => J::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_u64() {
-                J::from(i)
-            } else if let Some(i) = n.as_i64() {
-                J::from(i)
-            } else {
-                n.as_f64().and_then(serde_json::Number::from_f64).map(J::Number).unwrap_or(J::Null)
-            }
-        }
-        Y::String(s) => J::String(s),
-        Y::Sequence(items) => J::Array(
-            items.into_iter().enumerate().map(|(i, v)| yaml_to_json(v, &format!("{pointer}/{i}"), errors)).collect(),
-        ),
-        Y::Mapping(map) => {
-            let mut out = serde_json::Map::new();
-            for (k, v) in map {
-                let key = match k {
-                    Y::String(s) => s,
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    Y::Null => "null".to_owned(),
-                    _ => {
-                        errors.push(Diagnostic::new(pointer, "mapping keys must be scalars"));
-                        continue;
-                    }
-                };
-                let child = crate::pointer::join(pointer, &key);
-                let v = yaml_to_json(v, &child, errors);
-                out.insert(key, v);
-            }
-            J::Object(out)
-        }
-        Y::Tagged(t) => yaml_to_json(t.value, pointer, errors),
     }
 }
 

@@ -10,7 +10,8 @@
 //! - `oneOf` / `anyOf` with sibling `type: object` (and object keywords) → the union alone (the
 //!   members carry the object shapes; e.g. discriminated unions);
 //! - `items` without `type` → `type: array`; an `enum` of only strings (or only integers)
-//!   without `type` → `type: string` (`integer`).
+//!   without `type` → `type: string` (`integer`);
+//! - integer bounds written as floats (a 64-bit bound printed by a JSON encoder) → integers.
 //!
 //! [`for_each_schema`] visits every schema object of a document, in document order.
 
@@ -121,7 +122,23 @@ fn schema(v: &mut Value, at: &str, f: Visit<'_>) {
 /// Object keywords (moved into an `allOf` member, or dropped beside a union).
 const OBJECT_KEYWORDS: &[&str] = &["properties", "required", "additionalProperties", "minProperties", "maxProperties"];
 
+/// Integer keywords written as floats (`minimum: -9223372036854776000`, which JSON parsers
+/// read as a float) become integers, saturating at the 64-bit bounds.
+fn integral_bounds(s: &mut Map<String, Value>) {
+    if s.get("type").and_then(Value::as_str) != Some("integer") {
+        return;
+    }
+    for key in ["minimum", "maximum", "multipleOf"] {
+        if let Some(f) = s.get(key).and_then(Value::as_f64).filter(|f| f.fract() == 0.0) {
+            if !s[key].is_i64() && !s[key].is_u64() {
+                s.insert(key.into(), Value::from(f as i64));
+            }
+        }
+    }
+}
+
 fn canonical(s: &mut Map<String, Value>) {
+    integral_bounds(s);
     let is_union = s.contains_key("oneOf") || s.contains_key("anyOf");
     let has_object_keywords = OBJECT_KEYWORDS.iter().any(|k| s.contains_key(*k));
     if s.contains_key("allOf") && !is_union && has_object_keywords {

@@ -1,21 +1,297 @@
-//! Compiles a schema `pattern` (ECMA-262 semantics, the regular subset) into a small DFA over
-//! UTF-8 bytes, which `emit::pattern` turns into straight-line Rust.
+//! Compiles a schema `pattern` (ECMA-262 semantics, the regular subset) into an
+//! [`ir::Matcher`](Matcher), which `emit::pattern` turns into straight-line Rust.
 //!
 //! The pattern is parsed with `regex-syntax`'s AST parser and translated here with ECMA-262
 //! meanings (`\d`, `\w` are ASCII; `.` excludes line terminators; `^`/`$` are input
-//! boundaries). The automaton is built by Thompson construction and subset construction, and
-//! states that cannot reach a match are pruned so errors point at the first offending byte.
+//! boundaries). Two forms:
+//! - [`Linear`]: a sequence of literals, literal choices and counted runs of one class
+//!   (`[0-9a-z]{25}`, `.{1,100}`), matched greedily left to right. Chosen whenever greedy
+//!   matching is exact (a run's class never overlaps what may follow it); its code does not
+//!   grow with repetition counts. Most identifier patterns have this form.
+//! - [`Dfa`]: anything else in the supported syntax, by Thompson construction and subset
+//!   construction over UTF-8 bytes, with states that cannot reach a match pruned so errors point
+//!   at the first offending byte; refused beyond [`MAX_EMITTED_STATES`].
 
 use std::collections::BTreeMap;
 
 use regex_syntax::ast::{self, Ast};
 
-use crate::ir::{DfaState, Matcher};
+use crate::ir::{CharClass, Dfa, DfaState, Linear, Matcher, Piece};
 
-/// Upper bound on NFA nodes, to keep `{n,m}` expansions and generated code small.
+/// Upper bound on NFA nodes while building a DFA.
 const MAX_NFA: usize = 20_000;
-/// Upper bound on DFA states.
+/// Upper bound on DFA states while building one.
 const MAX_DFA: usize = 2_000;
+/// Largest DFA turned into code (a linear pattern has no such limit).
+pub const MAX_EMITTED_STATES: usize = 256;
+
+/// Compile `pattern`. The error is a human-readable reason (the construct that is not supported,
+/// or why the automaton would be too large).
+pub fn compile(pattern: &str) -> Result<Matcher, String> {
+    let ast = ast::parse::Parser::new().parse(pattern).map_err(|e| match e.kind() {
+        ast::ErrorKind::UnsupportedLookAround => {
+            "lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`) is not supported".to_owned()
+        }
+        ast::ErrorKind::UnsupportedBackreference => "backreferences (`\\1`) are not supported".to_owned(),
+        kind => format!("invalid regular expression: {kind}"),
+    })?;
+    check_supported(&ast)?;
+    if let Some(l) = linear(&ast) {
+        return Ok(Matcher::Linear(l));
+    }
+    let dfa = dfa(&ast)?;
+    if dfa.states.len() > MAX_EMITTED_STATES {
+        return Err(format!(
+            "its automaton has {} states (at most {MAX_EMITTED_STATES} are turned into code); counted \
+             repetition of a single character class is supported at any count",
+            dfa.states.len()
+        ));
+    }
+    Ok(Matcher::Dfa(dfa))
+}
+
+/// Reject constructs outside the supported subset, naming them.
+fn check_supported(ast: &Ast) -> Result<(), String> {
+    match ast {
+        Ast::Flags(_) => Err("inline flags such as `(?i)` are not part of ECMA-262 patterns".into()),
+        Ast::Assertion(a) => match a.kind {
+            ast::AssertionKind::StartLine | ast::AssertionKind::EndLine => Ok(()),
+            ast::AssertionKind::WordBoundary | ast::AssertionKind::NotWordBoundary => {
+                Err("word boundaries (`\\b`, `\\B`) are not supported".into())
+            }
+            _ => Err(format!("assertion {} is not supported (only `^` and `$`)", span_text(a.span))),
+        },
+        Ast::ClassUnicode(_) => Err("Unicode property classes (`\\p{..}`) are not supported".into()),
+        Ast::ClassBracketed(c) => bracketed(c).map(|_| ()),
+        Ast::Repetition(r) => check_supported(&r.ast),
+        Ast::Group(g) => {
+            if let ast::GroupKind::NonCapturing(flags) = &g.kind {
+                if !flags.items.is_empty() {
+                    return Err("inline flags such as `(?i:..)` are not part of ECMA-262 patterns".into());
+                }
+            }
+            check_supported(&g.ast)
+        }
+        Ast::Alternation(a) => a.asts.iter().try_for_each(check_supported),
+        Ast::Concat(c) => c.asts.iter().try_for_each(check_supported),
+        Ast::Empty(_) | Ast::Literal(_) | Ast::Dot(_) | Ast::ClassPerl(_) => Ok(()),
+    }
+}
+
+/// `pattern` as a DFA (the search form: an unanchored pattern may start anywhere).
+fn dfa(ast: &Ast) -> Result<Dfa, String> {
+    let mut b = Builder { nodes: vec![Node::Match] };
+    let start = b.compile(ast, 0)?;
+    // Unanchored search: any leading characters may precede the match.
+    let loop_id = b.push(Node::Split(vec![]))?;
+    let any = b.push(Node::Range { lo: 0, hi: 255, next: loop_id })?;
+    b.nodes[loop_id] = Node::Split(vec![start, any]);
+    determinize(&b.nodes, loop_id)
+}
+
+// ----- the linear form ---------------------------------------------------------------------
+
+/// The characters `.` matches.
+fn dot() -> Ranges {
+    complement(&[(0x0A, 0x0A), (0x0D, 0x0D), (0x2028, 0x2029)])
+}
+
+/// The set of one-character nodes (a literal, `.`, a class, or a group of one of those or of
+/// an alternation of single characters).
+fn char_set(ast: &Ast) -> Option<Ranges> {
+    match ast {
+        Ast::Literal(l) => Some(vec![(l.c as u32, l.c as u32)]),
+        Ast::Dot(_) => Some(dot()),
+        Ast::ClassPerl(p) => Some(perl(p)),
+        Ast::ClassBracketed(c) => bracketed(c).ok(),
+        Ast::Group(g) => char_set(&g.ast),
+        Ast::Alternation(a) => {
+            let mut all = Vec::new();
+            for x in &a.asts {
+                all.extend(char_set(x)?);
+            }
+            Some(normalize(all))
+        }
+        _ => None,
+    }
+}
+
+/// A literal string node (a literal, or a concatenation or group of literals).
+fn literal_text(ast: &Ast) -> Option<String> {
+    match ast {
+        Ast::Literal(l) => Some(l.c.to_string()),
+        Ast::Concat(c) => c.asts.iter().map(literal_text).collect(),
+        Ast::Group(g) => literal_text(&g.ast),
+        Ast::Empty(_) => Some(String::new()),
+        _ => None,
+    }
+}
+
+fn to_class(set: &Ranges) -> CharClass {
+    let ranges = set
+        .iter()
+        .filter_map(|&(lo, hi)| {
+            let lo = if (0xD800..=0xDFFF).contains(&lo) { 0xE000 } else { lo };
+            let (lo, hi) = (char::from_u32(lo)?, char::from_u32(clamp_scalar(hi))?);
+            (lo <= hi).then_some((lo, hi))
+        })
+        .collect();
+    CharClass { ranges }
+}
+
+fn repetition_bounds(r: &ast::Repetition) -> (u32, Option<u32>) {
+    match &r.op.kind {
+        ast::RepetitionKind::ZeroOrOne => (0, Some(1)),
+        ast::RepetitionKind::ZeroOrMore => (0, None),
+        ast::RepetitionKind::OneOrMore => (1, None),
+        ast::RepetitionKind::Range(ast::RepetitionRange::Exactly(n)) => (*n, Some(*n)),
+        ast::RepetitionKind::Range(ast::RepetitionRange::AtLeast(n)) => (*n, None),
+        ast::RepetitionKind::Range(ast::RepetitionRange::Bounded(a, b)) => (*a, Some(*b)),
+    }
+}
+
+/// `pattern` in the linear form, if it has one where greedy matching is exact.
+fn linear(ast: &Ast) -> Option<Linear> {
+    let items: Vec<&Ast> = match ast {
+        Ast::Concat(c) => c.asts.iter().collect(),
+        other => vec![other],
+    };
+    let mut items = items.as_slice();
+    let is = |a: &Ast, kind: ast::AssertionKind| matches!(a, Ast::Assertion(x) if x.kind == kind);
+    let anchored_start = items.first().is_some_and(|a| is(a, ast::AssertionKind::StartLine));
+    if anchored_start {
+        items = &items[1..];
+    }
+    let anchored_end = items.last().is_some_and(|a| is(a, ast::AssertionKind::EndLine));
+    if anchored_end {
+        items = &items[..items.len() - 1];
+    }
+    let mut pieces: Vec<Piece> = Vec::new();
+    for item in items {
+        flatten(item, &mut pieces)?;
+    }
+    // Greedy runs are exact only if nothing that may follow can start with their class.
+    for (k, p) in pieces.iter().enumerate() {
+        if let Piece::Run { class, min, max } = p {
+            if Some(*min) != *max && overlaps(class, &first_chars(&pieces[k + 1..])) {
+                return None;
+            }
+        }
+    }
+    let (min_len, max_len) = byte_lengths(&pieces);
+    Some(Linear { anchored_start, anchored_end, pieces, min_len, max_len })
+}
+
+/// Append the pieces of one concatenation item (no assertions inside).
+fn flatten(ast: &Ast, pieces: &mut Vec<Piece>) -> Option<()> {
+    match ast {
+        Ast::Empty(_) => {}
+        Ast::Literal(l) => match pieces.last_mut() {
+            Some(Piece::Literal(s)) => s.push(l.c),
+            _ => pieces.push(Piece::Literal(l.c.to_string())),
+        },
+        Ast::Dot(_) | Ast::ClassPerl(_) | Ast::ClassBracketed(_) => {
+            pieces.push(Piece::Run { class: to_class(&char_set(ast)?), min: 1, max: Some(1) })
+        }
+        Ast::Repetition(r) => {
+            let (min, max) = repetition_bounds(r);
+            if max.is_some_and(|m| m < min) {
+                return None;
+            }
+            let class = to_class(&char_set(&r.ast)?);
+            pieces.push(Piece::Run { class, min, max });
+        }
+        Ast::Group(g) => match &*g.ast {
+            Ast::Alternation(a) => {
+                if let Some(set) = char_set(&g.ast) {
+                    pieces.push(Piece::Run { class: to_class(&set), min: 1, max: Some(1) });
+                    return Some(());
+                }
+                let options: Vec<String> = a.asts.iter().map(literal_text).collect::<Option<_>>()?;
+                // At most one option may match at a position: none is a prefix of another.
+                let prefix_free = options
+                    .iter()
+                    .enumerate()
+                    .all(|(i, o)| options.iter().enumerate().all(|(j, p)| i == j || !p.starts_with(o.as_str())));
+                if !prefix_free {
+                    return None;
+                }
+                pieces.push(Piece::Choice(options));
+            }
+            inner => match inner {
+                Ast::Concat(c) => {
+                    for x in &c.asts {
+                        flatten(x, pieces)?;
+                    }
+                }
+                other => flatten(other, pieces)?,
+            },
+        },
+        Ast::Concat(c) => {
+            for x in &c.asts {
+                flatten(x, pieces)?;
+            }
+        }
+        Ast::Alternation(_) | Ast::Assertion(_) | Ast::Flags(_) | Ast::ClassUnicode(_) => return None,
+    }
+    Some(())
+}
+
+/// The characters that may come first in `pieces`, as ranges.
+fn first_chars(pieces: &[Piece]) -> Vec<(char, char)> {
+    let mut out = Vec::new();
+    for p in pieces {
+        match p {
+            Piece::Literal(l) => {
+                out.extend(l.chars().next().map(|c| (c, c)));
+                return out;
+            }
+            Piece::Choice(options) => {
+                out.extend(options.iter().filter_map(|o| o.chars().next()).map(|c| (c, c)));
+                if options.iter().all(|o| !o.is_empty()) {
+                    return out;
+                }
+            }
+            Piece::Run { class, min, .. } => {
+                out.extend(class.ranges.iter().copied());
+                if *min > 0 {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn overlaps(class: &CharClass, ranges: &[(char, char)]) -> bool {
+    class.ranges.iter().any(|&(a, b)| ranges.iter().any(|&(c, d)| a <= d && c <= b))
+}
+
+/// Byte lengths an anchored match can have.
+fn byte_lengths(pieces: &[Piece]) -> (usize, Option<usize>) {
+    let mut min = 0usize;
+    let mut max = Some(0usize);
+    for p in pieces {
+        let (lo, hi) = match p {
+            Piece::Literal(l) => (l.len(), Some(l.len())),
+            Piece::Choice(o) => {
+                (o.iter().map(String::len).min().unwrap_or(0), Some(o.iter().map(String::len).max().unwrap_or(0)))
+            }
+            Piece::Run { class, min, max } => {
+                let widths = class.ranges.iter().flat_map(|&(a, b)| [a.len_utf8(), b.len_utf8()]);
+                let (w_lo, w_hi) = widths.fold((4, 0), |(lo, hi), w| (lo.min(w), hi.max(w)));
+                let w_lo = if class.ranges.is_empty() { 0 } else { w_lo };
+                (w_lo * *min as usize, max.map(|m| w_hi * m as usize))
+            }
+        };
+        min = min.saturating_add(lo);
+        max = match (max, hi) {
+            (Some(a), Some(b)) => a.checked_add(b),
+            _ => None,
+        };
+    }
+    (min, max)
+}
 
 #[derive(Debug, Clone)]
 enum Node {
@@ -24,19 +300,6 @@ enum Node {
     AssertStart(usize),
     AssertEnd(usize),
     Match,
-}
-
-/// Compile `pattern`. The error is a human-readable reason.
-pub fn compile(pattern: &str) -> Result<Matcher, String> {
-    let ast =
-        ast::parse::Parser::new().parse(pattern).map_err(|e| format!("invalid regular expression: {}", e.kind()))?;
-    let mut b = Builder { nodes: vec![Node::Match] };
-    let start = b.compile(&ast, 0)?;
-    // Unanchored search: any leading characters may precede the match.
-    let loop_id = b.push(Node::Split(vec![]))?;
-    let any = b.push(Node::Range { lo: 0, hi: 255, next: loop_id })?;
-    b.nodes[loop_id] = Node::Split(vec![start, any]);
-    determinize(&b.nodes, loop_id)
 }
 
 struct Builder {
@@ -296,7 +559,7 @@ fn closure(nodes: &[Node], roots: &[usize], at_start: bool) -> Closure {
     c
 }
 
-fn determinize(nodes: &[Node], start: usize) -> Result<Matcher, String> {
+fn determinize(nodes: &[Node], start: usize) -> Result<Dfa, String> {
     type Key = (Vec<usize>, bool, bool);
     let mut index: BTreeMap<Key, usize> = BTreeMap::new();
     type Transitions = Vec<(u8, u8, usize)>;
@@ -407,7 +670,7 @@ fn determinize(nodes: &[Node], start: usize) -> Result<Matcher, String> {
         }
         s.transitions = merged;
     }
-    Ok(Matcher { states: out })
+    Ok(Dfa { states: out })
 }
 
 /// Describe what a state accepts, e.g. "`m`", "one of [0-9a-z]", "end of input".
@@ -473,12 +736,29 @@ mod tests {
     #[test]
     fn ttid() {
         let m = compile("^mem_(store|service)_[0-7][0-9a-z]{25}$").unwrap();
+        assert!(matches!(m, Matcher::Linear(_)));
         assert!(m.is_match("mem_store_00000000000000000000000000"));
         assert!(m.is_match("mem_service_7zzzzzzzzzzzzzzzzzzzzzzzzz"));
         assert!(!m.is_match("mem_store_80000000000000000000000000"));
         assert!(!m.is_match("mem_store_0000000000000000000000000"));
         assert!(!m.is_match("xmem_store_00000000000000000000000000"));
-        assert_eq!(m.states[0].expected, "`m`");
+        let Matcher::Linear(l) = m else { unreachable!() };
+        assert_eq!((l.min_len, l.max_len), (36, Some(38)));
+    }
+
+    #[test]
+    fn linear_or_not() {
+        for p in ["^.{1,100}$", "^[^\\s]{1,1000}$", "^a{1999}$", "OR[0-9a-f]{32}", "^\\+?[1-9]\\d{1,14}$", "^[A-Z]{2}$"]
+        {
+            assert!(matches!(compile(p), Ok(Matcher::Linear(_))), "{p}");
+        }
+        // Greedy would be wrong (the run's class overlaps what follows): a DFA.
+        for p in ["^a*ab$", "^.{1,3}x$", "^(ab|a)c$"] {
+            assert!(matches!(compile(p), Ok(Matcher::Dfa(_))), "{p}");
+        }
+        let m = compile("^.{1,3}x$").unwrap();
+        assert!(m.is_match("xxx") && m.is_match("abcx") && !m.is_match("abcdx"));
+        assert!(compile("^(ab){1,500}$").is_err(), "too many states, and not linear");
     }
 
     #[test]
@@ -509,6 +789,8 @@ mod tests {
     #[test]
     fn unsupported() {
         assert!(compile("(?i)abc").is_err());
+        assert!(compile("a(?=b)").unwrap_err().contains("lookaround"));
+        assert!(compile("(a)\\1").unwrap_err().contains("backreference"));
         assert!(compile("\\bword").is_err());
         assert!(compile("\\p{L}").is_err());
         assert!(compile("[").is_err());

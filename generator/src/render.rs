@@ -152,7 +152,9 @@ pub fn space_out_items(text: &str) -> String {
             let starts_item = STARTS.iter().any(|s| body.starts_with(s)) || (indent == 0 && body.contains("!("));
             let same_kind =
                 p_body.ends_with(';') && body.ends_with(';') && p_body.split(' ').next() == body.split(' ').next();
+            // A comment line (a doc line may end in `;` or `}`) never closes an item.
             let after_close = indent == p_indent
+                && !p_body.starts_with("//")
                 && !same_kind
                 && (p_body == "}"
                     || p_body == "};"

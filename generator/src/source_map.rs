@@ -45,6 +45,7 @@ impl SourceMap {
                 }
             };
             match event {
+                Event::Scalar(..) | Event::Alias(_) if stack.len() > crate::load::MAX_DEPTH => {}
                 Event::Scalar(value, ..) => {
                     if let Some(Frame::Map { key, .. }) = stack.last_mut() {
                         if key.is_none() {
@@ -66,6 +67,11 @@ impl SourceMap {
                     if let Some(p) = node_pointer(&mut stack) {
                         positions.entry(p).or_insert(pos);
                     }
+                }
+                Event::MappingStart(..) | Event::SequenceStart(..) if stack.len() >= crate::load::MAX_DEPTH => {
+                    // Deeper than any document that loads: keep the structure, record nothing
+                    // (pointers of deep nodes would cost time and memory quadratic in depth).
+                    stack.push(Frame::Seq { pointer: "\u{0}".to_owned(), index: 0 });
                 }
                 Event::MappingStart(..) | Event::SequenceStart(..) => {
                     let is_map = matches!(event, Event::MappingStart(..));

@@ -34,8 +34,7 @@ pub fn generate_file(path: &Path, settings: &Settings) -> Vec<OutputFile> {
 }
 
 /// What a behaviour test (`tests/fixtures/<stem>.behaviour.rs`) may use besides the crate.
-const BEHAVIOUR_DEV_DEPENDENCIES: &str =
-    "\n[dev-dependencies]\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n";
+const BEHAVIOUR_DEV_DEPENDENCIES: &str = "\n[dev-dependencies]\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\nregress = \"0.10\"\n";
 
 /// Write each crate into `target/compile-check/<label>/` as members of one workspace and run
 /// `cargo clippy --workspace --all-targets -- -D warnings` and `cargo doc` (warnings denied) on

@@ -47,7 +47,7 @@ fn measure() -> Result<(), String> {
     let out = work.join("twilio-memory");
     let mut job = Job::new(&spec, &out);
     job.settings.crate_name = "twilio-memory".into();
-    job.write(&job.generate().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    job.write(&job.generate().map_err(|e| e.to_string())?.files).map_err(|e| e.to_string())?;
     fs::copy(root().join("Cargo.lock"), out.join("Cargo.lock")).map_err(|e| e.to_string())?;
 
     let tree = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -72,7 +72,7 @@ fn measure() -> Result<(), String> {
         assert_ne!(changed, original, "the spec edit must change something");
         fs::write(&spec, &changed).map_err(|e| e.to_string())?;
         let t = Instant::now();
-        job.write(&job.generate().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        job.write(&job.generate().map_err(|e| e.to_string())?.files).map_err(|e| e.to_string())?;
         let regen = t.elapsed();
         let (incr, n) = cargo_build(&out, &target, release)?;
         println!(
@@ -81,7 +81,7 @@ fn measure() -> Result<(), String> {
             regen.as_secs_f64()
         );
         fs::write(&spec, &original).map_err(|e| e.to_string())?;
-        job.write(&job.generate().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        job.write(&job.generate().map_err(|e| e.to_string())?.files).map_err(|e| e.to_string())?;
     }
     println!("\nNormal dependency tree: {} crates (including twilio-memory itself).", crates.len());
     Ok(())

@@ -69,8 +69,12 @@ impl Builder {
         job.settings.crate_name = module.clone();
         job.settings.layout = Layout::Module;
         job.settings.command = "cargo build (apigen::build in build.rs)".to_owned();
-        let files = job.generate()?;
-        job.write(&files)?;
+        let generated = job.generate()?;
+        // Cargo shows a build script's warnings.
+        for w in generated.warnings.items.iter() {
+            println!("cargo:warning={} ({}#{})", w.message, generated.warnings.file, w.pointer);
+        }
+        job.write(&generated.files)?;
         Ok(out_dir.join(format!("{module}.rs")))
     }
 }

@@ -10,7 +10,7 @@ pub const HELP: &str = "\
 apigen: generate a typed async Rust client crate from an OpenAPI 3.0 document
 
 Usage:
-  apigen <SPEC> --out <DIR> [--name <CRATE>] [--publishable] [--check]
+  apigen <SPEC> --out <DIR> [--name <CRATE>] [--publishable] [--strict] [--check]
 
 Arguments:
   <SPEC>           the OpenAPI 3.0.x document, YAML or JSON
@@ -26,6 +26,8 @@ Options:
                    names the version, so publishing works either way)
   --check          write nothing; exit 1 when the folder differs from what would be
                    generated, naming each stale, missing or extra file
+  --strict         treat warnings as errors (e.g. a `pattern` the client cannot check,
+                   which by default is left out of the generated type with a warning)
   -h, --help       print this help
 
 Exit status: 0 on success, 1 when the spec has errors (each printed with file:line:column
@@ -45,6 +47,8 @@ pub struct Options {
     pub check: bool,
     /// Depend on the runtime by version only.
     pub publishable: bool,
+    /// Warnings are errors.
+    pub strict: bool,
     /// `--help` was given.
     pub help: bool,
 }
@@ -60,6 +64,7 @@ impl Options {
                 "-h" | "--help" => o.help = true,
                 "--check" => o.check = true,
                 "--publishable" => o.publishable = true,
+                "--strict" => o.strict = true,
                 "--spec" => o.spec = Some(value("--spec")?.into()),
                 "--out" => o.out = Some(value("--out")?.into()),
                 "--name" => o.name = Some(value("--name")?),
@@ -86,12 +91,16 @@ impl Options {
         if self.publishable {
             job.settings.runtime = RuntimeDependency::Registry;
         }
+        job.settings.strict = self.strict;
         let mut command = format!("apigen {} --out {}", spec.display(), out.display());
         if let Some(name) = &self.name {
             command.push_str(&format!(" --name {name}"));
         }
         if self.publishable {
             command.push_str(" --publishable");
+        }
+        if self.strict {
+            command.push_str(" --strict");
         }
         job.settings.command = command;
         Ok(job)
@@ -102,7 +111,12 @@ impl Options {
 /// when `--check` finds differences.
 pub fn run(job: &Job, check: bool) -> ExitCode {
     let files = match job.generate() {
-        Ok(f) => f,
+        Ok(generated) => {
+            if !generated.warnings.is_empty() {
+                eprint!("{}", generated.warnings);
+            }
+            generated.files
+        }
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;

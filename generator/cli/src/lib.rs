@@ -14,7 +14,7 @@ pub mod output;
 
 use std::path::{Path, PathBuf};
 
-pub use generator::{Diagnostics, Layout, OutputFile, RuntimeDependency, Settings};
+pub use generator::{Diagnostics, Generated, Layout, OutputFile, RuntimeDependency, Settings};
 
 /// The runtime crate's sources in this checkout (`generator/runtime`), if they are still there.
 pub fn local_runtime() -> Option<PathBuf> {
@@ -78,10 +78,10 @@ impl Job {
         Job { spec, out, settings }
     }
 
-    /// Read the spec and generate the files.
-    pub fn generate(&self) -> Result<Vec<OutputFile>, Error> {
+    /// Read the spec and generate the files (with warnings: what the client leaves out).
+    pub fn generate(&self) -> Result<Generated, Error> {
         let text = std::fs::read_to_string(&self.spec).map_err(|e| Error::Read(self.spec.clone(), e))?;
-        generator::generate(&text, &self.settings).map_err(Error::Spec)
+        generator::generate_full(&text, &self.settings).map_err(Error::Spec)
     }
 
     /// Write the files (see [`output::write`]).

@@ -55,7 +55,7 @@ fn second_operation_becomes_a_second_method() {
     let extra = "  /v1/ControlPlane/Stores/{storeId}/Snapshot:\n    get:\n      operationId: GetStoreSnapshot\n      summary: Fetch a snapshot\n      parameters:\n        - name: storeId\n          in: path\n          required: true\n          schema:\n            $ref: '#/components/schemas/StoreId'\n      responses:\n        '200':\n          description: The snapshot.\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/OperationAccepted'\n        '404':\n          $ref: '#/components/responses/NotFound'\n";
     let spec = spec_text().replacen("paths:\n", &format!("paths:\n{extra}"), 1);
     let job = job_for(&spec, &dir);
-    let files = job.generate().unwrap();
+    let files = job.generate().unwrap().files;
     job.write(&files).unwrap();
     let ops = fs::read_to_string(dir.join("client/src/operations.rs")).unwrap();
     assert!(ops.contains("pub fn delete_store("), "first method kept");
@@ -76,7 +76,7 @@ fn second_operation_becomes_a_second_method() {
 fn broken_spec_leaves_output_untouched() {
     let dir = temp_dir("broken");
     let job = job_for(&spec_text(), &dir);
-    job.write(&job.generate().unwrap()).unwrap();
+    job.write(&job.generate().unwrap().files).unwrap();
     fs::write(dir.join("client/NOTES.md"), "hand-written").unwrap();
     let before = snapshot(&dir.join("client"));
     let broken = spec_text()
@@ -95,7 +95,7 @@ fn broken_spec_leaves_output_untouched() {
 fn ownership_and_check() {
     let dir = temp_dir("owned");
     let job = job_for(&spec_text(), &dir);
-    let files = job.generate().unwrap();
+    let files = job.generate().unwrap().files;
     job.write(&files).unwrap();
     assert!(job.check(&files).is_empty());
     let out = dir.join("client");
@@ -130,7 +130,7 @@ fn hand_written_files_are_never_overwritten() {
     let before = snapshot(&dir);
     let job = job_for(&spec_text(), &dir);
     let before_with_spec = snapshot(&dir);
-    let err = job.write(&job.generate().unwrap()).unwrap_err().to_string();
+    let err = job.write(&job.generate().unwrap().files).unwrap_err().to_string();
     for f in ["Cargo.toml", "src/lib.rs", "src/types.rs"] {
         assert!(err.contains(&format!("{f} exists and was not generated")), "{f}: {err}");
     }
@@ -148,11 +148,11 @@ fn a_workspace_root_is_refused() {
     // A workspace whose member is a generated crate.
     let member = Job::new(dir.join("api.yaml"), ws.join("member"));
     fs::write(dir.join("api.yaml"), spec_text()).unwrap();
-    member.write(&member.generate().unwrap()).unwrap();
+    member.write(&member.generate().unwrap().files).unwrap();
     fs::write(ws.join("Cargo.toml"), "[workspace]\nmembers = [\"member\"]\n").unwrap();
     let job = job_for(&spec_text(), &dir);
     let before = snapshot(&dir);
-    let err = job.write(&job.generate().unwrap()).unwrap_err().to_string();
+    let err = job.write(&job.generate().unwrap().files).unwrap_err().to_string();
     assert!(err.contains("is a workspace root"), "{err}");
     assert_eq!(snapshot(&dir), before);
     let _ = fs::remove_dir_all(&dir);
@@ -167,22 +167,22 @@ fn symbolic_links_are_not_followed() {
     let elsewhere = dir.join("elsewhere");
     let other = Job::new(dir.join("api.yaml"), &elsewhere);
     fs::write(dir.join("api.yaml"), spec_text()).unwrap();
-    other.write(&other.generate().unwrap()).unwrap();
+    other.write(&other.generate().unwrap().files).unwrap();
     // `client/src` is a link to that folder's `src`.
     let out = dir.join("client");
     fs::create_dir_all(&out).unwrap();
     std::os::unix::fs::symlink(elsewhere.join("src"), out.join("src")).unwrap();
     let job = job_for(&spec_text(), &dir);
     let before = snapshot(&dir);
-    let err = job.write(&job.generate().unwrap()).unwrap_err().to_string();
+    let err = job.write(&job.generate().unwrap().files).unwrap_err().to_string();
     assert!(err.contains("is a symbolic link"), "{err}");
     assert_eq!(snapshot(&dir), before);
     // A link inside the crate to a file elsewhere is neither followed nor swept.
     fs::remove_file(out.join("src")).unwrap();
-    job.write(&job.generate().unwrap()).unwrap();
+    job.write(&job.generate().unwrap().files).unwrap();
     std::os::unix::fs::symlink(elsewhere.join("src/types.rs"), out.join("src/extra.rs")).unwrap();
     let before = snapshot(&dir);
-    job.write(&job.generate().unwrap()).unwrap();
+    job.write(&job.generate().unwrap().files).unwrap();
     assert_eq!(snapshot(&dir), before);
     let _ = fs::remove_dir_all(&dir);
 }
@@ -197,7 +197,7 @@ fn existing_staging_like_folders_are_not_touched() {
         fs::write(d.join("precious.txt"), "keep me").unwrap();
     }
     let job = job_for(&spec_text(), &dir);
-    job.write(&job.generate().unwrap()).unwrap();
+    job.write(&job.generate().unwrap().files).unwrap();
     for n in 0..3 {
         let d = dir.join(format!(".client.apigen-staging-{}-{n}", std::process::id()));
         assert_eq!(fs::read_to_string(d.join("precious.txt")).unwrap(), "keep me");

@@ -43,7 +43,7 @@ pub(crate) struct ApiInner {
     pub(crate) base_url: String,
     /// The base URL is the spec's: operations with a server of their own use theirs.
     pub(crate) base_url_is_default: bool,
-    /// User-Agent, Accept and (sensitive) Authorization, built once.
+    /// User-Agent and Accept, built once (authentication is added per operation).
     pub(crate) default_headers: HeaderMap,
 }
 
@@ -79,9 +79,6 @@ impl ApiClient {
         let ua = HeaderValue::from_str(&ua).unwrap_or_else(|_| HeaderValue::from_static("apigen-client"));
         default_headers.insert(reqwest::header::USER_AGENT, ua);
         default_headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(auth) = &c.authorization {
-            default_headers.insert(reqwest::header::AUTHORIZATION, auth.clone());
-        }
         ApiClient {
             inner: Arc::new(ApiInner { config: config.clone(), base_url, base_url_is_default, default_headers }),
         }

@@ -243,8 +243,6 @@ pub struct Config {
 
 pub(crate) struct ConfigInner {
     pub(crate) credentials: Option<Credentials>,
-    /// The `Authorization` value of `credentials` (sensitive), built once.
-    pub(crate) authorization: Option<HeaderValue>,
     pub(crate) retry: RetryConfig,
     pub(crate) timeouts: TimeoutConfig,
     pub(crate) user_agent_suffix: Option<String>,
@@ -288,6 +286,11 @@ impl Pools {
             }
             _ => Ok(std::borrow::Cow::Borrowed(&self.main)),
         }
+    }
+
+    /// The main HTTP client.
+    pub(crate) fn main(&self) -> &reqwest::Client {
+        &self.main
     }
 
     #[cfg(test)]
@@ -470,7 +473,9 @@ impl ConfigBuilder {
 
     /// Build the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
-        let authorization = self.credentials.as_ref().map(Credentials::header).transpose()?;
+        if let Some(c) = &self.credentials {
+            c.check()?;
+        }
         if let Some(s) = &self.user_agent_suffix {
             HeaderValue::from_str(s).map_err(|_| ConfigError::InvalidUserAgent)?;
         }
@@ -481,7 +486,6 @@ impl ConfigBuilder {
         Ok(Config {
             inner: Arc::new(ConfigInner {
                 credentials: self.credentials,
-                authorization,
                 retry: self.retry,
                 timeouts: self.timeouts,
                 user_agent_suffix: self.user_agent_suffix,

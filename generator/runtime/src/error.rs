@@ -51,17 +51,75 @@ pub enum TimeoutKind {
 }
 
 /// A value that fails its schema's constraints.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ValidationError {
     type_name: &'static str,
-    offset: Option<usize>,
-    expected: Cow<'static, str>,
+    detail: Detail,
 }
+
+#[derive(Clone, PartialEq, Eq)]
+enum Detail {
+    Known {
+        offset: Option<usize>,
+        expected: Cow<'static, str>,
+    },
+    /// A value that does not match a linear pattern: where and what are worked out from a copy
+    /// of the value only when asked, so rejecting a value is as cheap as accepting one.
+    Pattern {
+        input: Input,
+        pattern: Pattern,
+    },
+}
+
+/// A copy of a rejected value (inline when short, which identifiers are).
+#[derive(Clone, PartialEq, Eq)]
+enum Input {
+    Inline { len: u8, bytes: [u8; 46] },
+    Heap(Box<str>),
+}
+
+impl Input {
+    fn new(value: &str) -> Self {
+        if value.len() <= 46 {
+            let mut bytes = [0u8; 46];
+            bytes[..value.len()].copy_from_slice(value.as_bytes());
+            Input::Inline { len: value.len() as u8, bytes }
+        } else {
+            Input::Heap(value.into())
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Input::Inline { len, bytes } => std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default(),
+            Input::Heap(s) => s,
+        }
+    }
+}
+
+/// A `&'static LinearPattern` compared by address.
+#[derive(Clone, Copy)]
+struct Pattern(&'static crate::pattern::LinearPattern);
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for Pattern {}
 
 impl ValidationError {
     #[doc(hidden)]
     pub fn new(type_name: &'static str, offset: Option<usize>, expected: impl Into<Cow<'static, str>>) -> Self {
-        ValidationError { type_name, offset, expected: expected.into() }
+        ValidationError { type_name, detail: Detail::Known { offset, expected: expected.into() } }
+    }
+
+    /// `value` does not match `pattern` (details computed when asked).
+    #[doc(hidden)]
+    #[cold]
+    pub fn pattern(type_name: &'static str, value: &str, pattern: &'static crate::pattern::LinearPattern) -> Self {
+        ValidationError { type_name, detail: Detail::Pattern { input: Input::new(value), pattern: Pattern(pattern) } }
     }
 
     /// Name of the type (or parameter) that rejected the value.
@@ -71,20 +129,37 @@ impl ValidationError {
 
     /// Byte offset of the first offending byte, when a pattern was violated.
     pub fn offset(&self) -> Option<usize> {
-        self.offset
+        match &self.detail {
+            Detail::Known { offset, .. } => *offset,
+            Detail::Pattern { input, pattern } => Some(pattern.0.explain(input.as_str()).0),
+        }
     }
 
     /// What was expected there.
     pub fn expected(&self) -> &str {
-        &self.expected
+        match &self.detail {
+            Detail::Known { expected, .. } => expected,
+            Detail::Pattern { input, pattern } => pattern.0.explain(input.as_str()).1,
+        }
+    }
+}
+
+impl fmt::Debug for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The rejected value itself is never shown: it may be sensitive.
+        f.debug_struct("ValidationError")
+            .field("type_name", &self.type_name)
+            .field("offset", &self.offset())
+            .field("expected", &self.expected())
+            .finish()
     }
 }
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.offset {
-            Some(o) => write!(f, "invalid {}: expected {} at byte offset {o}", self.type_name, self.expected),
-            None => write!(f, "invalid {}: {}", self.type_name, self.expected),
+        match self.offset() {
+            Some(o) => write!(f, "invalid {}: expected {} at byte offset {o}", self.type_name, self.expected()),
+            None => write!(f, "invalid {}: {}", self.type_name, self.expected()),
         }
     }
 }
@@ -100,6 +175,13 @@ pub enum Error<E> {
     InvalidRequest {
         /// Why.
         source: ValidationError,
+    },
+    /// No credentials could be had for the request (an OAuth 2.0 token endpoint failed).
+    Auth {
+        /// Why.
+        source: crate::auth::AuthError,
+        /// Attempts made.
+        attempts: u32,
     },
     /// The request could not be sent or the response could not be read.
     Transport {
@@ -151,7 +233,8 @@ impl<E> Error<E> {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::InvalidRequest { .. } => 0,
-            Error::Transport { attempts, .. }
+            Error::Auth { attempts, .. }
+            | Error::Transport { attempts, .. }
             | Error::Timeout { attempts, .. }
             | Error::Service { attempts, .. }
             | Error::Decode { attempts, .. }
@@ -184,6 +267,7 @@ impl<E> Error<E> {
     pub fn map_service<F>(self, f: impl FnOnce(E) -> F) -> Error<F> {
         match self {
             Error::InvalidRequest { source } => Error::InvalidRequest { source },
+            Error::Auth { source, attempts } => Error::Auth { source, attempts },
             Error::Transport { source, attempts } => Error::Transport { source, attempts },
             Error::Timeout { kind, elapsed, attempts } => Error::Timeout { kind, elapsed, attempts },
             Error::Service { error, attempts } => Error::Service { error: f(error), attempts },
@@ -222,6 +306,10 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidRequest { source } => write!(f, "request not sent: {source}"),
+            Error::Auth { source, .. } => {
+                f.write_str("no credentials for the request: ")?;
+                with_causes(f, source)
+            }
             Error::Transport { source, attempts } => {
                 write!(f, "transport error after {attempts} attempt{}: ", plural(*attempts))?;
                 with_causes(f, source)
@@ -256,6 +344,7 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::InvalidRequest { source } => Some(source),
+            Error::Auth { source, .. } => Some(source),
             Error::Transport { source, .. } => Some(source),
             Error::Decode { source, .. } => Some(source),
             _ => None,

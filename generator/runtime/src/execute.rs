@@ -7,6 +7,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::StatusCode;
 use tracing::Instrument as _;
 
+use crate::auth::authorize;
 use crate::client::ApiClient;
 use crate::config::RequestOptions;
 use crate::error::{Error, Response, TimeoutKind, UnhandledResponse, ValidationError};
@@ -26,6 +27,8 @@ pub struct OperationInfo {
     pub path_template: &'static str,
     /// Retried without the caller's consent.
     pub idempotent: bool,
+    /// What authentication the operation accepts.
+    pub security: crate::auth::Security,
 }
 
 /// A request ready to send.
@@ -34,8 +37,8 @@ pub struct OperationInfo {
 pub struct RequestParts {
     /// Path (already encoded), appended to the base URL.
     pub path: String,
-    /// Query pairs (encoded when sent).
-    pub query: Vec<(&'static str, String)>,
+    /// The query string, already encoded (see [`query_pair`](crate::query_pair)).
+    pub query: String,
     /// Header names (lower case) and values.
     pub headers: Vec<(&'static str, String)>,
     /// Body bytes and content type.
@@ -120,12 +123,6 @@ impl ApiClient {
         let mut url = reqwest::Url::parse(&full).map_err(|_| Error::InvalidRequest {
             source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
         })?;
-        if !parts.query.is_empty() {
-            let mut q = url.query_pairs_mut();
-            for (k, v) in &parts.query {
-                q.append_pair(k, v);
-            }
-        }
         let mut headers = inner.default_headers.clone();
         for (k, v) in &parts.headers {
             let value = HeaderValue::from_str(v).map_err(|_| Error::InvalidRequest {
@@ -140,19 +137,29 @@ impl ApiClient {
         if let Some((_, content_type)) = &parts.body {
             headers.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
-        for (k, v) in &options.headers {
-            headers.insert(k.clone(), v.clone());
-        }
-        // Build the request once; clone it only while another attempt may follow.
         let http = config
             .pools
             .for_call(options.connect_timeout)
             .map_err(|source| Error::Transport { source, attempts: 0 })?;
+        let mut query = parts.query;
+        let credentials = config.credentials.as_ref();
+        let applied = authorize(credentials, op.security, config.pools.main(), &mut headers, &mut query)
+            .await
+            .map_err(|source| Error::Auth { source, attempts: 0 })?;
+        if !query.is_empty() {
+            url.set_query(Some(&query));
+        }
+        for (k, v) in &options.headers {
+            headers.insert(k.clone(), v.clone());
+        }
+        // Build the request once; clone it only while another attempt may follow.
         let mut first = reqwest::Request::new(method, url);
         *first.headers_mut() = headers;
         if let Some((body, _)) = parts.body {
             *first.body_mut() = Some(body.into());
         }
+        // A rejected OAuth 2.0 token (401) is replaced once.
+        let mut tokens = applied.tokens;
         let mut request = Some(first);
         let mut attempt: u32 = 0;
         loop {
@@ -171,7 +178,7 @@ impl ApiClient {
                 (None, Some(r)) => (Some(r), TimeoutKind::Total),
                 (None, None) => (None, TimeoutKind::Attempt),
             };
-            let last_possible = !may_retry || attempt >= retry.max_attempts;
+            let last_possible = (!may_retry || attempt >= retry.max_attempts) && tokens.is_empty();
             let copy = if last_possible { None } else { request.as_ref().and_then(reqwest::Request::try_clone) };
             let this = match copy {
                 Some(copy) => copy,
@@ -205,6 +212,23 @@ impl ApiClient {
                         limit: config.max_response_bytes,
                         attempts: attempt,
                     });
+                }
+                Some(Attempt::Done(ex)) if ex.status == StatusCode::UNAUTHORIZED && !tokens.is_empty() => {
+                    tracing::debug!(attempt, "token rejected; fetching a new one");
+                    for (provider, token) in tokens.drain(..) {
+                        provider.invalidate(&token);
+                    }
+                    let Some(req) = request.as_mut() else { return Ok(ex) };
+                    let mut headers = req.headers().clone();
+                    let mut unused = String::new();
+                    match authorize(credentials, op.security, config.pools.main(), &mut headers, &mut unused).await {
+                        Ok(applied) if !applied.tokens.is_empty() => {
+                            *req.headers_mut() = headers;
+                            (Ok(ex), Some(Duration::ZERO))
+                        }
+                        Ok(_) => (Ok(ex), None),
+                        Err(source) => (Err(Error::Auth { source, attempts: attempt }), None),
+                    }
                 }
                 Some(Attempt::Done(ex)) => {
                     let status = ex.status.as_u16();
@@ -386,8 +410,14 @@ mod tests {
     }
 
     static API: ApiInfo = ApiInfo { default_base_url: "http://127.0.0.1:9", product: "test", version: "0" };
-    static POST: OperationInfo =
-        OperationInfo { id: "Create", server: None, method: "POST", path_template: "/things", idempotent: false };
+    static POST: OperationInfo = OperationInfo {
+        id: "Create",
+        server: None,
+        method: "POST",
+        path_template: "/things",
+        idempotent: false,
+        security: None,
+    };
 
     struct TestClient(ApiClient);
 
@@ -437,5 +467,186 @@ mod tests {
         client.execute::<()>(&POST, parts(), opts).await.unwrap();
         assert_eq!(client.config().inner.pools.extra_pools(), 1);
         assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+}
+
+#[cfg(test)]
+mod oauth_tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::auth::{Requirement, SecurityScheme};
+    use crate::client::{ApiInfo, ClientBuilder, GeneratedClient};
+    use crate::credentials::Credentials;
+
+    /// One server on 127.0.0.1 for both the token endpoint (`POST /token`) and the API: the
+    /// API answers 200 to `Bearer tok-N` of the newest token and 401 otherwise.
+    async fn server(expires_in: u64) -> (String, Arc<AtomicU32>, Arc<AtomicU32>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tokens, calls) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+        let (t, c) = (tokens.clone(), calls.clone());
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let (t, c) = (t.clone(), c.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                            continue;
+                        };
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length: "))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        while buf.len() < end + 4 + len {
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        let body = String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).into_owned();
+                        buf.drain(..end + 4 + len);
+                        let (status, reply) = if head.starts_with("post /token") {
+                            assert!(body.contains("grant_type=client_credentials"), "{body}");
+                            assert!(body.contains("client_id=cid") && body.contains("client_secret=csecret"), "{body}");
+                            // Slow enough that concurrent callers overlap.
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            let n = t.fetch_add(1, Ordering::SeqCst) + 1;
+                            (
+                                200,
+                                format!(
+                                    r#"{{"access_token": "tok-{n}", "token_type": "Bearer", "expires_in": {expires_in}}}"#
+                                ),
+                            )
+                        } else {
+                            c.fetch_add(1, Ordering::SeqCst);
+                            let newest = t.load(Ordering::SeqCst);
+                            if head.contains(&format!("authorization: bearer tok-{newest}\r"))
+                                || head.ends_with(&format!("authorization: bearer tok-{newest}"))
+                            {
+                                (200, "{}".to_owned())
+                            } else {
+                                (401, "{}".to_owned())
+                            }
+                        };
+                        let resp = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{reply}", reply.len());
+                        if sock.write_all(resp.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (format!("http://{addr}"), tokens, calls)
+    }
+
+    static API: ApiInfo = ApiInfo { default_base_url: "http://127.0.0.1:9", product: "test", version: "0" };
+    static OAUTH: SecurityScheme = SecurityScheme::OAuth2 { token_url: None };
+    static GET: OperationInfo = OperationInfo {
+        id: "Get",
+        server: None,
+        method: "GET",
+        path_template: "/things",
+        idempotent: true,
+        security: Some(&[&[Requirement { scheme: &OAUTH, scopes: &[] }]]),
+    };
+
+    struct TestClient(ApiClient);
+
+    impl GeneratedClient for TestClient {
+        const API: &'static ApiInfo = &API;
+        fn from_api_client(client: ApiClient) -> Self {
+            TestClient(client)
+        }
+    }
+
+    fn client(url: &str) -> ApiClient {
+        let provider = crate::auth::ClientCredentials::new("cid", "csecret").with_token_url(format!("{url}/token"));
+        let TestClient(c) = ClientBuilder::<TestClient>::default()
+            .base_url(url)
+            .credentials(Credentials::token_provider(provider))
+            .build()
+            .unwrap();
+        c
+    }
+
+    fn parts() -> RequestParts {
+        RequestParts { path: "/things".into(), ..Default::default() }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_token_request_for_a_hundred_concurrent_calls() {
+        let (url, tokens, calls) = server(3600).await;
+        let c = client(&url);
+        let tasks: Vec<_> = (0..100)
+            .map(|_| {
+                let c = c.clone();
+                tokio::spawn(async move {
+                    c.execute::<()>(&GET, parts(), RequestOptions::default()).await.map(|ex| ex.status)
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), StatusCode::OK);
+        }
+        assert_eq!(tokens.load(Ordering::SeqCst), 1, "one token request");
+        assert_eq!(calls.load(Ordering::SeqCst), 100);
+        // Cached: a later call fetches none.
+        c.execute::<()>(&GET, parts(), RequestOptions::default()).await.unwrap();
+        assert_eq!(tokens.load(Ordering::SeqCst), 1);
+        // No secret in Debug output.
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("csecret") && !debug.contains("tok-1"), "{debug}");
+    }
+
+    #[tokio::test]
+    async fn a_token_near_expiry_is_replaced_and_a_rejected_one_refreshed_once() {
+        // Valid for 30 s: inside the 30 s margin, so every call fetches a new one.
+        let (url, tokens, _) = server(30).await;
+        let c = client(&url);
+        c.execute::<()>(&GET, parts(), RequestOptions::default()).await.unwrap();
+        c.execute::<()>(&GET, parts(), RequestOptions::default()).await.unwrap();
+        assert_eq!(tokens.load(Ordering::SeqCst), 2);
+
+        // The server starts rejecting the cached token (another client got a newer one): one
+        // refresh, then success.
+        let (url, tokens, calls) = server(3600).await;
+        let c = client(&url);
+        c.execute::<()>(&GET, parts(), RequestOptions::default()).await.unwrap();
+        tokens.fetch_add(1, Ordering::SeqCst); // tok-2 is now the only valid one…
+        let ex = c.execute::<()>(&GET, parts(), RequestOptions::default()).await.unwrap();
+        // …so the call got 401 with tok-1, fetched tok-3 (the server counts on) and sent again.
+        assert_eq!(ex.status, StatusCode::OK);
+        assert_eq!(tokens.load(Ordering::SeqCst), 3);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn token_endpoint_errors_are_auth_errors_without_secrets() {
+        let c = {
+            let provider =
+                crate::auth::ClientCredentials::new("cid", "csecret").with_token_url("http://127.0.0.1:9/token");
+            let TestClient(c) = ClientBuilder::<TestClient>::default()
+                .base_url("http://127.0.0.1:9")
+                .credentials(Credentials::token_provider(provider))
+                .build()
+                .unwrap();
+            c
+        };
+        let err = c.execute::<()>(&GET, parts(), RequestOptions::default()).await.unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        let text = format!("{err:?}");
+        assert!(!text.contains("csecret"), "{text}");
     }
 }

@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod auth;
 mod client;
 mod config;
 mod credentials;
@@ -42,15 +43,23 @@ mod error;
 mod execute;
 #[macro_use]
 mod macros;
+mod pattern;
+mod style;
 mod validate;
 
+pub use auth::{
+    AccessToken, ApiKeyLocation, AuthError, BoxFuture, ClientCredentials, Requirement, Security, SecurityScheme,
+    TokenProvider, TokenRequest,
+};
 pub use client::{ApiClient, ApiInfo, ClientBuilder, GeneratedClient};
 pub use config::{Config, ConfigBuilder, ConfigError, RequestOptions, RetryConfig, TimeoutConfig};
-pub use credentials::Credentials;
+pub use credentials::{Credentials, EnvKind, EnvSource};
 pub use error::{Error, Response, TimeoutKind, UnhandledResponse, ValidationError};
 pub use execute::{Exchange, OperationInfo, RequestParts};
+pub use pattern::{LinearPattern, Piece};
 pub use reqwest::header;
 pub use reqwest::StatusCode;
+pub use style::{header_param, path_param, query_pair, query_param, Style};
 pub use validate::{
     check_items, check_length, check_range, double_option, form_body, header_parse, header_str, json_body,
     push_segment, IntoParam,
@@ -63,8 +72,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// file) and keeps a spec's type names clear of it.
 pub mod exports {
     pub use crate::{
-        header, ClientBuilder, Config, ConfigBuilder, ConfigError, Credentials, Error, IntoParam, RequestOptions,
-        Response, RetryConfig, StatusCode, TimeoutConfig, TimeoutKind, UnhandledResponse, ValidationError,
-        DEFAULT_MAX_RESPONSE_BYTES,
+        header, AccessToken, AuthError, ClientBuilder, ClientCredentials, Config, ConfigBuilder, ConfigError,
+        Credentials, Error, IntoParam, RequestOptions, Response, RetryConfig, StatusCode, TimeoutConfig, TimeoutKind,
+        TokenProvider, TokenRequest, UnhandledResponse, ValidationError, DEFAULT_MAX_RESPONSE_BYTES,
     };
 }

@@ -18,9 +18,9 @@ mod types;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{Api, AuthScheme, Operation, TypeRef};
+use crate::ir::{Api, ApiKeyLocation, AuthKind, Operation, TypeRef};
 
-pub use pattern::matcher_body;
+pub use pattern::{matcher_code, MatcherCode};
 pub use types::{type_def, types_prelude};
 
 /// Everything emission needs besides the item at hand.
@@ -60,6 +60,11 @@ pub fn operation(cx: &Context<'_>, op: &Operation) -> TokenStream {
 
 /// The head of `operations.rs` (docs, lints, imports); the items come from [`operation`].
 pub fn operations_prelude(cx: &Context<'_>) -> TokenStream {
+    if cx.api.operations.is_empty() {
+        return quote! {
+            //! The spec documents no operations.
+        };
+    }
     let rt_import = cx.rt_import();
     quote! {
         //! One request builder per operation, the `Client` methods that start them, and the
@@ -144,6 +149,12 @@ pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str, layout: c
         quote! { pub use types::*; }
     };
     let credentials = credentials_module(cx, env_prefix);
+    let schemes = scheme_statics(cx);
+    let ops_use = if api.operations.is_empty() {
+        quote! {}
+    } else {
+        quote! { pub use operations::*; }
+    };
     let from_env = if credentials.is_empty() {
         quote! {
             /// A client with default settings (this API documents no credentials).
@@ -178,7 +189,7 @@ pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str, layout: c
 
         #rt_import
 
-        pub use operations::*;
+        #ops_use
         pub use #rt::{#(#exports),*};
         #types_use
 
@@ -230,55 +241,70 @@ pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str, layout: c
             }
         }
 
+        #schemes
+
         #credentials
     }
 }
 
-/// `pub mod credentials`: one constructor per documented credential kind and `from_env`; empty
+/// `pub mod credentials`: one constructor per named credential kind and `from_env`; empty
 /// when the API documents no credentials.
 fn credentials_module(cx: &Context<'_>, env_prefix: &str) -> TokenStream {
     let mut fns = Vec::new();
-    let mut env_pairs: Vec<(String, String)> = Vec::new();
-    let mut bearer_env = None;
+    let mut sources: Vec<(&'static str, Vec<String>)> = Vec::new();
     for scheme in &cx.api.auth {
-        match scheme {
-            AuthScheme::Basic { kinds, .. } => {
-                for k in kinds {
-                    let f = ident(&k.constructor);
-                    let (u, p) = (ident(&k.params.0), ident(&k.params.1));
-                    let mut d = k.docs.clone();
-                    if d.is_empty() {
-                        d.push(format!("Basic credentials: `{}` and `{}`.", k.params.0, k.params.1));
-                    }
-                    let d = doc_attrs(&d);
-                    fns.push(quote! {
-                        #d
-                        pub fn #f(#u: impl Into<String>, #p: impl Into<String>) -> rt::Credentials {
-                            rt::Credentials::basic(#u, #p)
-                        }
-                    });
-                    env_pairs.push(k.env.clone());
+        for k in &scheme.kinds {
+            let (env_kind, ctor, defaults): (&str, &str, Vec<String>) = match &scheme.kind {
+                AuthKind::Basic => {
+                    ("Basic", "basic", vec![format!("{env_prefix}_USERNAME"), format!("{env_prefix}_PASSWORD")])
                 }
-                if kinds.is_empty() {
-                    env_pairs.push((format!("{env_prefix}_USERNAME"), format!("{env_prefix}_PASSWORD")));
+                AuthKind::Bearer | AuthKind::OAuth2 { token_url: None } => {
+                    ("Bearer", "bearer", vec![format!("{env_prefix}_TOKEN")])
                 }
+                AuthKind::ApiKey { .. } => ("ApiKey", "api_key", vec![format!("{env_prefix}_API_KEY")]),
+                AuthKind::OAuth2 { token_url: Some(_) } => (
+                    "ClientCredentials",
+                    "client_credentials",
+                    vec![format!("{env_prefix}_CLIENT_ID"), format!("{env_prefix}_CLIENT_SECRET")],
+                ),
+            };
+            let env = if k.env.is_empty() { defaults } else { k.env.clone() };
+            if !sources.iter().any(|(kind, e)| *kind == env_kind && *e == env) {
+                sources.push((env_kind, env));
             }
-            AuthScheme::Bearer { .. } => bearer_env = Some(format!("{env_prefix}_TOKEN")),
+            let Some(name) = &k.constructor else { continue };
+            let f = ident(name);
+            let params: Vec<_> = k.params.iter().map(|p| ident(p)).collect();
+            let ctor = ident(ctor);
+            let mut d = k.docs.clone();
+            if d.is_empty() {
+                d.push(format!("Credentials for the `{}` scheme.", scheme.name.api));
+            }
+            let d = doc_attrs(&d);
+            fns.push(quote! {
+                #d
+                pub fn #f(#(#params: impl Into<String>),*) -> rt::Credentials {
+                    rt::Credentials::#ctor(#(#params),*)
+                }
+            });
         }
     }
-    let (env_doc, from_env_body) = if !env_pairs.is_empty() {
-        let names: Vec<String> = env_pairs.iter().map(|(u, p)| format!("`{u}` + `{p}`")).collect();
-        let pairs = env_pairs.iter().map(|(u, p)| quote! { (#u, #p) });
-        (
-            format!("Read credentials from the environment: {}, tried in this order.", names.join(", else ")),
-            quote! { rt::Credentials::from_env_pairs(&[#(#pairs),*]) },
-        )
-    } else if let Some(b) = &bearer_env {
-        (format!("Read a bearer token from `{b}`."), quote! { rt::Credentials::from_env_token(#b) })
-    } else {
+    if sources.is_empty() {
         return quote! {};
-    };
-    let env_doc = format!(" {env_doc}");
+    }
+    let described: Vec<String> =
+        sources.iter().map(|(_, e)| e.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" + ")).collect();
+    let env_doc =
+        format!(" Read credentials from the environment: {}, tried in this order.", described.join(", else "));
+    let sources = sources.iter().map(|(kind, env)| {
+        let kind = ident(kind);
+        let first = &env[0];
+        let second = match env.get(1) {
+            Some(s) => quote! { Some(#s) },
+            None => quote! { None },
+        };
+        quote! { rt::EnvSource { kind: rt::EnvKind::#kind, first: #first, second: #second } }
+    });
     let rt_import = cx.rt_import();
     quote! {
         /// Credentials this API documents; pass them to [`ClientBuilder::credentials`] or
@@ -290,10 +316,45 @@ fn credentials_module(cx: &Context<'_>, env_prefix: &str) -> TokenStream {
 
             #[doc = #env_doc]
             pub fn from_env() -> Result<rt::Credentials, rt::ConfigError> {
-                #from_env_body
+                rt::Credentials::from_env_sources(&[#(#sources),*])
             }
         }
     }
+}
+
+/// `static SCHEME_…: rt::SecurityScheme` for every scheme an operation refers to.
+fn scheme_statics(cx: &Context<'_>) -> TokenStream {
+    let used: std::collections::BTreeSet<usize> =
+        cx.api.operations.iter().flat_map(|o| o.security.iter().flatten().flatten().map(|r| r.scheme)).collect();
+    let statics = used.into_iter().map(|i| {
+        let s = &cx.api.auth[i];
+        let name = ident(&s.name.rust);
+        let value = match &s.kind {
+            AuthKind::Basic => quote! { rt::SecurityScheme::Basic },
+            AuthKind::Bearer => quote! { rt::SecurityScheme::Bearer },
+            AuthKind::ApiKey { location, name } => {
+                let location = ident(match location {
+                    ApiKeyLocation::Header => "Header",
+                    ApiKeyLocation::Query => "Query",
+                    ApiKeyLocation::Cookie => "Cookie",
+                });
+                quote! { rt::SecurityScheme::ApiKey { location: rt::ApiKeyLocation::#location, name: #name } }
+            }
+            AuthKind::OAuth2 { token_url } => {
+                let url = match token_url {
+                    Some(u) => quote! { Some(#u) },
+                    None => quote! { None },
+                };
+                quote! { rt::SecurityScheme::OAuth2 { token_url: #url } }
+            }
+        };
+        let doc = format!(" The `{}` security scheme.", s.name.api);
+        quote! {
+            #[doc = #doc]
+            static #name: rt::SecurityScheme = #value;
+        }
+    });
+    quote! { #(#statics)* }
 }
 
 /// `Cargo.toml` of the generated crate.

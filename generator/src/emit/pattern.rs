@@ -1,13 +1,323 @@
-//! DFA → straight-line matching code: chains of single-successor states become literal and
-//! class runs, so the only branches left are the pattern's real choice points.
+//! A compiled pattern → straight-line matching code.
+//!
+//! A [`Linear`] pattern becomes `matches` (a length pre-check, then one pass over the pieces,
+//! returning `bool`) and, for a value that does not match, a static description the runtime
+//! uses to say where and why, only when the error is read. Counted runs are loops, so the code
+//! does not grow with repetition counts. A [`Dfa`] becomes one `check` function: chains of
+//! single-successor states become literal and class runs, so the only branches left are the
+//! pattern's real choice points.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use crate::ir::Matcher;
+use crate::ir::{CharClass, Dfa, Linear, Matcher, Piece};
+
+/// How a pattern newtype checks a value.
+pub struct MatcherCode {
+    /// Associated functions of the newtype.
+    pub fns: TokenStream,
+    /// Statements over `value: &str` that return `Err(rt::ValidationError)` when it does not
+    /// match (the type's name is `type_name`).
+    pub check: TokenStream,
+}
+
+/// The code that checks a value against `m`.
+pub fn matcher_code(m: &Matcher, type_name: &str) -> MatcherCode {
+    match m {
+        Matcher::Linear(l) => {
+            let fast = linear_body(l);
+            let shape = linear_shape(l);
+            MatcherCode {
+                fns: quote! {
+                    /// Whether a value matches the pattern: straight-line code, no regex engine.
+                    #[inline]
+                    fn matches(s: &str) -> bool {
+                        #fast
+                    }
+                },
+                check: quote! {
+                    if !Self::matches(value) {
+                        // Where and why are worked out from this only when the error is read.
+                        static SHAPE: rt::LinearPattern = #shape;
+                        return Err(rt::ValidationError::pattern(#type_name, value, &SHAPE));
+                    }
+                },
+            }
+        }
+        Matcher::Dfa(d) => {
+            let body = dfa_body(d);
+            MatcherCode {
+                fns: quote! {
+                    /// The compiled pattern: straight-line code over UTF-8 bytes.
+                    #[inline]
+                    #[allow(unused_mut, unused_assignments, clippy::needless_return)]
+                    fn check(b: &[u8]) -> Result<(), (usize, &'static str)> {
+                        #body
+                    }
+                },
+                check: quote! {
+                    if let Err((offset, expected)) = Self::check(value.as_bytes()) {
+                        return Err(rt::ValidationError::new(#type_name, Some(offset), expected));
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// A linear pattern as the runtime's `LinearPattern` (for explaining a mismatch).
+fn linear_shape(l: &Linear) -> TokenStream {
+    let pieces = l.pieces.iter().map(|p| match p {
+        Piece::Literal(lit) => quote! { rt::Piece::Literal(#lit) },
+        Piece::Choice(options) => {
+            let expected = options.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" or ");
+            quote! { rt::Piece::Choice(&[#(#options),*], #expected) }
+        }
+        Piece::Run { class, min, max } => {
+            let ranges = class.ranges.iter().map(|&(lo, hi)| quote! { (#lo, #hi) });
+            let expected = describe_class(class);
+            let max = Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
+            let min = Literal::u32_unsuffixed(*min);
+            quote! { rt::Piece::Run { ranges: &[#(#ranges),*], min: #min, max: #max, expected: #expected } }
+        }
+    });
+    let (start, end) = (l.anchored_start, l.anchored_end);
+    let end_expected = end_expected(l);
+    quote! {
+        rt::LinearPattern { anchored_start: #start, anchored_end: #end, pieces: &[#(#pieces),*], end_expected: #end_expected }
+    }
+}
+
+/// What is expected where a linear pattern's input should end.
+fn end_expected(l: &Linear) -> String {
+    match l.pieces.last() {
+        Some(Piece::Run { class, min, max }) if Some(*min) != *max => {
+            format!("{} or end of input", describe_class(class))
+        }
+        _ => "end of input".to_owned(),
+    }
+}
+
+/// Leave `matches`: the value does not match.
+fn fail() -> TokenStream {
+    quote! { return false }
+}
+
+/// What a class expects, for error messages.
+fn describe_class(c: &CharClass) -> String {
+    let show = |ch: char| -> String {
+        match ch {
+            '\\' | '-' | ']' | '[' | '^' => format!("\\{ch}"),
+            c if c.is_ascii_graphic() => c.to_string(),
+            c => c.escape_unicode().to_string(),
+        }
+    };
+    if c.ranges.len() == 1 && c.ranges[0].0 == c.ranges[0].1 {
+        return format!("`{}`", show(c.ranges[0].0));
+    }
+    let ascii: String = c
+        .ranges
+        .iter()
+        .filter(|r| r.0.is_ascii())
+        .map(|&(lo, hi)| {
+            let hi = if hi.is_ascii() { hi } else { '\u{7f}' };
+            if lo == hi {
+                show(lo)
+            } else {
+                format!("{}-{}", show(lo), show(hi))
+            }
+        })
+        .collect();
+    let non_ascii = c.ranges.last().is_some_and(|r| !r.1.is_ascii());
+    match (ascii.is_empty(), non_ascii) {
+        (false, false) => format!("a character in [{ascii}]"),
+        (false, true) => format!("a character in [{ascii}] or a non-ASCII character"),
+        (true, true) => "a non-ASCII character".to_owned(),
+        (true, false) => "nothing (the class is empty)".to_owned(),
+    }
+}
+
+/// The pattern (`b'0'..=b'9' | b'_'`, or with `char`s beyond ASCII) of a class's members.
+fn class_pattern(c: &CharClass) -> TokenStream {
+    let alts = c.ranges.iter().map(|&(lo, hi)| match (c.is_ascii(), lo == hi) {
+        (true, true) => byte_lit(lo as u8),
+        (true, false) => {
+            let (lo, hi) = (byte_lit(lo as u8), byte_lit(hi as u8));
+            quote! { #lo..=#hi }
+        }
+        (false, true) => quote! { #lo },
+        (false, false) => quote! { #lo..=#hi },
+    });
+    quote! { #(#alts)|* }
+}
+
+/// A test of `c` (a `u8` for ASCII classes, a `char` otherwise) against a class.
+fn class_test(c: &CharClass) -> TokenStream {
+    if c.ranges.is_empty() {
+        return quote! { false };
+    }
+    if c.is_ascii() {
+        let ranges: Vec<(u8, u8)> = c.ranges.iter().map(|&(lo, hi)| (lo as u8, hi as u8)).collect();
+        return test_of(&ranges);
+    }
+    let pat = class_pattern(c);
+    quote! { matches!(c, #pat) }
+}
+
+/// The body of `matches`: a length pre-check (when both ends are anchored), then one greedy
+/// pass over the pieces.
+fn linear_body(l: &Linear) -> TokenStream {
+    let pieces: Vec<TokenStream> = l.pieces.iter().map(piece).collect();
+    let end = if l.anchored_end {
+        quote! { i == b.len() }
+    } else {
+        // Anything may follow the match.
+        quote! { { let _ = i; true } }
+    };
+    if !l.anchored_start {
+        // A search: the pattern may match starting at any character.
+        let body = linear_body(&Linear { anchored_start: true, ..l.clone() });
+        return quote! {
+            let at = |start: usize| -> bool {
+                let s = &s[start..];
+                #body
+            };
+            (0..=s.len()).filter(|&k| s.is_char_boundary(k)).any(at)
+        };
+    }
+    // Shortest and longest match: most wrong lengths fail before any byte is read.
+    let len_check = if l.anchored_end {
+        let min = Literal::usize_unsuffixed(l.min_len);
+        let too_short = match l.min_len {
+            0 => None,
+            1 => Some(quote! { b.is_empty() }),
+            _ => Some(quote! { b.len() < #min }),
+        };
+        let too_long = l.max_len.map(|max| {
+            let max = Literal::usize_unsuffixed(max);
+            quote! { b.len() > #max }
+        });
+        match (too_short, too_long) {
+            (Some(a), Some(b)) => quote! { if #a || #b { return false; } },
+            (Some(a), None) | (None, Some(a)) => quote! { if #a { return false; } },
+            (None, None) => quote! {},
+        }
+    } else {
+        quote! {}
+    };
+    quote! {
+        let b = s.as_bytes();
+        #len_check
+        let mut i = 0usize;
+        #(#pieces)*
+        #end
+    }
+}
+
+fn piece(p: &Piece) -> TokenStream {
+    let fail = fail();
+    match p {
+        Piece::Literal(lit) if lit.len() == 1 => {
+            let byte = byte_lit(lit.as_bytes()[0]);
+            quote! {
+                if b.get(i) != Some(&#byte) { #fail; }
+                i += 1;
+            }
+        }
+        Piece::Literal(lit) => {
+            let bytes = Literal::byte_string(lit.as_bytes());
+            let n = Literal::usize_unsuffixed(lit.len());
+            quote! {
+                if !b[i..].starts_with(#bytes) { #fail; }
+                i += #n;
+            }
+        }
+        Piece::Choice(options) => {
+            let arms = options.iter().map(|o| {
+                let bytes = Literal::byte_string(o.as_bytes());
+                let n = Literal::usize_unsuffixed(o.len());
+                quote! { if b[i..].starts_with(#bytes) { i += #n; } else }
+            });
+            quote! { #(#arms)* { #fail; } }
+        }
+        Piece::Run { class, min, max } => run(class, *min, *max),
+    }
+}
+
+fn run(class: &CharClass, min: u32, max: Option<u32>) -> TokenStream {
+    let fail = fail();
+    let test = class_test(class);
+    if class.is_ascii() {
+        let pat_single = class_pattern(class);
+        if min == 1 && max == Some(1) {
+            return quote! {
+                match b.get(i) {
+                    Some(#pat_single) => i += 1,
+                    _ => #fail,
+                }
+            };
+        }
+        if Some(min) == max {
+            let n = Literal::usize_unsuffixed(min as usize);
+            let wide = class_test_wide(class);
+            return quote! {
+                match b.get(i..i + #n) {
+                    // Branch-free over the run so the compiler can vectorize it.
+                    Some(run) if run.iter().fold(true, |ok, &c| ok & (#wide)) => i += #n,
+                    _ => #fail,
+                }
+            };
+        }
+        let take = max.map(|m| {
+            let m = Literal::usize_unsuffixed(m as usize);
+            quote! { .take(#m) }
+        });
+        let check = (min > 0).then(|| {
+            let m = Literal::usize_unsuffixed(min as usize);
+            quote! { if n < #m { #fail; } }
+        });
+        return quote! {
+            let n = b[i..].iter()#take.take_while(|&&c| #test).count();
+            #check
+            i += n;
+        };
+    }
+    // Characters beyond ASCII: decode and count characters (JSON Schema counts characters).
+    let limit = max.map(|m| {
+        let m = Literal::usize_unsuffixed(m as usize);
+        quote! { n == #m || }
+    });
+    let check = (min > 0).then(|| {
+        let m = Literal::usize_unsuffixed(min as usize);
+        quote! { if n < #m { #fail; } }
+    });
+    if limit.is_none() && check.is_none() {
+        return quote! {
+            for c in s[i..].chars() {
+                if !(#test) { break; }
+                i += c.len_utf8();
+            }
+        };
+    }
+    quote! {
+        let mut n = 0usize;
+        for c in s[i..].chars() {
+            if #limit !(#test) { break; }
+            i += c.len_utf8();
+            n += 1;
+        }
+        #check
+    }
+}
+
+/// [`class_test`] for an ASCII class, branch-free (`|` between comparisons).
+fn class_test_wide(c: &CharClass) -> TokenStream {
+    let ranges: Vec<(u8, u8)> = c.ranges.iter().map(|&(lo, hi)| (lo as u8, hi as u8)).collect();
+    test_of_with(&ranges, quote! { | })
+}
 
 /// Tokens for `fn check(b: &[u8]) -> Result<(), (usize, &'static str)>`'s body.
-pub fn matcher_body(m: &Matcher) -> TokenStream {
+fn dfa_body(m: &Dfa) -> TokenStream {
     let n = m.states.len();
     // Distinct predecessors of each state (self-loops excluded).
     let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -82,7 +392,7 @@ pub fn matcher_body(m: &Matcher) -> TokenStream {
 }
 
 /// The chain steps from `start` (grouped into runs) and the state where the chain ends.
-fn chain(m: &Matcher, single: &[Option<usize>], start: usize) -> (Vec<Step>, usize) {
+fn chain(m: &Dfa, single: &[Option<usize>], start: usize) -> (Vec<Step>, usize) {
     let mut body = Vec::new();
     let mut s = start;
     while single[s].is_some() {
@@ -106,7 +416,7 @@ fn chain(m: &Matcher, single: &[Option<usize>], start: usize) -> (Vec<Step>, usi
 /// The block starting at `s` as an expression, with successor blocks nested inside its match
 /// arms. `None` when a successor is already on the path (a cycle) or the budget runs out.
 fn inline_block(
-    m: &Matcher,
+    m: &Dfa,
     single: &[Option<usize>],
     s: usize,
     path: &mut Vec<usize>,
@@ -145,6 +455,7 @@ fn inline_block(
             if i == b.len() { #at_end } else { Err((i, #expected)) }
         });
     }
+    let other = (!covers_all_bytes(&targets)).then(|| quote! { Some(_) => Err((i, #expected)), });
     let mut arms = Vec::new();
     for (t, ranges) in targets {
         if path.contains(&t) {
@@ -162,9 +473,24 @@ fn inline_block(
         match b.get(i).copied() {
             None => #at_end,
             #(#arms)*
-            Some(_) => Err((i, #expected)),
+            #other
         }
     })
+}
+
+/// Whether the transitions to other states cover every byte (then a fallback arm would be
+/// unreachable).
+fn covers_all_bytes(targets: &[Targets]) -> bool {
+    let mut ranges: Vec<(u8, u8)> = targets.iter().flat_map(|t| t.1.iter().copied()).collect();
+    ranges.sort_unstable();
+    let mut next = 0u16;
+    for (lo, hi) in ranges {
+        if u16::from(lo) > next {
+            return false;
+        }
+        next = next.max(u16::from(hi) + 1);
+    }
+    next > 255
 }
 
 /// A target state and the byte ranges that lead to it.
@@ -172,7 +498,7 @@ type Targets = (usize, Vec<(u8, u8)>);
 
 /// A state's self-loop code (a `while` over the bytes that stay in the state) and its other
 /// transitions grouped by target.
-fn split_transitions(m: &Matcher, s: usize) -> (TokenStream, Vec<Targets>) {
+fn split_transitions(m: &Dfa, s: usize) -> (TokenStream, Vec<Targets>) {
     let st = &m.states[s];
     let self_loop: Vec<(u8, u8)> = st.transitions.iter().filter(|t| t.2 == s).map(|t| (t.0, t.1)).collect();
     let mut targets: Vec<Targets> = Vec::new();
@@ -195,11 +521,11 @@ fn split_transitions(m: &Matcher, s: usize) -> (TokenStream, Vec<Targets>) {
     (skip, targets)
 }
 
-fn ranges_of(m: &Matcher, s: usize) -> Vec<(u8, u8)> {
+fn ranges_of(m: &Dfa, s: usize) -> Vec<(u8, u8)> {
     m.states[s].transitions.iter().map(|t| (t.0, t.1)).collect()
 }
 
-fn same_ranges(m: &Matcher, a: usize, b: usize) -> bool {
+fn same_ranges(m: &Dfa, a: usize, b: usize) -> bool {
     ranges_of(m, a) == ranges_of(m, b) && m.states[a].expected == m.states[b].expected
 }
 
@@ -263,7 +589,7 @@ enum Step {
     Code(TokenStream),
 }
 
-fn emit_run(m: &Matcher, run: &[usize]) -> Step {
+fn emit_run(m: &Dfa, run: &[usize]) -> Step {
     let s = run[0];
     let ranges = ranges_of(m, s);
     let expected = &m.states[s].expected;
@@ -292,7 +618,7 @@ fn emit_run(m: &Matcher, run: &[usize]) -> Step {
 }
 
 /// Replace runs of tagged literal steps by one `starts_with` check.
-fn merge_literals(m: &Matcher, body: Vec<Step>) -> Vec<TokenStream> {
+fn merge_literals(m: &Dfa, body: Vec<Step>) -> Vec<TokenStream> {
     let mut out = Vec::new();
     let mut pending: Vec<(u8, usize)> = Vec::new();
     let flush = |pending: &mut Vec<(u8, usize)>, out: &mut Vec<TokenStream>| {
@@ -339,7 +665,7 @@ fn merge_literals(m: &Matcher, body: Vec<Step>) -> Vec<TokenStream> {
     out
 }
 
-fn emit_general(m: &Matcher, s: usize, multi: bool) -> TokenStream {
+fn emit_general(m: &Dfa, s: usize, multi: bool) -> TokenStream {
     let st = &m.states[s];
     let expected = &st.expected;
     if st.accept_now {
@@ -386,12 +712,13 @@ fn emit_general(m: &Matcher, s: usize, multi: bool) -> TokenStream {
         let t = Literal::u32_unsuffixed(*t as u32);
         quote! { Some(#pat) => { i += 1; state = #t; } }
     });
+    let other = (!covers_all_bytes(&targets)).then(|| quote! { Some(_) => return Err((i, #expected)), });
     quote! {
         #skip
         match b.get(i).copied() {
             None => #at_end,
             #(#arms)*
-            Some(_) => return Err((i, #expected)),
+            #other
         }
     }
 }

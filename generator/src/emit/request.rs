@@ -8,7 +8,7 @@ use quote::quote;
 use super::responses::ResponseItems;
 use super::types::value_checks;
 use super::{doc_attrs, ident, ty, Context};
-use crate::ir::{Body, Operation, Param, ParamLocation, PathSegment, TypeDefKind, TypeRef};
+use crate::ir::{Body, Operation, Param, ParamLocation, ParamStyle, PathSegment, TypeDefKind, TypeRef};
 
 /// The request of one operation.
 pub(super) fn emit(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStream {
@@ -217,13 +217,20 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
         PathSegment::Param(i) => {
             let p = &op.params[*i];
             let n = ident(&p.name.rust);
-            let text = text_of(cx, &p.ty, quote! { #n });
-            let what = format!("path parameter `{}`", p.name.api);
-            quote! { rt::push_segment(&mut path, #text, #what).map_err(#invalid)?; }
+            if p.style == ParamStyle::Simple && scalar(cx, &p.ty) {
+                let text = text_of(cx, &p.ty, quote! { #n });
+                let what = format!("path parameter `{}`", p.name.api);
+                quote! { rt::push_segment(&mut path, #text, #what).map_err(#invalid)?; }
+            } else {
+                let (key, style, explode) = (&p.name.api, style_tokens(p), p.explode);
+                quote! { rt::path_param(&mut path, #key, &#n, #style, #explode).map_err(#invalid)?; }
+            }
         }
     });
-    let query_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| query_push(cx, p));
-    let header_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| header_push(cx, p));
+    let query_pushes =
+        op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| query_push(cx, p, &invalid));
+    let header_pushes =
+        op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| header_push(cx, p, &invalid));
     let body = op.body.as_ref().map(|b| body_build(cx, b, &invalid));
     let (op_id, http_method, template) = (&op.name.api, op.method.as_str(), &op.path_template);
     let idempotent = op.method.idempotent();
@@ -231,6 +238,20 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
     let server = match &op.server {
         Some(s) => quote! { Some(#s) },
         None => quote! { None },
+    };
+    let security = match &op.security {
+        None => quote! { None },
+        Some(alternatives) => {
+            let alts = alternatives.iter().map(|alt| {
+                let reqs = alt.iter().map(|r| {
+                    let scheme = ident(&cx.api.auth[r.scheme].name.rust);
+                    let scopes = &r.scopes;
+                    quote! { rt::Requirement { scheme: &super::#scheme, scopes: &[#(#scopes),*] } }
+                });
+                quote! { &[#(#reqs),*] }
+            });
+            quote! { Some(&[#(#alts),*]) }
+        }
     };
     let (output, error, dispatch) = (&responses.output, &responses.error, &responses.dispatch);
     quote! {
@@ -242,6 +263,7 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
                 method: #http_method,
                 path_template: #template,
                 idempotent: #idempotent,
+                security: #security,
             };
             #(#unwrap)*
             #(#checks)*
@@ -287,19 +309,48 @@ fn owned_text_of(cx: &Context<'_>, t: &TypeRef, value: TokenStream) -> TokenStre
     }
 }
 
-fn query_push(cx: &Context<'_>, p: &Param) -> TokenStream {
+/// Whether values of `t` are sent as one piece of text (`to_string`, `as_str`).
+fn scalar(cx: &Context<'_>, t: &TypeRef) -> bool {
+    match t {
+        TypeRef::String
+        | TypeRef::Bool
+        | TypeRef::Integer { .. }
+        | TypeRef::Unsigned
+        | TypeRef::Number { .. }
+        | TypeRef::Uuid
+        | TypeRef::DateTime => true,
+        TypeRef::Named(n) => match cx.api.type_def(n).map(|d| &d.kind) {
+            Some(TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. } | TypeDefKind::IntEnum { .. }) => true,
+            Some(TypeDefKind::Alias(t)) => scalar(cx, t),
+            _ => false,
+        },
+        TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Any => false,
+    }
+}
+
+/// `rt::Style::…` of a parameter.
+fn style_tokens(p: &Param) -> TokenStream {
+    let s = ident(p.style.runtime_name());
+    quote! { rt::Style::#s }
+}
+
+fn query_push(cx: &Context<'_>, p: &Param, invalid: &TokenStream) -> TokenStream {
     let n = ident(&p.name.rust);
     let key = &p.name.api;
-    let push_one = |v: TokenStream, t: &TypeRef| {
-        let text = owned_text_of(cx, t, v);
-        quote! { parts.query.push((#key, #text)); }
-    };
     let body = match &p.ty {
-        TypeRef::Array(inner) => {
-            let one = push_one(quote! { item }, inner);
-            quote! { for item in #n.iter() { #one } }
+        t if scalar(cx, t) => {
+            let text = text_of(cx, t, quote! { #n });
+            quote! { rt::query_pair(&mut parts.query, #key, #text); }
         }
-        t => push_one(quote! { #n }, t),
+        // The common case (`form`, exploded: `id=1&id=2`) without serde.
+        TypeRef::Array(inner) if scalar(cx, inner) && p.style == ParamStyle::Form && p.explode => {
+            let text = text_of(cx, inner, quote! { item });
+            quote! { for item in #n.iter() { rt::query_pair(&mut parts.query, #key, #text); } }
+        }
+        _ => {
+            let (style, explode) = (style_tokens(p), p.explode);
+            quote! { rt::query_param(&mut parts.query, #key, #n, #style, #explode).map_err(#invalid)?; }
+        }
     };
     if p.required {
         quote! { { let #n = &#n; #body } }
@@ -308,15 +359,19 @@ fn query_push(cx: &Context<'_>, p: &Param) -> TokenStream {
     }
 }
 
-fn header_push(cx: &Context<'_>, p: &Param) -> TokenStream {
+fn header_push(cx: &Context<'_>, p: &Param, invalid: &TokenStream) -> TokenStream {
     let n = ident(&p.name.rust);
     let key = p.name.api.to_ascii_lowercase();
     let text = match &p.ty {
-        TypeRef::Array(inner) => {
+        t if scalar(cx, t) => owned_text_of(cx, t, quote! { #n }),
+        TypeRef::Array(inner) if scalar(cx, inner) => {
             let t = owned_text_of(cx, inner, quote! { x });
             quote! { #n.iter().map(|x| #t).collect::<Vec<_>>().join(",") }
         }
-        t => owned_text_of(cx, t, quote! { #n }),
+        _ => {
+            let (name, explode) = (&p.name.api, p.explode);
+            quote! { rt::header_param(#name, &#n, #explode).map_err(#invalid)? }
+        }
     };
     if p.required {
         quote! { parts.headers.push((#key, #text)); }

@@ -62,50 +62,7 @@ pub fn type_def(cx: &Context<'_>, t: &TypeDef) -> TokenStream {
                     Unknown(String),
                 }
 
-                impl #name {
-                    /// The value as sent on the wire.
-                    pub fn as_str(&self) -> &str {
-                        match self {
-                            #( Self::#vs => #apis, )*
-                            Self::Unknown(s) => s,
-                        }
-                    }
-                }
-
-                impl ::std::str::FromStr for #name {
-                    type Err = ::std::convert::Infallible;
-                    fn from_str(s: &str) -> Result<Self, Self::Err> {
-                        Ok(match s {
-                            #( #apis => Self::#vs, )*
-                            other => Self::Unknown(other.to_owned()),
-                        })
-                    }
-                }
-
-                impl ::std::fmt::Display for #name {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(self.as_str())
-                    }
-                }
-
-                impl serde::Serialize for #name {
-                    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                        s.serialize_str(self.as_str())
-                    }
-                }
-
-                impl<'de> serde::Deserialize<'de> for #name {
-                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                        let s = <String as serde::Deserialize>::deserialize(d)?;
-                        Ok(s.parse().unwrap_or_else(|e: ::std::convert::Infallible| match e {}))
-                    }
-                }
-
-                impl rt::IntoParam<#name> for &#name {
-                    fn into_param(self) -> Result<#name, rt::ValidationError> {
-                        Ok(self.clone())
-                    }
-                }
+                rt::string_enum!(#name { #( #vs => #apis ),* });
             }
         }
         TypeDefKind::Alias(target) => {
@@ -115,6 +72,17 @@ pub fn type_def(cx: &Context<'_>, t: &TypeDef) -> TokenStream {
             quote! {
                 #docs
                 pub type #name = #target;
+            }
+        }
+        TypeDefKind::Newtype(inner) => {
+            let name = ident(&t.name.rust);
+            let docs = doc_attrs(&docs);
+            let inner = ty(inner);
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #inner);
             }
         }
     }
@@ -352,48 +320,7 @@ fn int_enum_def(t: &TypeDef, docs: &[String], variants: &[(Name, i64)]) -> Token
             Unknown(i64),
         }
 
-        impl #name {
-            /// The value as sent on the wire.
-            pub fn value(&self) -> i64 {
-                match self {
-                    #( Self::#vs => #vals, )*
-                    Self::Unknown(v) => *v,
-                }
-            }
-        }
-
-        impl From<i64> for #name {
-            fn from(v: i64) -> Self {
-                match v {
-                    #( #vals => Self::#vs, )*
-                    other => Self::Unknown(other),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                write!(f, "{}", self.value())
-            }
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_i64(self.value())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                Ok(<i64 as serde::Deserialize>::deserialize(d)?.into())
-            }
-        }
-
-        impl rt::IntoParam<#name> for &#name {
-            fn into_param(self) -> Result<#name, rt::ValidationError> {
-                Ok(*self)
-            }
-        }
+        rt::int_enum!(#name { #( #vs => #vals ),* });
     }
 }
 
@@ -502,13 +429,24 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
     let pattern = &p.source;
     let mut docs = docs.to_vec();
     docs.push(String::new());
-    docs.push(format!("Validated against the pattern `{}`{}.", pattern.replace('`', "'"), length_note(p)));
+    match &p.matcher {
+        Some(_) => {
+            docs.push(format!("Validated against the pattern `{}`{}.", pattern.replace('`', "'"), length_note(p)))
+        }
+        None => docs.push(format!(
+            "The spec's pattern `{}` is not checked by this client (see the generator's warning){}.",
+            pattern.replace('`', "'"),
+            length_note(p)
+        )),
+    }
     if let Some(example) = &p.example {
         docs.push(String::new());
         docs.push(format!("Example: `{example}`"));
     }
     let docs = doc_attrs(&docs);
-    let body = super::pattern::matcher_body(&p.matcher);
+    let code = p.matcher.as_ref().map(|m| super::pattern::matcher_code(m, name_str));
+    let check_fns = code.as_ref().map(|c| &c.fns);
+    let check = code.as_ref().map(|c| &c.check);
     let lengths = match (p.min_length, p.max_length) {
         (None, None) => quote! {},
         (min, max) => {
@@ -547,113 +485,17 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
             /// The pattern from the spec (ECMA-262 syntax).
             pub const PATTERN: &'static str = #pattern;
 
-            /// Validate and wrap a value.
-            pub fn new(value: impl Into<String>) -> Result<Self, rt::ValidationError> {
-                let value = value.into();
-                Self::validate(&value)?;
-                Ok(Self(value))
-            }
-
             /// Check a value without keeping it.
             pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
                 #lengths
-                Self::check(value.as_bytes()).map_err(|(offset, expected)| rt::ValidationError::new(#name_str, Some(offset), expected))
+                #check
+                Ok(())
             }
 
-            /// The compiled pattern: straight-line code over UTF-8 bytes.
-            #[inline]
-            #[allow(unused_mut, unused_assignments, clippy::needless_return)]
-            fn check(b: &[u8]) -> Result<(), (usize, &'static str)> {
-                #body
-            }
-
-            /// The value.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-
-            /// Deserialize a value the server sent, without validating it: identifiers in
-            /// responses are trusted, so a server-side format change cannot fail a call.
-            #[doc(hidden)]
-            pub fn from_server<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                Ok(Self(<String as serde::Deserialize>::deserialize(d)?))
-            }
-
-            /// [`Self::from_server`] for optional fields.
-            #[doc(hidden)]
-            pub fn from_server_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
-                Ok(<Option<String> as serde::Deserialize>::deserialize(d)?.map(Self))
-            }
-
-            /// The value, unwrapped.
-            pub fn into_inner(self) -> String {
-                self.0
-            }
+            #check_fns
         }
 
-        impl ::std::str::FromStr for #name {
-            type Err = rt::ValidationError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::new(s)
-            }
-        }
-
-        impl ::std::convert::TryFrom<&str> for #name {
-            type Error = rt::ValidationError;
-            fn try_from(s: &str) -> Result<Self, Self::Error> {
-                Self::new(s)
-            }
-        }
-
-        impl ::std::convert::TryFrom<String> for #name {
-            type Error = rt::ValidationError;
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                Self::new(s)
-            }
-        }
-
-        impl AsRef<str> for #name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <String as serde::Deserialize>::deserialize(d)?;
-                Self::new(s).map_err(serde::de::Error::custom)
-            }
-        }
-
-        impl rt::IntoParam<#name> for &#name {
-            fn into_param(self) -> Result<#name, rt::ValidationError> {
-                Ok(self.clone())
-            }
-        }
-
-        impl rt::IntoParam<#name> for &str {
-            fn into_param(self) -> Result<#name, rt::ValidationError> {
-                #name::new(self)
-            }
-        }
-
-        impl rt::IntoParam<#name> for String {
-            fn into_param(self) -> Result<#name, rt::ValidationError> {
-                #name::new(self)
-            }
-        }
-
-        impl rt::IntoParam<#name> for &String {
-            fn into_param(self) -> Result<#name, rt::ValidationError> {
-                #name::new(self.as_str())
-            }
-        }
+        rt::string_newtype!(#name);
     }
 }
 

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use openapiv3 as oa;
 use openapiv3::ReferenceOr;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::*;
 use crate::naming::{self, Namespace};
 use crate::pointer::join;
@@ -74,14 +74,24 @@ const PRELUDE_TYPES: &[&str] = &[
 /// Methods the generated `Client` defines itself.
 const CLIENT_METHODS: &[&str] = &["builder", "new", "from_env", "base_url", "config", "clone", "fmt"];
 
-/// Names a request builder or its `send` binds itself: struct fields and the one method the
-/// generator emits on every builder (the runtime's methods are added from
-/// [`crate::runtime_names`]).
-const BUILDER_OWN: &[&str] = &["client", "options", "send", "into_future"];
+/// Names a request builder or its `send` binds itself: struct fields, the one method the
+/// generator emits on every builder, and the locals of `send` that live while parameters are
+/// read (the runtime's methods are added from [`crate::runtime_names`]).
+const BUILDER_OWN: &[&str] = &["client", "options", "send", "into_future", "path", "parts", "ex"];
+
+/// A lowered API and what it leaves out.
+#[derive(Debug)]
+pub struct Lowered {
+    /// The API.
+    pub api: Api,
+    /// Warnings (e.g. pattern checks that could not be compiled and were left out).
+    pub warnings: Vec<Diagnostic>,
+}
 
 /// Lower a loaded document. `ref_docs` holds the `description` written next to a `$ref`
-/// (which `openapiv3` drops), by the pointer of the referencing node.
-pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>) -> Result<Api, Vec<Diagnostic>> {
+/// (which `openapiv3` drops), by the pointer of the referencing node. With `strict`, warnings
+/// are errors.
+pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>, strict: bool) -> Result<Lowered, Vec<Diagnostic>> {
     let runtime = crate::runtime_names::get();
     let mut reserved: Vec<&str> = runtime.exports.iter().map(String::as_str).collect();
     reserved.extend(CRATE_TYPES);
@@ -94,6 +104,7 @@ pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>) -> Result<A
         diags: Vec::new(),
         cache: HashMap::new(),
         component_names: BTreeMap::new(),
+        schemes: Vec::new(),
     };
     // Components first, in key order, so their names win over derived ones.
     if let Some(c) = &doc.components {
@@ -109,6 +120,7 @@ pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>) -> Result<A
     }
     let base_url = l.base_url(&doc.servers, "/servers");
     let auth = l.auth();
+    l.schemes = auth.clone();
     let mut methods = Namespace::with_reserved(CLIENT_METHODS).on_reserved_suffix("_op");
     let mut builder_reserved: Vec<&str> = runtime.builder_methods.iter().map(String::as_str).collect();
     builder_reserved.extend(BUILDER_OWN);
@@ -136,8 +148,17 @@ pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>) -> Result<A
             }
         }
     }
-    if !l.diags.is_empty() {
-        return Err(l.diags);
+    if strict {
+        for d in &mut l.diags {
+            d.severity = Severity::Error;
+        }
+    }
+    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        l.diags.into_iter().partition(|d| d.severity == Severity::Error);
+    if !errors.is_empty() {
+        let mut all = errors;
+        all.extend(warnings);
+        return Err(all);
     }
     operations.sort_by(|a, b| a.name.rust.cmp(&b.name.rust));
     for op in &mut operations {
@@ -146,10 +167,11 @@ pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>) -> Result<A
         }
     }
     let mut types = l.types;
+    passes::break_alias_cycles(&mut types);
     passes::box_recursive_fields(&mut types);
     passes::box_large_variants(&mut types, &mut operations);
     let sent_types = passes::mark_sent_types(&mut types, &operations);
-    Ok(Api {
+    let api = Api {
         title: doc.info.title.clone(),
         version: doc.info.version.clone(),
         docs: naming::docs(doc.info.description.as_deref()),
@@ -158,7 +180,8 @@ pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>) -> Result<A
         types: types.into_values().collect(),
         operations,
         sent_types,
-    })
+    };
+    Ok(Lowered { api, warnings })
 }
 
 fn sorted_keys<V>(map: &indexmap::IndexMap<String, V>) -> Vec<&str> {
@@ -194,10 +217,17 @@ struct Lowerer<'a> {
     cache: HashMap<String, TypeRef>,
     /// `components/schemas` key → Rust name.
     component_names: BTreeMap<String, String>,
+    /// The security schemes (operations' requirements refer to them).
+    schemes: Vec<AuthScheme>,
 }
 
 impl Lowerer<'_> {
     fn err(&mut self, pointer: &str, msg: impl Into<String>) {
         self.diags.push(Diagnostic::new(pointer, msg));
+    }
+
+    /// Errors so far (warnings do not stop an operation from being lowered).
+    fn error_count(&self) -> usize {
+        self.diags.iter().filter(|d| d.severity == Severity::Error).count()
     }
 }

@@ -43,7 +43,7 @@ impl<'a> Lowerer<'a> {
         methods: &mut Namespace,
         builder_reserved: &[&str],
     ) -> Option<Operation> {
-        let before = self.diags.len();
+        let before = self.error_count();
         let op_id = match op.operation_id.clone() {
             Some(id) => id,
             None => {
@@ -68,7 +68,10 @@ impl<'a> Lowerer<'a> {
             Some(rb) => self.request_body(rb, &format!("{}Body", names.type_name), &join(ctx.pointer, "requestBody")),
         };
         let responses = self.responses(ctx, op, &names.type_name);
-        if self.diags.len() > before {
+        let schemes = std::mem::take(&mut self.schemes);
+        let security = self.security(&op.security, ctx.pointer, &schemes);
+        self.schemes = schemes;
+        if self.error_count() > before {
             return None;
         }
         let server = if !op.servers.is_empty() {
@@ -94,6 +97,7 @@ impl<'a> Lowerer<'a> {
             params,
             body,
             responses,
+            security,
             pointer: ctx.pointer.to_owned(),
         })
     }
@@ -170,6 +174,31 @@ impl<'a> Lowerer<'a> {
             if location == ParamLocation::Path && !data.required {
                 self.err(&join(&at, "required"), format!("path parameter `{api_name}` must be `required: true`"));
             }
+            if location == ParamLocation::Header && !is_header_name(&api_name) {
+                self.diags.push(
+                    Diagnostic::new(
+                        join(&at, "name"),
+                        format!("header parameter `{api_name}` is not a valid HTTP header name"),
+                    )
+                    .with_help("header names are tokens: letters, digits and !#$%&'*+-.^_`|~ (no spaces)"),
+                );
+                continue;
+            }
+            let style = match param {
+                oa::Parameter::Query { style, .. } => match style {
+                    oa::QueryStyle::Form => ParamStyle::Form,
+                    oa::QueryStyle::SpaceDelimited => ParamStyle::SpaceDelimited,
+                    oa::QueryStyle::PipeDelimited => ParamStyle::PipeDelimited,
+                    oa::QueryStyle::DeepObject => ParamStyle::DeepObject,
+                },
+                oa::Parameter::Path { style, .. } => match style {
+                    oa::PathStyle::Simple => ParamStyle::Simple,
+                    oa::PathStyle::Label => ParamStyle::Label,
+                    oa::PathStyle::Matrix => ParamStyle::Matrix,
+                },
+                _ => ParamStyle::Simple,
+            };
+            let explode = data.explode.unwrap_or(style == ParamStyle::Form);
             params.push(Param {
                 pointer: at.clone(),
                 name: Name { rust: names.claim(&naming::snake(&api_name)), api: api_name.clone() },
@@ -181,6 +210,8 @@ impl<'a> Lowerer<'a> {
                     ReferenceOr::Item(s) => constraints(s),
                     ReferenceOr::Reference { .. } => Constraints::default(),
                 },
+                style,
+                explode,
             });
         }
         params
@@ -343,6 +374,15 @@ impl<'a> Lowerer<'a> {
             Some(s) => self.type_of(s, ctx, &at),
         }
     }
+}
+
+/// An HTTP header name (RFC 9110 token).
+pub(super) fn is_token(name: &str) -> bool {
+    is_header_name(name)
+}
+
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn is_form(media: &str) -> bool {

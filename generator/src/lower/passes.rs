@@ -5,6 +5,47 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::*;
 
+/// Aliases that lead back to themselves through other aliases (`A = B`, `B = A`) or through an
+/// array or map (`Tree = Vec<Tree>`) cannot be type aliases in Rust. The first alias of each
+/// such cycle (in name order) becomes a newtype when the cycle goes through a container, and
+/// `serde_json::Value` when it does not (a loop of aliases describes no shape).
+pub(super) fn break_alias_cycles(types: &mut BTreeMap<String, TypeDef>) {
+    let names: Vec<String> = types.keys().cloned().collect();
+    for name in names {
+        let Some(TypeDefKind::Alias(start)) = types.get(&name).map(|t| &t.kind) else { continue };
+        let mut target = start.clone();
+        let mut through_container = false;
+        let mut seen = BTreeSet::new();
+        let cyclic = loop {
+            // Through arrays and maps to the named type, if any.
+            let mut t = &target;
+            while let TypeRef::Array(inner) | TypeRef::Map(inner) = t {
+                through_container = true;
+                t = inner;
+            }
+            let TypeRef::Named(n) = t else { break false };
+            if *n == name {
+                break true;
+            }
+            if !seen.insert(n.clone()) {
+                break false;
+            }
+            match types.get(n).map(|d| &d.kind) {
+                Some(TypeDefKind::Alias(next)) => target = next.clone(),
+                _ => break false,
+            }
+        };
+        if cyclic {
+            if let Some(t) = types.get_mut(&name) {
+                t.kind = match &t.kind {
+                    TypeDefKind::Alias(inner) if through_container => TypeDefKind::Newtype(inner.clone()),
+                    _ => TypeDefKind::Alias(TypeRef::Any),
+                };
+            }
+        }
+    }
+}
+
 /// Box fields (and variants) whose type leads back to the type that holds them, so recursive
 /// schemas have a finite size. Only direct references count: a `Vec` or map already allocates.
 pub(super) fn box_recursive_fields(types: &mut BTreeMap<String, TypeDef>) {
@@ -231,7 +272,7 @@ impl Sizes<'_> {
             Some(TypeDefKind::Pattern(_)) => STRING,
             Some(TypeDefKind::StringEnum { .. }) => Bounds { lo: 24, hi: 32 },
             Some(TypeDefKind::IntEnum { .. }) => Bounds { lo: 8, hi: 16 },
-            Some(TypeDefKind::Alias(t)) => self.of(t),
+            Some(TypeDefKind::Alias(t) | TypeDefKind::Newtype(t)) => self.of(t),
             None => VALUE,
         };
         self.busy.remove(name);

@@ -66,13 +66,19 @@ impl<'a> Lowerer<'a> {
                     TypeDefKind::StringEnum { variants }
                 } else if let Some(pattern) = &st.pattern {
                     let matcher = match crate::pattern::compile(pattern) {
-                        Ok(m) => m,
+                        Ok(m) => Some(m),
                         Err(reason) => {
                             self.diags.push(
-                                Diagnostic::new(join(pointer, "pattern"), format!("pattern `{pattern}` is not supported: {reason}"))
-                                    .with_help("supported: ^, $, literals, escapes, groups, alternation, classes with ranges, \\d \\w \\s, ?, *, +, {n}, {n,m}"),
+                                Diagnostic::warning(
+                                    join(pointer, "pattern"),
+                                    format!("pattern `{pattern}` of `{api}` is not checked by the client: {reason}"),
+                                )
+                                .with_help(
+                                    "the type is generated with its length checks only; the server still \
+                                     validates the pattern (`--strict` makes this an error)",
+                                ),
                             );
-                            return Some(TypeRef::String);
+                            None
                         }
                     };
                     let example = s
@@ -80,7 +86,7 @@ impl<'a> Lowerer<'a> {
                         .example
                         .as_ref()
                         .and_then(|e| e.as_str())
-                        .filter(|e| matcher.is_match(e))
+                        .filter(|e| matcher.as_ref().is_some_and(|m| m.is_match(e)))
                         .map(str::to_owned);
                     TypeDefKind::Pattern(PatternType {
                         source: pattern.clone(),
@@ -281,9 +287,32 @@ impl<'a> Lowerer<'a> {
             oa::SchemaKind::AllOf { .. } | oa::SchemaKind::OneOf { .. } | oa::SchemaKind::AnyOf { .. } => true,
             _ => false,
         };
+        // `allOf: [$ref]` (a reference with a description or `nullable` beside it) is the
+        // referenced type itself, not a copy of it.
+        if let oa::SchemaKind::AllOf { all_of } = &s.schema_kind {
+            if let [ReferenceOr::Reference { reference }] = all_of.as_slice() {
+                let t = self.schema_ref(reference, &format!("{pointer}/allOf/0")).unwrap_or(TypeRef::Any);
+                self.cache.insert(pointer.to_owned(), t.clone());
+                return t;
+            }
+        }
         let t = if needs_name {
             let name = self.ns.claim(ctx);
-            self.named_shape(s, &name, &name, pointer).unwrap_or(TypeRef::Any)
+            // While its members are lowered, a schema that leads back here refers to this
+            // name (recursion through `allOf` members would otherwise never end).
+            self.cache.insert(pointer.to_owned(), TypeRef::Named(name.clone()));
+            let t = self.named_shape(s, &name, &name, pointer);
+            if !self.types.contains_key(&name) {
+                let target = t.unwrap_or(TypeRef::Any);
+                let def = TypeDef {
+                    name: Name { rust: name.clone(), api: name.clone() },
+                    docs: Vec::new(),
+                    pointer: pointer.to_owned(),
+                    kind: TypeDefKind::Alias(demote(target)),
+                };
+                self.types.insert(name.clone(), def);
+            }
+            TypeRef::Named(name)
         } else {
             match &s.schema_kind {
                 oa::SchemaKind::Type(oa::Type::String(st)) => match &st.format {
