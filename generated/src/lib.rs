@@ -19,7 +19,7 @@ pub use operations::*;
 
 pub use rt::{
     AccessToken, AuthError, ClientBuilder, ClientCredentials, Config, ConfigBuilder,
-    ConfigError, Credentials, DEFAULT_MAX_RESPONSE_BYTES, Error, IntoParam,
+    ConfigError, Credentials, DEFAULT_MAX_RESPONSE_BYTES, Error, ErrorBody, IntoParam,
     RequestOptions, Response, RetryConfig, StatusCode, TimeoutConfig, TimeoutKind,
     TokenProvider, TokenRequest, UnhandledResponse, ValidationError, header,
 };

@@ -51,23 +51,25 @@ pub enum DeleteStoreError {
     /// Status 400.
     ///
     /// The request was malformed, for example an identifier with the wrong shape.
-    BadRequest(rt::Response<TwilioError, ()>),
+    BadRequest(rt::Response<rt::ErrorBody<TwilioError>, ()>),
     /// Status 404.
     ///
     /// No Memory Store with this identifier exists.
-    NotFound(rt::Response<TwilioError, ()>),
+    NotFound(rt::Response<rt::ErrorBody<TwilioError>, ()>),
     /// Status 429.
     ///
     /// Too many requests were made; wait before retrying.
-    TooManyRequests(rt::Response<TwilioError, DeleteStoreTooManyRequestsHeaders>),
+    TooManyRequests(
+        rt::Response<rt::ErrorBody<TwilioError>, DeleteStoreTooManyRequestsHeaders>,
+    ),
     /// Status 500.
     ///
     /// The service failed while handling the request.
-    InternalServerError(rt::Response<TwilioError, ()>),
+    InternalServerError(rt::Response<rt::ErrorBody<TwilioError>, ()>),
     /// Status 503.
     ///
     /// The service is temporarily unavailable.
-    ServiceUnavailable(rt::Response<TwilioError, ()>),
+    ServiceUnavailable(rt::Response<rt::ErrorBody<TwilioError>, ()>),
     /// A status the spec does not document for this operation.
     Unhandled(rt::UnhandledResponse),
 }

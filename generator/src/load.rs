@@ -342,6 +342,25 @@ mod tests {
     #[test]
     fn integer_keys_become_strings() {
         let loaded = load("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: {description: ok}\n").unwrap();
-        assert_eq!(loaded.doc.paths.paths.len(), 1);
+        let Some(openapiv3::ReferenceOr::Item(item)) = loaded.doc.paths.paths.get("/a") else { panic!("no /a") };
+        let op = item.get.as_ref().expect("GET /a");
+        let (code, response) = op.responses.responses.iter().next().expect("one response");
+        assert_eq!(*code, openapiv3::StatusCode::Code(200));
+        let openapiv3::ReferenceOr::Item(r) = response else { panic!("inline response") };
+        assert_eq!(r.description, "ok");
+    }
+
+    #[test]
+    fn deep_documents_are_refused_before_parsing() {
+        let block = format!("{}x\n", "- ".repeat(50_000));
+        let flow = format!("openapi: 3.0.3\nx: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        for text in [block, flow] {
+            let e = load(&text).unwrap_err();
+            assert!(e[0].message.contains("nests deeper than 128 levels"), "{}", e[0].message);
+            assert!(e[0].position.is_some(), "the position is known without a source map");
+        }
+        // Brackets inside scalars are not nesting.
+        let ok = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx-p: '[[[['\nx-q: ^[[[[a]\n";
+        assert!(too_deep(ok).is_none());
     }
 }

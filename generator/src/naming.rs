@@ -26,7 +26,10 @@ fn fix_start(mut s: String, fallback: &str) -> String {
     if s.is_empty() {
         s = fallback.to_owned();
     }
-    if s.starts_with(|c: char| c.is_ascii_digit()) {
+    if s.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        // Only digits (`3.0.3`): a name, not a number (`_3_0_3` would read as one).
+        s.insert(0, 'v');
+    } else if s.starts_with(|c: char| c.is_ascii_digit()) {
         s.insert(0, '_');
     }
     s
@@ -250,6 +253,7 @@ mod tests {
         assert_eq!(snake("statusUrl"), "status_url");
         assert_eq!(snake("X-RateLimit-Limit"), "x_rate_limit_limit");
         assert_eq!(snake("1st"), "_1st");
+        assert_eq!(snake("3.0.3"), "v3_0_3");
         assert_eq!(pascal("Self"), "Self_");
         assert_eq!(pascal("mem_store"), "MemStore");
         assert_eq!(pascal("2fa"), "V2fa");

@@ -31,7 +31,7 @@ async fn module_generated_by_a_build_script_calls_the_api() {
     // `default` responses are the error side: a typed `Default` variant with the body.
     let err = client.show_pet_by_id("7").await.unwrap_err();
     match err.service_error() {
-        Some(tests::petstore::ShowPetByIdError::Default(r)) => assert_eq!(r.body.message, "boom"),
+        Some(tests::petstore::ShowPetByIdError::Default(r)) => assert_eq!(r.body.parsed().unwrap().message, "boom"),
         other => panic!("{other:?}"),
     }
     let _ = ListPetsError::Unhandled; // the error enum is reachable by path

@@ -101,6 +101,7 @@ async fn each_documented_error_status_is_its_own_variant() {
             DeleteStoreError::ServiceUnavailable(r) if status == 503 => &r.body,
             other => panic!("status {status} mapped to {other:?}"),
         };
+        let body = body.parsed().expect("the documented JSON error body");
         assert_eq!(body.code, Some(20000 + i64::from(status)));
         assert_eq!(body.status, Some(i64::from(status)));
         assert_eq!(body.message.as_deref(), Some(format!("error {status}").as_str()));
@@ -140,15 +141,18 @@ async fn malformed_json_is_a_decode_error_with_status_and_text() {
         }
         other => panic!("expected Decode, got {other:?}"),
     }
-    // An error status whose body is not the documented JSON is a decode error too.
+    // A documented error status whose body is not the documented JSON (a proxy's HTML page)
+    // keeps its variant, with the text.
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .respond_with(ResponseTemplate::new(404).set_body_string("<html>nope</html>"))
         .mount(&server)
         .await;
     match client(&server).delete_store(ID).await.unwrap_err() {
-        Error::Decode { status, body, .. } => assert_eq!((status.as_u16(), body.as_str()), (404, "<html>nope</html>")),
-        other => panic!("expected Decode, got {other:?}"),
+        Error::Service { error: DeleteStoreError::NotFound(r), .. } => {
+            assert_eq!((r.status.as_u16(), r.body.unparsed()), (404, Some("<html>nope</html>")))
+        }
+        other => panic!("expected the NotFound variant, got {other:?}"),
     }
 }
 

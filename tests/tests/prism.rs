@@ -56,7 +56,7 @@ async fn every_documented_error_status_becomes_its_variant() {
     for status in [400u16, 404, 429, 500, 503] {
         let prefer = HeaderValue::from_str(&format!("code={status}")).unwrap();
         let err = client.delete_store(ID).header(HeaderName::from_static("prefer"), prefer).await.unwrap_err();
-        let Error::Service { error, attempts } = err else { panic!("{status}: {err:?}") };
+        let Error::Service { error, attempts, .. } = err else { panic!("{status}: {err:?}") };
         assert_eq!(attempts, 1);
         let raw = match (&error, status) {
             (DeleteStoreError::BadRequest(r), 400) => &r.raw_headers,

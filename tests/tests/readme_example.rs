@@ -20,7 +20,9 @@ mod example {
         let store: StoreId = "mem_store_01h9krwzhcf3bdm6wdzwpvc3zj".parse()?; // validated, no regex engine
         match client.delete_store(&store).await {
             Ok(accepted) => println!("{:?} {:?}", accepted.body.status_url, accepted.headers.operation_id),
-            Err(Error::Service { error: DeleteStoreError::NotFound(r), .. }) => println!("gone: {:?}", r.body.message),
+            Err(Error::Service { error: DeleteStoreError::NotFound(r), .. }) => {
+                println!("gone: {:?}", r.body.parsed().and_then(|b| b.message.as_deref()))
+            }
             Err(e) => return Err(e.into()),
         }
         Ok(())

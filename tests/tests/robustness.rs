@@ -11,36 +11,34 @@ use std::path::PathBuf;
 use serde_json::Value;
 use tests::Rng;
 
-fn corpus() -> Vec<(String, Value)> {
+/// One corpus file: its name, its text, and its JSON value when it parses (an invalid fixture
+/// that is not YAML at all is mutated as text only).
+struct Entry {
+    name: String,
+    text: String,
+    value: Option<Value>,
+}
+
+fn corpus() -> Vec<Entry> {
     let root = tests::root();
     let mut paths: Vec<PathBuf> = vec![root.join("spec/openapi.yaml")];
     for dir in [root.join("tests/fixtures"), root.join("tests/fixtures/invalid"), root.join("tests/specs")] {
-        if let Ok(d) = std::fs::read_dir(dir) {
-            paths.extend(
-                d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json")),
-            );
-        }
+        let d = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        paths.extend(
+            d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json")),
+        );
     }
     paths.sort();
     paths
         .into_iter()
-        .filter_map(|p| {
-            let text = std::fs::read_to_string(&p).ok()?;
-            // Parse through the generator's own loader rules: JSON directly, YAML via the
-            // generator (we only need a JSON value to mutate, so reuse serde_json on JSON
-            // files and a tiny YAML→JSON path through `generator::load` for the rest).
-            let value =
-                if text.trim_start().starts_with('{') { serde_json::from_str(&text).ok()? } else { yaml_value(&text)? };
-            Some((p.file_name()?.to_string_lossy().into_owned(), value))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            // The document as plain YAML (JSON is YAML), not through the generator: invalid
+            // OpenAPI documents are still documents to mutate.
+            let value = serde_yaml::from_str::<Value>(&text).ok();
+            Entry { name: p.file_name().unwrap().to_string_lossy().into_owned(), text, value }
         })
         .collect()
-}
-
-/// YAML fixtures as JSON values (via the generator's loader when the document is valid, or a
-/// plain-string fallback for the invalid ones, which are still useful as text).
-fn yaml_value(text: &str) -> Option<Value> {
-    let loaded = generator::load::load(text).ok()?;
-    serde_json::to_value(loaded.doc).ok()
 }
 
 fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
@@ -211,6 +209,11 @@ fn generator_never_panics_on_mutated_specs() {
     let seed: u64 = std::env::var("FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x5EED_1234_ABCD_0001);
     let corpus = corpus();
     assert!(corpus.len() >= 8, "corpus too small: {}", corpus.len());
+    let unparsed: Vec<&str> = corpus.iter().filter(|e| e.value.is_none()).map(|e| e.name.as_str()).collect();
+    assert!(
+        unparsed.iter().all(|n| *n == "syntax_error.yaml"),
+        "only the syntax-error fixture is not YAML: {unparsed:?}"
+    );
     let settings = generator::Settings::new("fuzz.yaml", "fuzz-client");
     let mut rng = Rng(seed);
     let (mut ok, mut err) = (0usize, 0usize);
@@ -218,7 +221,9 @@ fn generator_never_panics_on_mutated_specs() {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let mut failures = Vec::new();
-    let big: Vec<bool> = corpus.iter().map(|(_, v)| v.to_string().len() > 20_000).collect();
+    // Mutants that generate, kept to be compiled: a spec that generates must compile.
+    let mut generated: Vec<(String, Vec<generator::OutputFile>)> = Vec::new();
+    let big: Vec<bool> = corpus.iter().map(|e| e.text.len() > 20_000).collect();
     let mut case = 0;
     while case < cases {
         // Large real-world specs cost more per case; draw them less often.
@@ -227,18 +232,44 @@ fn generator_never_panics_on_mutated_specs() {
             continue;
         }
         case += 1;
-        let (name, base) = &corpus[pick];
-        let mut doc = base.clone();
-        for _ in 0..1 + rng.below(3) {
-            mutate(&mut rng, &mut doc);
-        }
-        let mut text =
-            if rng.chance(50) { serde_json::to_string_pretty(&doc).unwrap() } else { format!("# yaml path\n{}", doc) };
-        if rng.chance(20) {
+        let entry = &corpus[pick];
+        let mut text = match &entry.value {
+            Some(base) => {
+                let mut doc = base.clone();
+                for _ in 0..1 + rng.below(3) {
+                    mutate(&mut rng, &mut doc);
+                }
+                if rng.chance(50) {
+                    serde_json::to_string_pretty(&doc).unwrap()
+                } else {
+                    format!("# yaml path\n{}", doc)
+                }
+            }
+            None => entry.text.clone(),
+        };
+        if entry.value.is_none() || rng.chance(20) {
             text_mutation(&mut rng, &mut text);
         }
         match catch_unwind(AssertUnwindSafe(|| generator::generate(&text, &settings))) {
-            Ok(Ok(_)) => ok += 1,
+            Ok(Ok(files)) => {
+                ok += 1;
+                // A sample: the first success of every 1,250 cases.
+                if generated.len() < case.div_ceil(1250).min(8) {
+                    let dir = format!("mutant-{case}");
+                    let mut files = files;
+                    for f in &mut files {
+                        if f.path == "Cargo.toml" {
+                            f.contents =
+                                f.contents.replace("name = \"fuzz-client\"", &format!("name = \"{dir}\"")).replace(
+                                    "path = \"../generator/runtime\"",
+                                    &format!("path = \"{}\"", tests::root().join("generator/runtime").display()),
+                                );
+                        }
+                    }
+                    files.push(generator::OutputFile { path: "spec.txt".into(), contents: text.clone() });
+                    generated.push((dir, files));
+                }
+            }
             Ok(Err(d)) => {
                 assert!(!d.items.is_empty(), "an Err must carry at least one diagnostic");
                 err += 1;
@@ -250,7 +281,8 @@ fn generator_never_panics_on_mutated_specs() {
                     .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default();
                 failures.push(format!(
-                    "case {case} (seed {seed}, from {name}): panic: {msg}\n--- spec ---\n{}",
+                    "case {case} (seed {seed}, from {}): panic: {msg}\n--- spec ---\n{}",
+                    entry.name,
                     &text[..text.len().min(3000)]
                 ));
                 if failures.len() >= 3 {
@@ -261,6 +293,13 @@ fn generator_never_panics_on_mutated_specs() {
     }
     std::panic::set_hook(hook);
     assert!(failures.is_empty(), "{} panic(s):\n{}", failures.len(), failures.join("\n\n"));
-    eprintln!("{ok} generated, {err} rejected with diagnostics");
+    eprintln!("{ok} generated, {err} rejected with diagnostics; compiling {} of the generated", generated.len());
     assert!(ok > cases / 20 && err > cases / 20, "mutations should both pass and fail sometimes: {ok} ok, {err} err");
+    if cases >= 1_000 {
+        assert!(generated.len() >= 4, "too few mutants generated to compile: {}", generated.len());
+    }
+    // Each crate keeps its spec in `spec.txt` (target/compile-check/robustness/mutant-N/).
+    if let Err(out) = tests::clippy_crates("robustness", &generated) {
+        panic!("a mutated spec generated a crate that does not compile cleanly:\n{out}");
+    }
 }

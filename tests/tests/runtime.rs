@@ -1,6 +1,8 @@
 //! Production behaviour of the generated client: retries, timeouts, limits, redirects,
 //! concurrency, credentials from the environment, User-Agent, tracing. Real HTTP on 127.0.0.1.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -152,7 +154,13 @@ async fn per_attempt_timeout_and_overall_deadline_are_honoured() {
         .build()
         .unwrap();
     let err = c.delete_store(ID).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    // 100 ms attempts within a 250 ms deadline: the third attempt is cut by the deadline.
+    match err {
+        Error::Timeout { kind: TimeoutKind::Total, attempts: 3, elapsed } => {
+            assert!(elapsed >= Duration::from_millis(250) && elapsed < Duration::from_secs(2), "{elapsed:?}")
+        }
+        other => panic!("expected the overall deadline on the third attempt, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -251,6 +259,11 @@ async fn two_hundred_concurrent_calls_share_one_client() {
     for t in tasks {
         assert_eq!(t.await.unwrap().unwrap(), 202);
     }
+    // Close the pool's connections and verify while the runtime still runs: dropping a mock
+    // server with open connections from a blocking drop could spin.
+    drop(client);
+    tokio::task::yield_now().await;
+    server.verify().await;
 }
 
 #[tokio::test]
@@ -261,7 +274,11 @@ async fn user_agent_has_version_platform_and_suffix() {
     c.delete_store(ID).await.unwrap();
     let req = &server.received_requests().await.unwrap()[0];
     let ua = req.headers.get("user-agent").unwrap().to_str().unwrap().to_owned();
-    let expected = format!("twilio-memory-rust/0.1.0 ({} {}) my-app/2.1", std::env::consts::OS, std::env::consts::ARCH);
+    // The client crate's own version (not this test crate's).
+    let manifest = std::fs::read_to_string(tests::root().join("generated/Cargo.toml")).unwrap();
+    let version = manifest.lines().find_map(|l| l.strip_prefix("version = \"")).unwrap().trim_end_matches('"');
+    let expected =
+        format!("twilio-memory-rust/{version} ({} {}) my-app/2.1", std::env::consts::OS, std::env::consts::ARCH);
     assert_eq!(ua, expected);
     // No credentials configured: no Authorization header at all.
     assert!(req.headers.get("authorization").is_none());
@@ -307,4 +324,109 @@ fn credentials_from_the_environment() {
         assert!(!text.contains(SECRET), "secret in {text}");
     }
     clear();
+}
+
+/// Accepts connections; the first `failures` are closed after the request arrives (before, or
+/// in the middle of, the response), the rest get `response`.
+async fn flaky_server(failures: usize, partial: bool, response: &'static [u8]) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                if n < failures {
+                    if partial {
+                        let _ = sock
+                            .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 50\r\n\r\n{\"mess")
+                            .await;
+                    }
+                    // Close: reset before (or in the middle of) the response.
+                    return;
+                }
+                let _ = sock.write_all(response).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+const ACCEPTED: &[u8] =
+    b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 16\r\nconnection: close\r\n\r\n{\"message\":\"ok\"}";
+
+#[tokio::test]
+async fn connections_closed_before_or_during_the_response_are_retried() {
+    for partial in [false, true] {
+        let (url, seen) = flaky_server(2, partial, ACCEPTED).await;
+        let resp = client_for(&url).delete_store(ID).await.unwrap_or_else(|e| panic!("partial={partial}: {e}"));
+        assert_eq!(resp.body.message.as_deref(), Some("ok"));
+        assert_eq!(seen.load(Ordering::SeqCst), 3, "partial={partial}: two failures, then the answer");
+    }
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_honoured() {
+    let server = MockServer::start().await;
+    let when = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    Mock::given(method("DELETE"))
+        .respond_with(
+            ResponseTemplate::new(503).insert_header("Retry-After", when.as_str()).set_body_json(error_body(503)),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"message": "ok"})))
+        .mount(&server)
+        .await;
+    let start = Instant::now();
+    client_for(&server.uri()).delete_store(ID).await.unwrap();
+    // The date has whole seconds: at least one second of the two is waited.
+    assert!(start.elapsed() >= Duration::from_millis(900), "waited only {:?}", start.elapsed());
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_cap_ends_the_call_at_once_with_the_value() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "3600").set_body_json(error_body(503)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let start = Instant::now();
+    let err = client_for(&server.uri()).delete_store(ID).await.unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(2), "did not give up at once: {:?}", start.elapsed());
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(err.attempts(), 1);
+    assert!(matches!(err.service_error(), Some(DeleteStoreError::ServiceUnavailable(_))), "{err:?}");
+    assert!(err.to_string().contains("retry after 3600s"), "{err}");
+}
+
+#[tokio::test]
+async fn a_documented_status_with_a_foreign_body_keeps_its_variant() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(404).set_body_raw("<html><body>Not Found</body></html>", "text/html"))
+        .mount(&server)
+        .await;
+    let err = client_for(&server.uri()).delete_store(ID).await.unwrap_err();
+    match err.into_service_error() {
+        Some(DeleteStoreError::NotFound(r)) => {
+            assert!(r.body.parsed().is_none());
+            assert_eq!(r.body.unparsed(), Some("<html><body>Not Found</body></html>"));
+        }
+        other => panic!("expected the NotFound variant with the text, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_base_url_with_credentials_is_refused_without_showing_them() {
+    let err = Client::builder().base_url(format!("http://AC1:{SECRET}@127.0.0.1:9")).build().unwrap_err();
+    assert!(matches!(err, ConfigError::CredentialsInBaseUrl), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains(SECRET));
 }

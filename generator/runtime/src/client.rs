@@ -61,6 +61,10 @@ impl ApiClient {
         let base_url = base_url.unwrap_or_else(|| api.default_base_url.to_owned());
         let base_url = base_url.trim_end_matches('/').to_owned();
         match reqwest::Url::parse(&base_url) {
+            // Never echo such a URL: it holds a secret.
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                return Err(ConfigError::CredentialsInBaseUrl)
+            }
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
             _ => return Err(ConfigError::InvalidBaseUrl(base_url)),
         }

@@ -201,6 +201,9 @@ pub enum ConfigError {
     InvalidCredentials,
     /// The base URL cannot be parsed, or is not `http`/`https`.
     InvalidBaseUrl(String),
+    /// The base URL carries credentials (`user:password@`), which would be sent unprotected and
+    /// shown in logs; give them with `credentials(..)`.
+    CredentialsInBaseUrl,
     /// The User-Agent suffix cannot be sent in a header.
     InvalidUserAgent,
     /// The HTTP client could not be built.
@@ -215,6 +218,9 @@ impl fmt::Display for ConfigError {
                 f.write_str("credentials contain characters that are not allowed in an HTTP header")
             }
             ConfigError::InvalidBaseUrl(u) => write!(f, "invalid base URL `{u}`"),
+            ConfigError::CredentialsInBaseUrl => f.write_str(
+                "the base URL carries credentials (user:password@); set them with `credentials(..)` instead",
+            ),
             ConfigError::InvalidUserAgent => f.write_str("the User-Agent suffix is not a valid header value"),
             ConfigError::Http(e) => write!(f, "could not build the HTTP client: {e}"),
         }

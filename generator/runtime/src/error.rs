@@ -28,6 +28,42 @@ impl<B, H> Response<B, H> {
     }
 }
 
+/// The body of a documented error response: the documented type, or, when the body is not
+/// that (an HTML page from a proxy, an empty body), its text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorBody<B> {
+    /// The documented body.
+    Parsed(B),
+    /// Something else, as text (lossy UTF-8, at most 4 KiB).
+    Unparsed(String),
+}
+
+impl<B> ErrorBody<B> {
+    /// The documented body, if it was one.
+    pub fn parsed(&self) -> Option<&B> {
+        match self {
+            ErrorBody::Parsed(b) => Some(b),
+            ErrorBody::Unparsed(_) => None,
+        }
+    }
+
+    /// The documented body, by value.
+    pub fn into_parsed(self) -> Option<B> {
+        match self {
+            ErrorBody::Parsed(b) => Some(b),
+            ErrorBody::Unparsed(_) => None,
+        }
+    }
+
+    /// The text of a body that was not the documented one.
+    pub fn unparsed(&self) -> Option<&str> {
+        match self {
+            ErrorBody::Parsed(_) => None,
+            ErrorBody::Unparsed(t) => Some(t),
+        }
+    }
+}
+
 /// A response whose status the spec does not document for the operation.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -205,6 +241,10 @@ pub enum Error<E> {
         error: E,
         /// Attempts made.
         attempts: u32,
+        /// How long the service asked to wait before trying again (`Retry-After`), when it
+        /// did; a wait longer than the retry policy's `max_retry_after` ends the call at once
+        /// with this error.
+        retry_after: Option<Duration>,
     },
     /// The response body could not be decoded.
     Decode {
@@ -258,6 +298,14 @@ impl<E> Error<E> {
         }
     }
 
+    /// How long the service asked to wait before trying again, when it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Service { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     /// Whether the request may have reached the server.
     pub fn may_have_been_sent(&self) -> bool {
         !matches!(self, Error::InvalidRequest { .. })
@@ -270,7 +318,9 @@ impl<E> Error<E> {
             Error::Auth { source, attempts } => Error::Auth { source, attempts },
             Error::Transport { source, attempts } => Error::Transport { source, attempts },
             Error::Timeout { kind, elapsed, attempts } => Error::Timeout { kind, elapsed, attempts },
-            Error::Service { error, attempts } => Error::Service { error: f(error), attempts },
+            Error::Service { error, attempts, retry_after } => {
+                Error::Service { error: f(error), attempts, retry_after }
+            }
             Error::Decode { status, body, source, attempts } => Error::Decode { status, body, source, attempts },
             Error::ResponseTooLarge { status, limit, attempts } => Error::ResponseTooLarge { status, limit, attempts },
         }
@@ -321,7 +371,13 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
                 };
                 write!(f, "{k} exceeded after {attempts} attempt{} ({elapsed:?})", plural(*attempts))
             }
-            Error::Service { error, attempts } => write!(f, "{error} (after {attempts} attempt{})", plural(*attempts)),
+            Error::Service { error, attempts, retry_after } => {
+                write!(f, "{error} (after {attempts} attempt{}", plural(*attempts))?;
+                if let Some(d) = retry_after {
+                    write!(f, "; retry after {}s", d.as_secs())?;
+                }
+                f.write_str(")")
+            }
             Error::Decode { status, source, attempts, .. } => {
                 write!(
                     f,

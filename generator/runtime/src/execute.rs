@@ -10,8 +10,18 @@ use tracing::Instrument as _;
 use crate::auth::authorize;
 use crate::client::ApiClient;
 use crate::config::RequestOptions;
-use crate::error::{Error, Response, TimeoutKind, UnhandledResponse, ValidationError};
+use crate::error::{Error, ErrorBody, Response, TimeoutKind, UnhandledResponse, ValidationError};
 use crate::validate::header_parse;
+
+/// `Retry-After` (RFC 9110 §10.2.3): seconds, or an HTTP date (a date in the past is zero).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(secs) = header_parse::<u64>(headers, "retry-after") {
+        return Some(Duration::from_secs(secs));
+    }
+    let text = headers.get("retry-after")?.to_str().ok()?;
+    let when = httpdate::parse_http_date(text.trim()).ok()?;
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+}
 
 /// Static facts about an operation.
 #[doc(hidden)]
@@ -200,7 +210,12 @@ impl ApiClient {
                 }
                 Some(Attempt::Transport(e)) => {
                     tracing::debug!(attempt, error = %e, "transport error");
-                    let retry_it = retries_left && retry.retry_transport_errors && (e.is_connect() || e.is_timeout());
+                    // Connection failures, and connections reset or closed before or while the
+                    // response arrived (reqwest calls a body cut short a "decode" error; bodies
+                    // are decoded here, not by reqwest): safe to repeat for requests that may be
+                    // retried.
+                    let transient = !(e.is_builder() || e.is_redirect());
+                    let retry_it = retries_left && retry.retry_transport_errors && transient;
                     (
                         Err(Error::Transport { source: e, attempts: attempt }),
                         retry_it.then(|| retry.backoff(attempt - 1)),
@@ -233,12 +248,16 @@ impl ApiClient {
                 Some(Attempt::Done(ex)) => {
                     let status = ex.status.as_u16();
                     tracing::debug!(attempt, status, "response");
-                    let delay = (retries_left && retry.retry_statuses.contains(&status)).then(|| {
-                        match header_parse::<u64>(&ex.headers, "retry-after") {
-                            Some(secs) => Duration::from_secs(secs).min(retry.max_retry_after),
-                            None => retry.backoff(attempt - 1),
+                    let delay = if retries_left && retry.retry_statuses.contains(&status) {
+                        match retry_after(&ex.headers) {
+                            // Longer than we may wait: give up now; the error carries the value.
+                            Some(d) if d > retry.max_retry_after => None,
+                            Some(d) => Some(d),
+                            None => Some(retry.backoff(attempt - 1)),
                         }
-                    });
+                    } else {
+                        None
+                    };
                     (Ok(ex), delay)
                 }
             };
@@ -343,30 +362,35 @@ impl Exchange {
         Ok(self.response((), headers))
     }
 
-    /// A documented error status with a JSON body, wrapped in the operation's error variant.
+    /// A documented error status with a JSON body, wrapped in the operation's error variant. A
+    /// body that is not the documented JSON (an HTML page from a proxy) keeps the variant, with
+    /// the text.
     #[doc(hidden)]
     pub fn failure<B: serde::de::DeserializeOwned, H, E, T>(
         self,
         headers: H,
-        variant: impl FnOnce(Response<B, H>) -> E,
+        variant: impl FnOnce(Response<ErrorBody<B>, H>) -> E,
     ) -> Result<T, Error<E>> {
-        let body = self.json()?;
-        let attempts = self.attempts;
-        Err(Error::Service { error: variant(self.response(body, headers)), attempts })
+        let body = match self.json::<B, E>() {
+            Ok(b) => ErrorBody::Parsed(b),
+            Err(_) => ErrorBody::Unparsed(self.text(4096)),
+        };
+        let (attempts, retry_after) = (self.attempts, retry_after(&self.headers));
+        Err(Error::Service { error: variant(self.response(body, headers)), attempts, retry_after })
     }
 
     /// A documented error status without a body.
     #[doc(hidden)]
     pub fn failure_empty<H, E, T>(self, headers: H, variant: impl FnOnce(Response<(), H>) -> E) -> Result<T, Error<E>> {
-        let attempts = self.attempts;
-        Err(Error::Service { error: variant(self.response((), headers)), attempts })
+        let (attempts, retry_after) = (self.attempts, retry_after(&self.headers));
+        Err(Error::Service { error: variant(self.response((), headers)), attempts, retry_after })
     }
 
     /// A status the operation does not document.
     #[doc(hidden)]
     pub fn unhandled_status<E, T>(self, variant: impl FnOnce(UnhandledResponse) -> E) -> Result<T, Error<E>> {
-        let attempts = self.attempts;
-        Err(Error::Service { error: variant(self.unhandled()), attempts })
+        let (attempts, retry_after) = (self.attempts, retry_after(&self.headers));
+        Err(Error::Service { error: variant(self.unhandled()), attempts, retry_after })
     }
 }
 

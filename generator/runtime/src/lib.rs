@@ -54,7 +54,7 @@ pub use auth::{
 pub use client::{ApiClient, ApiInfo, ClientBuilder, GeneratedClient};
 pub use config::{Config, ConfigBuilder, ConfigError, RequestOptions, RetryConfig, TimeoutConfig};
 pub use credentials::{Credentials, EnvKind, EnvSource};
-pub use error::{Error, Response, TimeoutKind, UnhandledResponse, ValidationError};
+pub use error::{Error, ErrorBody, Response, TimeoutKind, UnhandledResponse, ValidationError};
 pub use execute::{Exchange, OperationInfo, RequestParts};
 pub use pattern::{LinearPattern, Piece};
 pub use reqwest::header;
@@ -73,7 +73,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 pub mod exports {
     pub use crate::{
         header, AccessToken, AuthError, ClientBuilder, ClientCredentials, Config, ConfigBuilder, ConfigError,
-        Credentials, Error, IntoParam, RequestOptions, Response, RetryConfig, StatusCode, TimeoutConfig, TimeoutKind,
-        TokenProvider, TokenRequest, UnhandledResponse, ValidationError, DEFAULT_MAX_RESPONSE_BYTES,
+        Credentials, Error, ErrorBody, IntoParam, RequestOptions, Response, RetryConfig, StatusCode, TimeoutConfig,
+        TimeoutKind, TokenProvider, TokenRequest, UnhandledResponse, ValidationError, DEFAULT_MAX_RESPONSE_BYTES,
     };
 }

@@ -36,8 +36,10 @@ pub enum Style {
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
     Null,
-    /// A primitive, as text (strings unquoted).
+    /// A string.
     Scalar(String),
+    /// A number or boolean, as its JSON text.
+    Literal(String),
     Array(Vec<Node>),
     /// Properties in declared order.
     Object(Vec<(String, Node)>),
@@ -48,7 +50,7 @@ impl Node {
     fn text(&self) -> String {
         match self {
             Node::Null => String::new(),
-            Node::Scalar(s) => s.clone(),
+            Node::Scalar(s) | Node::Literal(s) => s.clone(),
             Node::Array(items) => {
                 format!("[{}]", items.iter().map(Node::json).collect::<Vec<_>>().join(","))
             }
@@ -60,6 +62,7 @@ impl Node {
         match self {
             Node::Null => "null".to_owned(),
             Node::Scalar(s) => serde_json::to_string(s).unwrap_or_default(),
+            Node::Literal(s) => s.clone(),
             Node::Array(items) => format!("[{}]", items.iter().map(Node::json).collect::<Vec<_>>().join(",")),
             Node::Object(props) => format!(
                 "{{{}}}",
@@ -88,16 +91,16 @@ impl<'de> Deserialize<'de> for Node {
                 Ok(Node::Null)
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
-                Ok(Node::Scalar(v.to_string()))
+                Ok(Node::Literal(v.to_string()))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
-                Ok(Node::Scalar(v.to_string()))
+                Ok(Node::Literal(v.to_string()))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
-                Ok(Node::Scalar(v.to_string()))
+                Ok(Node::Literal(v.to_string()))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
-                Ok(Node::Scalar(serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string())))
+                Ok(Node::Literal(serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string())))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
                 Ok(Node::Scalar(v.to_owned()))
@@ -160,7 +163,7 @@ pub fn query_param<T: serde::Serialize + ?Sized>(
     let what = name;
     match node(value, what)? {
         Node::Null => query_pair(query, name, ""),
-        Node::Scalar(s) => query_pair(query, name, &s),
+        Node::Scalar(s) | Node::Literal(s) => query_pair(query, name, &s),
         Node::Array(items) => {
             let texts: Vec<String> = items.iter().map(Node::text).collect();
             if explode {
@@ -251,7 +254,7 @@ pub fn path_param<T: serde::Serialize + ?Sized>(
                 encode(name, &mut out);
             }
         }
-        Node::Scalar(s) => {
+        Node::Scalar(s) | Node::Literal(s) => {
             named(&mut out, name);
             encode(&s, &mut out);
         }
@@ -317,7 +320,7 @@ pub fn header_param<T: serde::Serialize + ?Sized>(
     let mut out = String::new();
     match node(value, name)? {
         Node::Null => {}
-        Node::Scalar(s) => out.push_str(&s),
+        Node::Scalar(s) | Node::Literal(s) => out.push_str(&s),
         Node::Array(items) => {
             out.push_str(&items.iter().map(Node::text).collect::<Vec<_>>().join(","));
         }
@@ -408,6 +411,16 @@ mod tests {
         assert_eq!(query(Style::PipeDelimited, false, &RGB), "color=R|100|G|200|B|150");
         // deepObject
         assert_eq!(query(Style::DeepObject, true, &RGB), "color[R]=100&color[G]=200&color[B]=150");
+    }
+
+    #[test]
+    fn nested_values_are_json() {
+        #[derive(serde::Serialize)]
+        struct P {
+            x: i32,
+            s: &'static str,
+        }
+        assert_eq!(query(Style::Form, true, &[P { x: 1, s: "a" }]), "color=%7B%22x%22%3A1%2C%22s%22%3A%22a%22%7D");
     }
 
     #[test]

@@ -213,6 +213,10 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
         }
     });
     let path_pushes = op.path.iter().map(|seg| match seg {
+        PathSegment::Literal(l) if l.chars().count() == 1 => {
+            let c = l.chars().next().expect("one character");
+            quote! { path.push(#c); }
+        }
         PathSegment::Literal(l) => quote! { path.push_str(#l); },
         PathSegment::Param(i) => {
             let p = &op.params[*i];
@@ -275,9 +279,7 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
             #(#header_pushes)*
             #body
             let ex = self.client.inner.execute::<#error>(&OPERATION, parts, self.options).await?;
-            match ex.status.as_u16() {
-                #dispatch
-            }
+            #dispatch
         }
     }
 }
@@ -364,6 +366,7 @@ fn header_push(cx: &Context<'_>, p: &Param, invalid: &TokenStream) -> TokenStrea
     let key = p.name.api.to_ascii_lowercase();
     let text = match &p.ty {
         t if scalar(cx, t) => owned_text_of(cx, t, quote! { #n }),
+        TypeRef::Array(inner) if **inner == TypeRef::String => quote! { #n.join(",") },
         TypeRef::Array(inner) if scalar(cx, inner) => {
             let t = owned_text_of(cx, inner, quote! { x });
             quote! { #n.iter().map(|x| #t).collect::<Vec<_>>().join(",") }

@@ -16,7 +16,7 @@ pub(super) struct ResponseItems {
     pub error: TokenStream,
     /// Success enum, header structs, `Result` alias, error enum and its impls.
     pub items: TokenStream,
-    /// `match` arms from the status of the final response (`ex`) to the result.
+    /// The expression, over the final exchange `ex`, that gives the result.
     pub dispatch: TokenStream,
 }
 
@@ -48,9 +48,15 @@ impl ResponseItems {
     }
 }
 
+/// The body type: the documented type for success, and for errors `rt::ErrorBody` of it (an
+/// error body that is not the documented JSON keeps its variant, with the text).
 fn body_ty(r: &Response) -> TokenStream {
     match &r.body {
-        Some(t) => ty(t),
+        Some(t) if r.success => ty(t),
+        Some(t) => {
+            let t = ty(t);
+            quote! { rt::ErrorBody<#t> }
+        }
         None => quote! { () },
     }
 }
@@ -214,7 +220,9 @@ fn status_pattern(s: StatusMatch) -> TokenStream {
     }
 }
 
-/// One arm per documented status (plus `Unhandled`), from the final exchange `ex`.
+/// The expression (over the final exchange `ex`) that gives the call's result: a `match` on
+/// the status with one arm per documented status (plus `Unhandled`), or, when every status goes
+/// the same way (no responses, or only `default`), that one arm's body.
 fn dispatch(op: &Operation, successes: &[&Response]) -> TokenStream {
     let error = ident(&op.error_type);
     let error_enum = quote! { #error };
@@ -222,7 +230,7 @@ fn dispatch(op: &Operation, successes: &[&Response]) -> TokenStream {
         let name = ident(&op.response_type);
         quote! { #name }
     };
-    let mut arms = Vec::new();
+    let mut arms: Vec<(TokenStream, TokenStream)> = Vec::new();
     for r in &op.responses {
         let pat = status_pattern(r.status);
         let h = if r.headers.is_empty() {
@@ -245,7 +253,7 @@ fn dispatch(op: &Operation, successes: &[&Response]) -> TokenStream {
             call
         };
         arms.push(if r.headers.is_empty() {
-            quote! { #pat => #call, }
+            (pat, call)
         } else {
             let name = ident(&r.headers_type);
             let fields = r.headers.iter().map(|h| {
@@ -256,11 +264,15 @@ fn dispatch(op: &Operation, successes: &[&Response]) -> TokenStream {
                     _ => quote! { #f: rt::header_parse(&ex.headers, #key), },
                 }
             });
-            quote! { #pat => { let headers = #name { #(#fields)* }; #call } }
+            (pat, quote! { { let headers = #name { #(#fields)* }; #call } })
         });
     }
     if !op.responses.iter().any(|r| r.status == StatusMatch::Default) {
-        arms.push(quote! { _ => ex.unhandled_status(#error::Unhandled), });
+        arms.push((quote! { _ }, quote! { ex.unhandled_status(#error::Unhandled) }));
     }
-    quote! { #(#arms)* }
+    if let [(_, only)] = arms.as_slice() {
+        return only.clone();
+    }
+    let arms = arms.iter().map(|(pat, body)| quote! { #pat => #body, });
+    quote! { match ex.status.as_u16() { #(#arms)* } }
 }

@@ -282,7 +282,11 @@ impl Sizes<'_> {
 
     /// `rt::Response<B, H>`: status, body, typed headers (all `Option`s), raw headers.
     fn response(&mut self, r: &Response) -> Bounds {
-        let body = r.body.as_ref().map_or(Bounds { lo: 0, hi: 0 }, |t| self.of(t));
+        let mut body = r.body.as_ref().map_or(Bounds { lo: 0, hi: 0 }, |t| self.of(t));
+        if !r.success && r.body.is_some() {
+            // `rt::ErrorBody<B>`: the body or its text.
+            body = Bounds { lo: body.lo.min(24), hi: round8(body.hi.max(24)) + 8 };
+        }
         let mut headers = Bounds { lo: 0, hi: 0 };
         for h in &r.headers {
             let b = self.of(&h.ty);
