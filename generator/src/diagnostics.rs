@@ -21,10 +21,12 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// What is wrong, without a trailing period.
     pub message: String,
+    /// The file the pointer is in, when it is not the spec (an overlay, a referenced file).
+    pub file: Option<Box<str>>,
     /// JSON pointer (RFC 6901) of the offending node, `""` for the whole document.
     pub pointer: String,
     /// A hint on how to fix it.
-    pub help: Option<String>,
+    pub help: Option<Box<str>>,
     /// 1-based line and column, when known.
     pub position: Option<(usize, usize)>,
 }
@@ -35,6 +37,7 @@ impl Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             message: message.into(),
+            file: None,
             pointer: pointer.into(),
             help: None,
             position: None,
@@ -46,10 +49,17 @@ impl Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::new(pointer, message) }
     }
 
+    /// The pointer is in `file`, not in the spec.
+    #[must_use]
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into().into_boxed_str());
+        self
+    }
+
     /// Attach a hint.
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(help.into().into_boxed_str());
         self
     }
 
@@ -81,15 +91,28 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
-    pub(crate) fn new(file: &str, mut items: Vec<Diagnostic>, map: Option<&SourceMap>) -> Self {
+    /// Diagnostics of a run over `file`; positions come from `sources` (path → text; the spec is
+    /// `file`), parsed only for the files whose diagnostics need one.
+    pub(crate) fn new(file: &str, mut items: Vec<Diagnostic>, sources: &[(&str, &str)]) -> Self {
+        let mut maps: Vec<(String, SourceMap)> = Vec::new();
         for item in &mut items {
-            if item.position.is_none() {
-                if let Some(map) = map {
-                    item.position = map.locate(&item.pointer);
-                }
+            if item.position.is_some() {
+                continue;
             }
+            let name = item.file.as_deref().unwrap_or(file);
+            let Some(&(_, text)) = sources.iter().find(|(p, _)| *p == name) else { continue };
+            let k = match maps.iter().position(|(p, _)| p == name) {
+                Some(k) => k,
+                None => {
+                    maps.push((name.to_owned(), SourceMap::build(text)));
+                    maps.len() - 1
+                }
+            };
+            item.position = maps[k].1.locate(&item.pointer);
         }
-        items.sort_by(|a, b| (a.position, &a.pointer, &a.message).cmp(&(b.position, &b.pointer, &b.message)));
+        items.sort_by(|a, b| {
+            (&a.file, a.position, &a.pointer, &a.message).cmp(&(&b.file, b.position, &b.pointer, &b.message))
+        });
         items.dedup();
         Diagnostics { file: file.to_owned(), items }
     }
@@ -107,9 +130,10 @@ impl fmt::Display for Diagnostics {
             };
             writeln!(f, "{label}: {}", d.message)?;
             let pointer = if d.pointer.is_empty() { "#".to_owned() } else { format!("#{}", d.pointer) };
+            let file = d.file.as_deref().unwrap_or(&self.file);
             match d.position {
-                Some((line, col)) => writeln!(f, "  --> {}:{}:{} ({})", self.file, line, col, pointer)?,
-                None => writeln!(f, "  --> {} ({})", self.file, pointer)?,
+                Some((line, col)) => writeln!(f, "  --> {file}:{line}:{col} ({pointer})")?,
+                None => writeln!(f, "  --> {file} ({pointer})")?,
             }
             if let Some(help) = &d.help {
                 writeln!(f, "  = help: {help}")?;

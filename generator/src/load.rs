@@ -12,12 +12,71 @@ pub struct Loaded {
     pub doc: openapiv3::OpenAPI,
     /// `description` siblings of `$ref` nodes (dropped by `openapiv3`), by pointer.
     pub ref_docs: std::collections::BTreeMap<String, String>,
+    /// Every string schema with a `pattern`, with where it is: schemas that validate alike
+    /// become one type, named after what the spec calls them most.
+    pub pattern_sites: Vec<PatternSite>,
+}
+
+/// A string schema with a `pattern`.
+#[derive(Debug, Clone)]
+pub struct PatternSite {
+    /// What makes two schemas the same type: the pattern and the length bounds.
+    pub key: PatternKey,
+    /// The schema's pointer.
+    pub pointer: String,
+    /// What the spec calls it there.
+    pub context: SiteContext,
+    /// Its description, or its parameter's or header's.
+    pub description: Option<String>,
+}
+
+/// The validation of a pattern type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PatternKey {
+    /// The `pattern`, as written.
+    pub pattern: String,
+    /// `minLength`.
+    pub min_length: Option<u64>,
+    /// `maxLength`.
+    pub max_length: Option<u64>,
+}
+
+/// Where a pattern schema is, as far as naming goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteContext {
+    /// `components/schemas/{0}`.
+    Component(String),
+    /// A parameter named `{0}`.
+    Param(String),
+    /// A header named `{0}`.
+    Header(String),
+    /// Property `name` of an object the spec calls `parent`.
+    Property {
+        /// The object's name (its component key or derived name).
+        parent: String,
+        /// The property's name.
+        name: String,
+    },
+    /// The items of an array property `{0}`.
+    Item(String),
+    /// Anywhere else (a body's root schema).
+    Other,
 }
 
 /// Parse `text` and check that it is an OpenAPI 3.0.x document.
 pub fn load(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
+    load_with(text, &[])
+}
+
+/// [`load`], with overlays (path, text) applied in order before the document is read.
+pub fn load_with(text: &str, overlays: &[(&str, &str)]) -> Result<Loaded, Vec<Diagnostic>> {
     let mut value = parse_value(text)?;
     check_version(&value)?;
+    for (path, overlay) in overlays {
+        let overlay =
+            parse_value(overlay).map_err(|ds| ds.into_iter().map(|d| d.in_file(*path)).collect::<Vec<_>>())?;
+        crate::overlay::apply(&mut value, &overlay, path)?;
+    }
     let problems = crate::shape::check(&value);
     if !problems.is_empty() {
         return Err(problems);
@@ -25,7 +84,84 @@ pub fn load(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     crate::normalize::normalize(&mut value);
     let mut ref_docs = std::collections::BTreeMap::new();
     collect_ref_docs(&value, String::new(), &mut ref_docs);
-    Ok(Loaded { doc: deserialize(value)?, ref_docs })
+    let pattern_sites = pattern_sites(&mut value);
+    Ok(Loaded { doc: deserialize(value)?, ref_docs, pattern_sites })
+}
+
+/// Every string schema with a `pattern`, in document order.
+fn pattern_sites(doc: &mut serde_json::Value) -> Vec<PatternSite> {
+    let mut found: Vec<(PatternKey, String, Option<String>)> = Vec::new();
+    crate::normalize::for_each_schema(doc, &mut |s, at| {
+        let Some(pattern) = s.get("pattern").and_then(|p| p.as_str()) else { return };
+        if s.get("enum").is_some() || s.get("type").and_then(|t| t.as_str()).is_some_and(|t| t != "string") {
+            return;
+        }
+        let bound = |k: &str| s.get(k).and_then(serde_json::Value::as_u64);
+        let key =
+            PatternKey { pattern: pattern.to_owned(), min_length: bound("minLength"), max_length: bound("maxLength") };
+        let description = s.get("description").and_then(|d| d.as_str()).map(str::to_owned);
+        found.push((key, at.to_owned(), description));
+    });
+    found
+        .into_iter()
+        .map(|(key, pointer, description)| {
+            let context = site_context(doc, &pointer);
+            let description = description.or_else(|| {
+                // A parameter's or header's description is next to its schema.
+                let owner = pointer.strip_suffix("/schema")?;
+                Some(doc.pointer(owner)?.get("description")?.as_str()?.to_owned())
+            });
+            PatternSite { key, pointer, context, description }
+        })
+        .collect()
+}
+
+/// What the spec calls the schema at `pointer`.
+fn site_context(doc: &serde_json::Value, pointer: &str) -> SiteContext {
+    let segments: Vec<String> = pointer.split('/').skip(1).map(crate::pointer::unescape).collect();
+    let seg = |i: usize| segments.get(i).map(String::as_str);
+    let n = segments.len();
+    if n == 3 && seg(0) == Some("components") && seg(1) == Some("schemas") {
+        return SiteContext::Component(segments[2].clone());
+    }
+    if seg(n.wrapping_sub(1)) == Some("schema") {
+        // A parameter's or header's schema.
+        let owner = &pointer[..pointer.len() - "/schema".len()];
+        if let Some(name) = doc.pointer(owner).and_then(|p| p.get("name")).and_then(|v| v.as_str()) {
+            return SiteContext::Param(name.to_owned());
+        }
+        if n >= 3 && seg(n - 3) == Some("headers") {
+            return SiteContext::Header(segments[n - 2].clone());
+        }
+        return SiteContext::Other;
+    }
+    if n >= 3 && seg(n - 2) == Some("properties") {
+        // The object's name: a component, a property holding it, or the array property whose
+        // items it is (singular); `allOf` members belong to the schema they merge into.
+        let mut i = n - 3;
+        let parent = loop {
+            match seg(i) {
+                Some("items") if i > 0 => {
+                    let holder = &segments[i - 1];
+                    break holder.strip_suffix('s').unwrap_or(holder).to_owned();
+                }
+                Some(d)
+                    if d.parse::<usize>().is_ok()
+                        && i >= 2
+                        && matches!(seg(i - 1), Some("allOf" | "oneOf" | "anyOf")) =>
+                {
+                    i -= 2;
+                }
+                Some("schema") | None => break String::new(),
+                Some(other) => break other.to_owned(),
+            }
+        };
+        return SiteContext::Property { parent, name: segments[n - 1].clone() };
+    }
+    if seg(n.wrapping_sub(1)) == Some("items") && n >= 3 && seg(n - 3) == Some("properties") {
+        return SiteContext::Item(segments[n - 2].clone());
+    }
+    SiteContext::Other
 }
 
 fn collect_ref_docs(v: &serde_json::Value, at: String, out: &mut std::collections::BTreeMap<String, String>) {

@@ -31,7 +31,7 @@ fn diagnostics() {
 /// Output is byte-for-byte identical from run to run.
 #[test]
 fn deterministic() {
-    let spec = tests::root().join("spec/openapi.yaml");
+    let spec = tests::root().join("spec/twilio_memory_v1.json");
     let settings = fixture_settings(&spec);
     let a = generate_file(&spec, &settings);
     for _ in 0..3 {

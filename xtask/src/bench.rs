@@ -41,11 +41,11 @@ fn measure() -> Result<(), String> {
     let work = root().join("target/bench-build");
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    let spec = work.join("openapi.yaml");
-    let original = fs::read_to_string(root().join("spec/openapi.yaml")).map_err(|e| e.to_string())?;
+    let spec = work.join("twilio_memory_v1.json");
+    let original = fs::read_to_string(root().join("spec/twilio_memory_v1.json")).map_err(|e| e.to_string())?;
     fs::write(&spec, &original).map_err(|e| e.to_string())?;
     let out = work.join("twilio-memory");
-    let mut job = Job::new(&spec, &out);
+    let mut job = Job::new(&spec, &out).overlay(root().join("spec/overlay.yaml"));
     job.settings.crate_name = "twilio-memory".into();
     job.write(&job.generate().map_err(|e| e.to_string())?.files).map_err(|e| e.to_string())?;
     fs::copy(root().join("Cargo.lock"), out.join("Cargo.lock")).map_err(|e| e.to_string())?;
@@ -68,7 +68,7 @@ fn measure() -> Result<(), String> {
         let (clean, n) = cargo_build(&out, &target, release)?;
         println!("| clean `cargo build` ({profile}) | {:.1} | {n} |", clean.as_secs_f64());
         // One-line spec change: a new description for the operation.
-        let changed = original.replace("Removes a Memory Store together", "Deletes a Memory Store together");
+        let changed = original.replace("Deletes the Memory Store and all", "Removes the Memory Store and all");
         assert_ne!(changed, original, "the spec edit must change something");
         fs::write(&spec, &changed).map_err(|e| e.to_string())?;
         let t = Instant::now();

@@ -13,7 +13,7 @@ Usage:
   cargo xtask codegen [--check]
   cargo xtask codegen --spec <SPEC> --out <DIR> [--name <CRATE>] [--publishable] [--strict] [--check]
 
-Without --spec: reads spec/openapi.yaml and writes generated/ (package twilio-memory, which
+Without --spec: reads spec/twilio_memory_v1.json with spec/overlay.yaml and writes generated/ (package twilio-memory, which
 depends on generator/runtime by path and version). --name is refused there: the committed
 crate's name is part of the workspace.
 
@@ -28,10 +28,16 @@ pub fn root() -> PathBuf {
 /// The job that regenerates the committed crate.
 pub fn committed() -> Job {
     let root = root();
-    let mut settings = Settings::new("spec/openapi.yaml", "twilio-memory");
+    let mut settings = Settings::new("spec/twilio_memory_v1.json", "twilio-memory");
     settings.runtime = RuntimeDependency::Path("../generator/runtime".to_owned());
     settings.repository = workspace_repository(&root);
-    Job { spec: root.join("spec/openapi.yaml"), out: root.join("generated"), settings }
+    settings.overlay_paths = vec!["spec/overlay.yaml".to_owned()];
+    Job {
+        spec: root.join("spec/twilio_memory_v1.json"),
+        overlays: vec![root.join("spec/overlay.yaml")],
+        out: root.join("generated"),
+        settings,
+    }
 }
 
 /// `repository` of `[workspace.package]`.

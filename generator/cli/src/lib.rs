@@ -27,6 +27,8 @@ pub fn local_runtime() -> Option<PathBuf> {
 pub struct Job {
     /// The spec to read.
     pub spec: PathBuf,
+    /// OpenAPI Overlay 1.0 documents applied to it, in order.
+    pub overlays: Vec<PathBuf>,
     /// The folder to write (a crate) or the file's folder (a module).
     pub out: PathBuf,
     /// What to generate.
@@ -75,13 +77,33 @@ impl Job {
             Some(rt) => RuntimeDependency::Path(output::relative_path(&absolute(&out), &rt)),
             None => RuntimeDependency::Registry,
         };
-        Job { spec, out, settings }
+        Job { spec, overlays: Vec::new(), out, settings }
+    }
+
+    /// Apply an OpenAPI Overlay 1.0 document to the spec (after those added before).
+    pub fn overlay(mut self, path: impl Into<PathBuf>) -> Job {
+        let path = path.into();
+        self.settings.overlay_paths.push(path.display().to_string());
+        self.overlays.push(path);
+        self
     }
 
     /// Read the spec and generate the files (with warnings: what the client leaves out).
     pub fn generate(&self) -> Result<Generated, Error> {
-        let text = std::fs::read_to_string(&self.spec).map_err(|e| Error::Read(self.spec.clone(), e))?;
-        generator::generate_full(&text, &self.settings).map_err(Error::Spec)
+        let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| Error::Read(p.clone(), e));
+        let text = read(&self.spec)?;
+        let overlays = self.overlays.iter().map(read).collect::<Result<Vec<String>, Error>>()?;
+        let inputs = generator::Inputs {
+            spec: generator::Source { path: &self.settings.spec_path, text: &text },
+            overlays: self
+                .settings
+                .overlay_paths
+                .iter()
+                .zip(&overlays)
+                .map(|(path, text)| generator::Source { path, text })
+                .collect(),
+        };
+        generator::generate_inputs(&inputs, &self.settings).map_err(Error::Spec)
     }
 
     /// Write the files (see [`output::write`]).

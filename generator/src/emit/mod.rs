@@ -252,7 +252,17 @@ pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str, layout: c
 fn credentials_module(cx: &Context<'_>, env_prefix: &str) -> TokenStream {
     let mut fns = Vec::new();
     let mut sources: Vec<(&'static str, Vec<String>)> = Vec::new();
-    for scheme in &cx.api.auth {
+    // A scheme no operation accepts has no use for credentials (a document may define spares).
+    let used: std::collections::BTreeSet<usize> = cx
+        .api
+        .operations
+        .iter()
+        .flat_map(|op| op.security.iter().flatten().flatten().map(|r| r.scheme))
+        .collect();
+    for (i, scheme) in cx.api.auth.iter().enumerate() {
+        if !used.contains(&i) && !used.is_empty() {
+            continue;
+        }
         for k in &scheme.kinds {
             let (env_kind, ctor, defaults): (&str, &str, Vec<String>) = match &scheme.kind {
                 AuthKind::Basic => {

@@ -9,6 +9,7 @@
 //! Architecture invariant: lowering never produces tokens; every identifier in the IR is
 //! decided here (through [`crate::naming`]).
 
+mod ids;
 mod operations;
 mod passes;
 mod refs;
@@ -91,7 +92,8 @@ pub struct Lowered {
 /// Lower a loaded document. `ref_docs` holds the `description` written next to a `$ref`
 /// (which `openapiv3` drops), by the pointer of the referencing node. With `strict`, warnings
 /// are errors.
-pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>, strict: bool) -> Result<Lowered, Vec<Diagnostic>> {
+pub fn lower(loaded: &crate::load::Loaded, strict: bool) -> Result<Lowered, Vec<Diagnostic>> {
+    let (doc, ref_docs) = (&loaded.doc, &loaded.ref_docs);
     let runtime = crate::runtime_names::get();
     let mut reserved: Vec<&str> = runtime.exports.iter().map(String::as_str).collect();
     reserved.extend(CRATE_TYPES);
@@ -105,6 +107,7 @@ pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>, strict: boo
         cache: HashMap::new(),
         component_names: BTreeMap::new(),
         schemes: Vec::new(),
+        pattern_groups: BTreeMap::new(),
     };
     // Components first, in key order, so their names win over derived ones.
     if let Some(c) = &doc.components {
@@ -112,6 +115,9 @@ pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>, strict: boo
             let name = l.ns.claim(&naming::pascal(key));
             l.component_names.insert(key.to_owned(), name);
         }
+    }
+    l.name_pattern_groups(&loaded.pattern_sites);
+    if let Some(c) = &doc.components {
         for key in sorted_keys(&c.schemas) {
             let pointer = join("/components/schemas", key);
             let name = l.component_names[key].clone();
@@ -148,6 +154,7 @@ pub fn lower(doc: &oa::OpenAPI, ref_docs: &BTreeMap<String, String>, strict: boo
             }
         }
     }
+    l.document_pattern_groups();
     if strict {
         for d in &mut l.diags {
             d.severity = Severity::Error;
@@ -219,6 +226,8 @@ struct Lowerer<'a> {
     component_names: BTreeMap<String, String>,
     /// The security schemes (operations' requirements refer to them).
     schemes: Vec<AuthScheme>,
+    /// Pattern types by what they validate (see [`ids`]).
+    pattern_groups: BTreeMap<crate::load::PatternKey, ids::Group>,
 }
 
 impl Lowerer<'_> {

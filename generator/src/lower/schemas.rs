@@ -6,6 +6,7 @@ use openapiv3::ReferenceOr;
 use super::Lowerer;
 use crate::diagnostics::Diagnostic;
 use crate::ir::*;
+use crate::load::PatternKey;
 use crate::naming::{self, Namespace};
 use crate::pointer::{join, unescape};
 
@@ -27,6 +28,18 @@ impl<'a> Lowerer<'a> {
             },
             ReferenceOr::Item(s) => {
                 if let Some(t) = self.named_shape(s, name, key, pointer) {
+                    // A pattern schema of a group named otherwise: this name is an alias of it.
+                    if !self.types.contains_key(name) {
+                        self.types.insert(
+                            name.to_owned(),
+                            TypeDef {
+                                name: Name { rust: name.to_owned(), api: key.to_owned() },
+                                docs: naming::docs(s.schema_data.description.as_deref()),
+                                pointer: pointer.to_owned(),
+                                kind: TypeDefKind::Alias(t.clone()),
+                            },
+                        );
+                    }
                     self.cache.insert(pointer.to_owned(), t);
                     return;
                 }
@@ -65,6 +78,12 @@ impl<'a> Lowerer<'a> {
                     }
                     TypeDefKind::StringEnum { variants }
                 } else if let Some(pattern) = &st.pattern {
+                    let key = pattern_key(pattern, st);
+                    match self.pattern_groups.get(&key).map(|g| g.name.clone()) {
+                        Some(group) if group == name => self.mark_defined(&key),
+                        Some(group) => return Some(self.group_type(s, &key, &group, pointer)),
+                        None => {}
+                    }
                     let matcher = match crate::pattern::compile(pattern) {
                         Ok(m) => Some(m),
                         Err(reason) => {
@@ -296,6 +315,16 @@ impl<'a> Lowerer<'a> {
                 return t;
             }
         }
+        if let oa::SchemaKind::Type(oa::Type::String(st)) = &s.schema_kind {
+            if let (Some(pattern), true) = (&st.pattern, st.enumeration.is_empty()) {
+                let key = pattern_key(pattern, st);
+                if let Some(group) = self.pattern_groups.get(&key).map(|g| g.name.clone()) {
+                    let t = self.group_type(s, &key, &group, pointer);
+                    self.cache.insert(pointer.to_owned(), t.clone());
+                    return t;
+                }
+            }
+        }
         let t = if needs_name {
             let name = self.ns.claim(ctx);
             // While its members are lowered, a schema that leads back here refers to this
@@ -363,12 +392,36 @@ impl<'a> Lowerer<'a> {
         t
     }
 
+    /// The type of a pattern group, defined (from `s`, its first schema lowered) if it is not yet.
+    fn group_type(&mut self, s: &'a oa::Schema, key: &PatternKey, group: &str, pointer: &str) -> TypeRef {
+        if !self.pattern_groups.get(key).is_some_and(|g| g.defined) {
+            self.mark_defined(key);
+            self.named_shape(s, group, group, pointer);
+        }
+        TypeRef::Named(group.to_owned())
+    }
+
+    fn mark_defined(&mut self, key: &PatternKey) {
+        if let Some(g) = self.pattern_groups.get_mut(key) {
+            g.defined = true;
+        }
+    }
+
     /// The type of a schema that may be a `$ref`.
     pub(super) fn type_of(&mut self, s: &'a ReferenceOr<oa::Schema>, ctx: &str, pointer: &str) -> Option<TypeRef> {
         match s {
             ReferenceOr::Reference { reference } => self.schema_ref(reference, pointer),
             ReferenceOr::Item(s) => Some(demote(self.type_ref_inline(s, ctx, pointer))),
         }
+    }
+}
+
+/// What makes two pattern schemas one type.
+fn pattern_key(pattern: &str, st: &oa::StringType) -> PatternKey {
+    PatternKey {
+        pattern: pattern.to_owned(),
+        min_length: st.min_length.map(|v| v as u64),
+        max_length: st.max_length.map(|v| v as u64),
     }
 }
 
