@@ -1,6 +1,6 @@
-//! Contract test: the generated client against Prism mocking our own `spec/openapi.yaml`.
+//! Contract test: the generated client against Prism mocking the published `spec/twilio_memory_v1.json`.
 //!
-//! `.ci/run` installs `@stoplight/prism-cli@5.14.2`, starts `prism mock spec/openapi.yaml
+//! `.ci/run` installs `@stoplight/prism-cli@5.14.2`, starts `prism mock --dynamic --seed apigen spec/twilio_memory_v1.json
 //! --errors` on 127.0.0.1 and exports `PRISM_URL`. Without `PRISM_URL` when the tests are built
 //! (`tests/build.rs` sets `cfg(prism)` from it), these tests show as `ignored` in the test
 //! output, with the reason; on CI (`CI` set) a missing Prism is a failure.
@@ -38,7 +38,7 @@ fn assert_no_violations(headers: &reqwest::header::HeaderMap) {
 }
 
 #[tokio::test]
-#[cfg_attr(not(prism), ignore = "Prism is not running: `prism mock spec/openapi.yaml`, then set PRISM_URL")]
+#[cfg_attr(not(prism), ignore = "Prism is not running: `prism mock --dynamic spec/twilio_memory_v1.json`, then set PRISM_URL")]
 async fn accepted_response_matches_the_spec() {
     let client = prism();
     let resp = client.delete_store(ID).await.unwrap_or_else(|e| panic!("{e:?}"));
@@ -50,7 +50,7 @@ async fn accepted_response_matches_the_spec() {
 }
 
 #[tokio::test]
-#[cfg_attr(not(prism), ignore = "Prism is not running: `prism mock spec/openapi.yaml`, then set PRISM_URL")]
+#[cfg_attr(not(prism), ignore = "Prism is not running: `prism mock --dynamic spec/twilio_memory_v1.json`, then set PRISM_URL")]
 async fn every_documented_error_status_becomes_its_variant() {
     let client = prism();
     for status in [400u16, 404, 429, 500, 503] {
