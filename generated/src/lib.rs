@@ -17,10 +17,11 @@ use ::apigen_runtime as rt;
 pub use operations::*;
 
 pub use rt::{
-    AccessToken, AuthError, ClientBuilder, ClientCredentials, Config, ConfigBuilder,
-    ConfigError, Credentials, DEFAULT_MAX_RESPONSE_BYTES, Error, ErrorBody, IntoParam,
-    RequestOptions, Response, RetryConfig, StatusCode, TimeoutConfig, TimeoutKind,
-    TokenProvider, TokenRequest, UnhandledResponse, ValidationError, header,
+    AccessToken, AuthError, Bytes, ClientBuilder, ClientCredentials, Config,
+    ConfigBuilder, ConfigError, Credentials, DEFAULT_MAX_RESPONSE_BYTES, Error,
+    ErrorBody, FilePart, HttpResponse, IntoParam, RequestOptions, Response, RetryConfig,
+    StatusCode, StreamExt, TimeoutConfig, TimeoutKind, TokenProvider, TokenRequest,
+    TryStreamExt, UnhandledResponse, ValidationError, WaitError, WaitOptions, header,
 };
 
 pub use types::*;

@@ -28,16 +28,6 @@ pub struct CreateDataMappingAcceptedHeaders {
     pub retry_after: Option<i64>,
 }
 
-/// Headers of the 429 response of `CreateDataMapping`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateDataMappingTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
-
 /// What awaiting [`CreateDataMappingRequest`] gives.
 pub type CreateDataMappingResult = Result<
     rt::Response<CreateDataMappingAcceptedBody, CreateDataMappingAcceptedHeaders>,
@@ -63,9 +53,7 @@ pub enum CreateDataMappingError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, CreateDataMappingTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -79,21 +67,28 @@ pub enum CreateDataMappingError {
 }
 
 impl CreateDataMappingError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
-            Self::Conflict(r) => (r.status, "Conflict"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
+            Self::Conflict(r) => (r.status, "Conflict", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -111,7 +106,7 @@ impl Client {
     ///
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`CreateDataMappingRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn create_data_mapping(
@@ -130,7 +125,7 @@ impl Client {
 
 /// A pending `CreateDataMapping` call; await it to send. Built by [`Client::create_data_mapping`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateDataMappingRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -157,6 +152,7 @@ impl<'a> CreateDataMappingRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -176,17 +172,14 @@ impl<'a> CreateDataMappingRequest<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -205,7 +198,7 @@ impl<'a> CreateDataMappingRequest<'a> {
             404 => ex.failure((), CreateDataMappingError::NotFound),
             409 => ex.failure((), CreateDataMappingError::Conflict),
             429 => {
-                let headers = CreateDataMappingTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, CreateDataMappingError::TooManyRequests)
@@ -214,6 +207,36 @@ impl<'a> CreateDataMappingRequest<'a> {
             503 => ex.failure((), CreateDataMappingError::ServiceUnavailable),
             _ => ex.unhandled_status(CreateDataMappingError::Unhandled),
         }
+    }
+
+    /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
+    ///
+    /// Returns the final status when it is `COMPLETED`; `FAILED`, `CANCELLED` end in [`WaitError::Failed`](crate::WaitError::Failed) with that status (its `error` says why).
+    pub async fn wait(
+        self,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<CreateDataMappingError, FetchOperationError, OperationStatus>,
+    > {
+        self.wait_with(rt::WaitOptions::default()).await
+    }
+
+    /// [`wait`](Self::wait), with these limits.
+    pub async fn wait_with(
+        self,
+        options: rt::WaitOptions,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<CreateDataMappingError, FetchOperationError, OperationStatus>,
+    > {
+        let client = self.client;
+        rt::wait(
+                self.send(),
+                move |id: String| client.fetch_operation(id).send(),
+                options,
+                &FETCH_OPERATION_WAITER,
+            )
+            .await
     }
 }
 
@@ -230,12 +253,7 @@ pub enum CreateFetchProfileMemoryResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            CreateFetchProfileMemoryPermanentRedirectHeaders,
-        >,
-    ),
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// Headers of the 200 response of `CreateFetchProfileMemory`.
@@ -250,30 +268,6 @@ pub struct CreateFetchProfileMemoryOkHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
-}
-
-/// Headers of the 308 response of `CreateFetchProfileMemory`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateFetchProfileMemoryPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `CreateFetchProfileMemory`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateFetchProfileMemoryTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`CreateFetchProfileMemoryRequest`] gives.
@@ -305,12 +299,7 @@ pub enum CreateFetchProfileMemoryError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            CreateFetchProfileMemoryTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -324,22 +313,29 @@ pub enum CreateFetchProfileMemoryError {
 }
 
 impl CreateFetchProfileMemoryError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -356,7 +352,7 @@ impl Client {
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
     /// - `profile_id` (path parameter `profileId`): The unique identifier for the profile using Twilio Type ID (TTID) format.
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`CreateFetchProfileMemoryRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn create_fetch_profile_memory(
@@ -379,13 +375,13 @@ impl Client {
 
 /// A pending `CreateFetchProfileMemory` call; await it to send. Built by [`Client::create_fetch_profile_memory`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateFetchProfileMemoryRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
     profile_id: Result<ProfileId, rt::ValidationError>,
     accept_encoding: Option<Result<AcceptEncoding, rt::ValidationError>>,
-    content_encoding: Option<Result<ContentEncoding2, rt::ValidationError>>,
+    content_encoding: Option<Result<ContentEncoding, rt::ValidationError>>,
     body: MemoryRetrievalRequest,
     options: rt::RequestOptions,
 }
@@ -404,7 +400,7 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
     /// Optional header parameter `Content-Encoding`.
     pub fn content_encoding(
         mut self,
-        value: impl rt::IntoParam<ContentEncoding2>,
+        value: impl rt::IntoParam<ContentEncoding>,
     ) -> Self {
         self.content_encoding = Some(value.into_param());
         self
@@ -428,6 +424,7 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -477,17 +474,14 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
                 .push(("content-encoding", content_encoding.as_str().to_owned()));
         }
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -505,7 +499,7 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
                 ex.success(headers).map(CreateFetchProfileMemoryResponse::Ok)
             }
             308 => {
-                let headers = CreateFetchProfileMemoryPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -520,7 +514,7 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
             403 => ex.failure((), CreateFetchProfileMemoryError::Forbidden),
             404 => ex.failure((), CreateFetchProfileMemoryError::NotFound),
             429 => {
-                let headers = CreateFetchProfileMemoryTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, CreateFetchProfileMemoryError::TooManyRequests)
@@ -532,17 +526,23 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
     }
 }
 
-rt::request_builder!(CreateFetchProfileMemoryRequest, CreateFetchProfileMemoryResult);
+impl rt::HttpResponse for CreateFetchProfileMemoryResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Ok(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
 
-/// Headers of the 429 response of `CreateProfile`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateProfileTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Ok(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
+        }
+    }
 }
+
+rt::request_builder!(CreateFetchProfileMemoryRequest, CreateFetchProfileMemoryResult);
 
 /// What awaiting [`CreateProfileRequest`] gives.
 pub type CreateProfileResult = Result<
@@ -573,9 +573,7 @@ pub enum CreateProfileError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, CreateProfileTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -589,22 +587,29 @@ pub enum CreateProfileError {
 }
 
 impl CreateProfileError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -620,7 +625,7 @@ impl Client {
     ///
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`CreateProfileRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn create_profile(
@@ -639,7 +644,7 @@ impl Client {
 
 /// A pending `CreateProfile` call; await it to send. Built by [`Client::create_profile`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateProfileRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -666,6 +671,7 @@ impl<'a> CreateProfileRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -685,17 +691,14 @@ impl<'a> CreateProfileRequest<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -708,7 +711,7 @@ impl<'a> CreateProfileRequest<'a> {
             403 => ex.failure((), CreateProfileError::Forbidden),
             404 => ex.failure((), CreateProfileError::NotFound),
             429 => {
-                let headers = CreateProfileTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, CreateProfileError::TooManyRequests)
@@ -738,12 +741,7 @@ pub enum CreateProfileConversationSummaryResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            CreateProfileConversationSummaryPermanentRedirectHeaders,
-        >,
-    ),
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// Headers of the 202 response of `CreateProfileConversationSummary`.
@@ -754,30 +752,6 @@ pub struct CreateProfileConversationSummaryAcceptedHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
-}
-
-/// Headers of the 308 response of `CreateProfileConversationSummary`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateProfileConversationSummaryPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `CreateProfileConversationSummary`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateProfileConversationSummaryTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`CreateProfileConversationSummaryRequest`] gives.
@@ -809,12 +783,7 @@ pub enum CreateProfileConversationSummaryError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            CreateProfileConversationSummaryTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -828,22 +797,29 @@ pub enum CreateProfileConversationSummaryError {
 }
 
 impl CreateProfileConversationSummaryError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -862,7 +838,7 @@ impl Client {
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
     /// - `profile_id` (path parameter `profileId`): The unique identifier for the profile using Twilio Type ID (TTID) format.
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`CreateProfileConversationSummaryRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn create_profile_conversation_summary(
@@ -885,13 +861,13 @@ impl Client {
 
 /// A pending `CreateProfileConversationSummary` call; await it to send. Built by [`Client::create_profile_conversation_summary`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateProfileConversationSummaryRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
     profile_id: Result<ProfileId, rt::ValidationError>,
     accept_encoding: Option<Result<AcceptEncoding, rt::ValidationError>>,
-    content_encoding: Option<Result<ContentEncoding2, rt::ValidationError>>,
+    content_encoding: Option<Result<ContentEncoding, rt::ValidationError>>,
     body: CreateSummariesRequest,
     options: rt::RequestOptions,
 }
@@ -910,7 +886,7 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
     /// Optional header parameter `Content-Encoding`.
     pub fn content_encoding(
         mut self,
-        value: impl rt::IntoParam<ContentEncoding2>,
+        value: impl rt::IntoParam<ContentEncoding>,
     ) -> Self {
         self.content_encoding = Some(value.into_param());
         self
@@ -934,6 +910,7 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -983,17 +960,14 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
                 .push(("content-encoding", content_encoding.as_str().to_owned()));
         }
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -1010,7 +984,7 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
                     .map(CreateProfileConversationSummaryResponse::Accepted)
             }
             308 => {
-                let headers = CreateProfileConversationSummaryPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -1025,7 +999,7 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
             403 => ex.failure((), CreateProfileConversationSummaryError::Forbidden),
             404 => ex.failure((), CreateProfileConversationSummaryError::NotFound),
             429 => {
-                let headers = CreateProfileConversationSummaryTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(
@@ -1047,6 +1021,22 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
     }
 }
 
+impl rt::HttpResponse for CreateProfileConversationSummaryResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
+        }
+    }
+}
+
 rt::request_builder!(
     CreateProfileConversationSummaryRequest, CreateProfileConversationSummaryResult
 );
@@ -1062,36 +1052,7 @@ pub enum CreateProfileIdentifierResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            CreateProfileIdentifierPermanentRedirectHeaders,
-        >,
-    ),
-}
-
-/// Headers of the 308 response of `CreateProfileIdentifier`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateProfileIdentifierPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `CreateProfileIdentifier`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateProfileIdentifierTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// What awaiting [`CreateProfileIdentifierRequest`] gives.
@@ -1123,12 +1084,7 @@ pub enum CreateProfileIdentifierError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            CreateProfileIdentifierTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -1142,22 +1098,29 @@ pub enum CreateProfileIdentifierError {
 }
 
 impl CreateProfileIdentifierError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -1174,7 +1137,7 @@ impl Client {
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
     /// - `profile_id` (path parameter `profileId`): The unique identifier for the profile using Twilio Type ID (TTID) format.
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`CreateProfileIdentifierRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn create_profile_identifier(
@@ -1195,7 +1158,7 @@ impl Client {
 
 /// A pending `CreateProfileIdentifier` call; await it to send. Built by [`Client::create_profile_identifier`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateProfileIdentifierRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -1223,6 +1186,7 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -1252,17 +1216,14 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -1271,7 +1232,7 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(CreateProfileIdentifierResponse::Accepted),
             308 => {
-                let headers = CreateProfileIdentifierPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -1286,7 +1247,7 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
             403 => ex.failure((), CreateProfileIdentifierError::Forbidden),
             404 => ex.failure((), CreateProfileIdentifierError::NotFound),
             429 => {
-                let headers = CreateProfileIdentifierTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, CreateProfileIdentifierError::TooManyRequests)
@@ -1294,6 +1255,22 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
             500 => ex.failure((), CreateProfileIdentifierError::InternalServerError),
             503 => ex.failure((), CreateProfileIdentifierError::ServiceUnavailable),
             _ => ex.unhandled_status(CreateProfileIdentifierError::Unhandled),
+        }
+    }
+}
+
+impl rt::HttpResponse for CreateProfileIdentifierResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
         }
     }
 }
@@ -1313,12 +1290,7 @@ pub enum CreateProfileObservationResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            CreateProfileObservationPermanentRedirectHeaders,
-        >,
-    ),
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// Headers of the 202 response of `CreateProfileObservation`.
@@ -1329,30 +1301,6 @@ pub struct CreateProfileObservationAcceptedHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
-}
-
-/// Headers of the 308 response of `CreateProfileObservation`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateProfileObservationPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `CreateProfileObservation`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateProfileObservationTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`CreateProfileObservationRequest`] gives.
@@ -1384,12 +1332,7 @@ pub enum CreateProfileObservationError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            CreateProfileObservationTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -1403,22 +1346,29 @@ pub enum CreateProfileObservationError {
 }
 
 impl CreateProfileObservationError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -1435,7 +1385,7 @@ impl Client {
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
     /// - `profile_id` (path parameter `profileId`): The unique identifier for the profile using Twilio Type ID (TTID) format.
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`CreateProfileObservationRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn create_profile_observation(
@@ -1458,13 +1408,13 @@ impl Client {
 
 /// A pending `CreateProfileObservation` call; await it to send. Built by [`Client::create_profile_observation`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateProfileObservationRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
     profile_id: Result<ProfileId, rt::ValidationError>,
     accept_encoding: Option<Result<AcceptEncoding, rt::ValidationError>>,
-    content_encoding: Option<Result<ContentEncoding2, rt::ValidationError>>,
+    content_encoding: Option<Result<ContentEncoding, rt::ValidationError>>,
     body: CreateObservationsRequest,
     options: rt::RequestOptions,
 }
@@ -1483,7 +1433,7 @@ impl<'a> CreateProfileObservationRequest<'a> {
     /// Optional header parameter `Content-Encoding`.
     pub fn content_encoding(
         mut self,
-        value: impl rt::IntoParam<ContentEncoding2>,
+        value: impl rt::IntoParam<ContentEncoding>,
     ) -> Self {
         self.content_encoding = Some(value.into_param());
         self
@@ -1507,6 +1457,7 @@ impl<'a> CreateProfileObservationRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -1556,17 +1507,14 @@ impl<'a> CreateProfileObservationRequest<'a> {
                 .push(("content-encoding", content_encoding.as_str().to_owned()));
         }
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -1580,7 +1528,7 @@ impl<'a> CreateProfileObservationRequest<'a> {
                 ex.success(headers).map(CreateProfileObservationResponse::Accepted)
             }
             308 => {
-                let headers = CreateProfileObservationPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -1595,7 +1543,7 @@ impl<'a> CreateProfileObservationRequest<'a> {
             403 => ex.failure((), CreateProfileObservationError::Forbidden),
             404 => ex.failure((), CreateProfileObservationError::NotFound),
             429 => {
-                let headers = CreateProfileObservationTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, CreateProfileObservationError::TooManyRequests)
@@ -1607,17 +1555,23 @@ impl<'a> CreateProfileObservationRequest<'a> {
     }
 }
 
-rt::request_builder!(CreateProfileObservationRequest, CreateProfileObservationResult);
+impl rt::HttpResponse for CreateProfileObservationResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
 
-/// Headers of the 429 response of `CreateProfilesImportV2`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateProfilesImportV2TooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
+        }
+    }
 }
+
+rt::request_builder!(CreateProfileObservationRequest, CreateProfileObservationResult);
 
 /// What awaiting [`CreateProfilesImportV2Request`] gives.
 pub type CreateProfilesImportV2Result = Result<
@@ -1648,12 +1602,7 @@ pub enum CreateProfilesImportV2Error {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            CreateProfilesImportV2TooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -1667,22 +1616,29 @@ pub enum CreateProfilesImportV2Error {
 }
 
 impl CreateProfilesImportV2Error {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -1698,7 +1654,7 @@ impl Client {
     ///
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`CreateProfilesImportV2Request`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn create_profiles_import_v2(
@@ -1717,7 +1673,7 @@ impl Client {
 
 /// A pending `CreateProfilesImportV2` call; await it to send. Built by [`Client::create_profiles_import_v2`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateProfilesImportV2Request<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -1744,6 +1700,7 @@ impl<'a> CreateProfilesImportV2Request<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -1763,17 +1720,14 @@ impl<'a> CreateProfilesImportV2Request<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -1786,7 +1740,7 @@ impl<'a> CreateProfilesImportV2Request<'a> {
             403 => ex.failure((), CreateProfilesImportV2Error::Forbidden),
             404 => ex.failure((), CreateProfilesImportV2Error::NotFound),
             429 => {
-                let headers = CreateProfilesImportV2TooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, CreateProfilesImportV2Error::TooManyRequests)
@@ -1799,16 +1753,6 @@ impl<'a> CreateProfilesImportV2Request<'a> {
 }
 
 rt::request_builder!(CreateProfilesImportV2Request, CreateProfilesImportV2Result);
-
-/// Headers of the 429 response of `CreateProfilesLookup`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateProfilesLookupTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
 
 /// What awaiting [`CreateProfilesLookupRequest`] gives.
 pub type CreateProfilesLookupResult = Result<
@@ -1839,12 +1783,7 @@ pub enum CreateProfilesLookupError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            CreateProfilesLookupTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -1858,22 +1797,29 @@ pub enum CreateProfilesLookupError {
 }
 
 impl CreateProfilesLookupError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -1889,7 +1835,7 @@ impl Client {
     ///
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`CreateProfilesLookupRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn create_profiles_lookup(
@@ -1908,7 +1854,7 @@ impl Client {
 
 /// A pending `CreateProfilesLookup` call; await it to send. Built by [`Client::create_profiles_lookup`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateProfilesLookupRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -1935,6 +1881,7 @@ impl<'a> CreateProfilesLookupRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -1954,17 +1901,14 @@ impl<'a> CreateProfilesLookupRequest<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -1977,7 +1921,7 @@ impl<'a> CreateProfilesLookupRequest<'a> {
             403 => ex.failure((), CreateProfilesLookupError::Forbidden),
             404 => ex.failure((), CreateProfilesLookupError::NotFound),
             429 => {
-                let headers = CreateProfilesLookupTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, CreateProfilesLookupError::TooManyRequests)
@@ -2009,16 +1953,6 @@ pub struct CreateStoreAcceptedHeaders {
     pub retry_after: Option<i64>,
 }
 
-/// Headers of the 429 response of `CreateStore`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateStoreTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
-
 /// What awaiting [`CreateStoreRequest`] gives.
 pub type CreateStoreResult = Result<
     rt::Response<CreateStoreAcceptedBody, CreateStoreAcceptedHeaders>,
@@ -2040,9 +1974,7 @@ pub enum CreateStoreError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, CreateStoreTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -2056,20 +1988,27 @@ pub enum CreateStoreError {
 }
 
 impl CreateStoreError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -2086,7 +2025,7 @@ impl Client {
     /// capabilities.
     ///
     /// Arguments:
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`CreateStoreRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn create_store(&self, body: ServiceRequest) -> CreateStoreRequest<'_> {
@@ -2100,7 +2039,7 @@ impl Client {
 
 /// A pending `CreateStore` call; await it to send. Built by [`Client::create_store`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateStoreRequest<'a> {
     client: &'a Client,
     body: ServiceRequest,
@@ -2126,6 +2065,7 @@ impl<'a> CreateStoreRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let mut path = String::with_capacity(55);
         path.push_str("/v1/ControlPlane/Stores");
@@ -2135,17 +2075,14 @@ impl<'a> CreateStoreRequest<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -2163,7 +2100,7 @@ impl<'a> CreateStoreRequest<'a> {
             400 => ex.failure((), CreateStoreError::BadRequest),
             404 => ex.failure((), CreateStoreError::NotFound),
             429 => {
-                let headers = CreateStoreTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, CreateStoreError::TooManyRequests)
@@ -2172,6 +2109,36 @@ impl<'a> CreateStoreRequest<'a> {
             503 => ex.failure((), CreateStoreError::ServiceUnavailable),
             _ => ex.unhandled_status(CreateStoreError::Unhandled),
         }
+    }
+
+    /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
+    ///
+    /// Returns the final status when it is `COMPLETED`; `FAILED`, `CANCELLED` end in [`WaitError::Failed`](crate::WaitError::Failed) with that status (its `error` says why).
+    pub async fn wait(
+        self,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<CreateStoreError, FetchOperationError, OperationStatus>,
+    > {
+        self.wait_with(rt::WaitOptions::default()).await
+    }
+
+    /// [`wait`](Self::wait), with these limits.
+    pub async fn wait_with(
+        self,
+        options: rt::WaitOptions,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<CreateStoreError, FetchOperationError, OperationStatus>,
+    > {
+        let client = self.client;
+        rt::wait(
+                self.send(),
+                move |id: String| client.fetch_operation(id).send(),
+                options,
+                &FETCH_OPERATION_WAITER,
+            )
+            .await
     }
 }
 
@@ -2195,16 +2162,6 @@ pub struct CreateTraitGroupAcceptedHeaders {
     pub retry_after: Option<i64>,
 }
 
-/// Headers of the 429 response of `CreateTraitGroup`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct CreateTraitGroupTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
-
 /// What awaiting [`CreateTraitGroupRequest`] gives.
 pub type CreateTraitGroupResult = Result<
     rt::Response<CreateTraitGroupAcceptedBody, CreateTraitGroupAcceptedHeaders>,
@@ -2226,9 +2183,7 @@ pub enum CreateTraitGroupError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, CreateTraitGroupTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -2242,20 +2197,27 @@ pub enum CreateTraitGroupError {
 }
 
 impl CreateTraitGroupError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -2288,7 +2250,7 @@ impl Client {
 
 /// A pending `CreateTraitGroup` call; await it to send. Built by [`Client::create_trait_group`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateTraitGroupRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -2321,6 +2283,7 @@ impl<'a> CreateTraitGroupRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -2340,17 +2303,14 @@ impl<'a> CreateTraitGroupRequest<'a> {
             ..Default::default()
         };
         if let Some(body) = self.body {
-            body.validate()
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
-            parts.body = Some((
-                rt::json_body(&body)
+            parts.body = Some(
+                body
+                    .validate()
+                    .and_then(|()| rt::json_body(&body, "application/json"))
                     .map_err(|source| rt::Error::InvalidRequest {
                         source,
                     })?,
-                "application/json",
-            ));
+            );
         }
         let ex = self
             .client
@@ -2369,7 +2329,7 @@ impl<'a> CreateTraitGroupRequest<'a> {
             400 => ex.failure((), CreateTraitGroupError::BadRequest),
             404 => ex.failure((), CreateTraitGroupError::NotFound),
             429 => {
-                let headers = CreateTraitGroupTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, CreateTraitGroupError::TooManyRequests)
@@ -2378,6 +2338,36 @@ impl<'a> CreateTraitGroupRequest<'a> {
             503 => ex.failure((), CreateTraitGroupError::ServiceUnavailable),
             _ => ex.unhandled_status(CreateTraitGroupError::Unhandled),
         }
+    }
+
+    /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
+    ///
+    /// Returns the final status when it is `COMPLETED`; `FAILED`, `CANCELLED` end in [`WaitError::Failed`](crate::WaitError::Failed) with that status (its `error` says why).
+    pub async fn wait(
+        self,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<CreateTraitGroupError, FetchOperationError, OperationStatus>,
+    > {
+        self.wait_with(rt::WaitOptions::default()).await
+    }
+
+    /// [`wait`](Self::wait), with these limits.
+    pub async fn wait_with(
+        self,
+        options: rt::WaitOptions,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<CreateTraitGroupError, FetchOperationError, OperationStatus>,
+    > {
+        let client = self.client;
+        rt::wait(
+                self.send(),
+                move |id: String| client.fetch_operation(id).send(),
+                options,
+                &FETCH_OPERATION_WAITER,
+            )
+            .await
     }
 }
 
@@ -2401,16 +2391,6 @@ pub struct DeleteDataMappingAcceptedHeaders {
     pub retry_after: Option<i64>,
 }
 
-/// Headers of the 429 response of `DeleteDataMapping`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteDataMappingTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
-
 /// What awaiting [`DeleteDataMappingRequest`] gives.
 pub type DeleteDataMappingResult = Result<
     rt::Response<DeleteDataMappingAcceptedBody, DeleteDataMappingAcceptedHeaders>,
@@ -2432,9 +2412,7 @@ pub enum DeleteDataMappingError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, DeleteDataMappingTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -2448,20 +2426,27 @@ pub enum DeleteDataMappingError {
 }
 
 impl DeleteDataMappingError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -2496,7 +2481,7 @@ impl Client {
 
 /// A pending `DeleteDataMapping` call; await it to send. Built by [`Client::delete_data_mapping`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DeleteDataMappingRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -2523,6 +2508,7 @@ impl<'a> DeleteDataMappingRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -2571,7 +2557,7 @@ impl<'a> DeleteDataMappingRequest<'a> {
             400 => ex.failure((), DeleteDataMappingError::BadRequest),
             404 => ex.failure((), DeleteDataMappingError::NotFound),
             429 => {
-                let headers = DeleteDataMappingTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, DeleteDataMappingError::TooManyRequests)
@@ -2580,6 +2566,36 @@ impl<'a> DeleteDataMappingRequest<'a> {
             503 => ex.failure((), DeleteDataMappingError::ServiceUnavailable),
             _ => ex.unhandled_status(DeleteDataMappingError::Unhandled),
         }
+    }
+
+    /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
+    ///
+    /// Returns the final status when it is `COMPLETED`; `FAILED`, `CANCELLED` end in [`WaitError::Failed`](crate::WaitError::Failed) with that status (its `error` says why).
+    pub async fn wait(
+        self,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<DeleteDataMappingError, FetchOperationError, OperationStatus>,
+    > {
+        self.wait_with(rt::WaitOptions::default()).await
+    }
+
+    /// [`wait`](Self::wait), with these limits.
+    pub async fn wait_with(
+        self,
+        options: rt::WaitOptions,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<DeleteDataMappingError, FetchOperationError, OperationStatus>,
+    > {
+        let client = self.client;
+        rt::wait(
+                self.send(),
+                move |id: String| client.fetch_operation(id).send(),
+                options,
+                &FETCH_OPERATION_WAITER,
+            )
+            .await
     }
 }
 
@@ -2596,18 +2612,13 @@ pub enum DeleteProfileResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            DeleteProfilePermanentRedirectHeaders,
-        >,
-    ),
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
-/// Headers of the 308 response of `DeleteProfile`.
+/// Headers of the `PermanentRedirect` response (`components/responses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
-pub struct DeleteProfilePermanentRedirectHeaders {
+pub struct PermanentRedirectHeaders {
     /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
     ///
     /// Header `Canonical-Profile-Id`.
@@ -2616,16 +2627,6 @@ pub struct DeleteProfilePermanentRedirectHeaders {
     ///
     /// Header `Location`.
     pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `DeleteProfile`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteProfileTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`DeleteProfileRequest`] gives.
@@ -2657,9 +2658,7 @@ pub enum DeleteProfileError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, DeleteProfileTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -2673,22 +2672,29 @@ pub enum DeleteProfileError {
 }
 
 impl DeleteProfileError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -2723,7 +2729,7 @@ impl Client {
 
 /// A pending `DeleteProfile` call; await it to send. Built by [`Client::delete_profile`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DeleteProfileRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -2750,6 +2756,7 @@ impl<'a> DeleteProfileRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -2785,7 +2792,7 @@ impl<'a> DeleteProfileRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(DeleteProfileResponse::Accepted),
             308 => {
-                let headers = DeleteProfilePermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -2799,7 +2806,7 @@ impl<'a> DeleteProfileRequest<'a> {
             403 => ex.failure((), DeleteProfileError::Forbidden),
             404 => ex.failure((), DeleteProfileError::NotFound),
             429 => {
-                let headers = DeleteProfileTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, DeleteProfileError::TooManyRequests)
@@ -2807,6 +2814,22 @@ impl<'a> DeleteProfileRequest<'a> {
             500 => ex.failure((), DeleteProfileError::InternalServerError),
             503 => ex.failure((), DeleteProfileError::ServiceUnavailable),
             _ => ex.unhandled_status(DeleteProfileError::Unhandled),
+        }
+    }
+}
+
+impl rt::HttpResponse for DeleteProfileResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
         }
     }
 }
@@ -2824,36 +2847,7 @@ pub enum DeleteProfileConversationSummaryResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            DeleteProfileConversationSummaryPermanentRedirectHeaders,
-        >,
-    ),
-}
-
-/// Headers of the 308 response of `DeleteProfileConversationSummary`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteProfileConversationSummaryPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `DeleteProfileConversationSummary`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteProfileConversationSummaryTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// What awaiting [`DeleteProfileConversationSummaryRequest`] gives.
@@ -2885,12 +2879,7 @@ pub enum DeleteProfileConversationSummaryError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            DeleteProfileConversationSummaryTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -2904,22 +2893,29 @@ pub enum DeleteProfileConversationSummaryError {
 }
 
 impl DeleteProfileConversationSummaryError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -2959,7 +2955,7 @@ impl Client {
 
 /// A pending `DeleteProfileConversationSummary` call; await it to send. Built by [`Client::delete_profile_conversation_summary`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DeleteProfileConversationSummaryRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -2987,6 +2983,7 @@ impl<'a> DeleteProfileConversationSummaryRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -3034,7 +3031,7 @@ impl<'a> DeleteProfileConversationSummaryRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(DeleteProfileConversationSummaryResponse::Accepted),
             308 => {
-                let headers = DeleteProfileConversationSummaryPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -3049,7 +3046,7 @@ impl<'a> DeleteProfileConversationSummaryRequest<'a> {
             403 => ex.failure((), DeleteProfileConversationSummaryError::Forbidden),
             404 => ex.failure((), DeleteProfileConversationSummaryError::NotFound),
             429 => {
-                let headers = DeleteProfileConversationSummaryTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(
@@ -3071,6 +3068,22 @@ impl<'a> DeleteProfileConversationSummaryRequest<'a> {
     }
 }
 
+impl rt::HttpResponse for DeleteProfileConversationSummaryResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
+        }
+    }
+}
+
 rt::request_builder!(
     DeleteProfileConversationSummaryRequest, DeleteProfileConversationSummaryResult
 );
@@ -3086,36 +3099,7 @@ pub enum DeleteProfileIdentifierResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            DeleteProfileIdentifierPermanentRedirectHeaders,
-        >,
-    ),
-}
-
-/// Headers of the 308 response of `DeleteProfileIdentifier`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteProfileIdentifierPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `DeleteProfileIdentifier`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteProfileIdentifierTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// What awaiting [`DeleteProfileIdentifierRequest`] gives.
@@ -3147,12 +3131,7 @@ pub enum DeleteProfileIdentifierError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            DeleteProfileIdentifierTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -3166,22 +3145,29 @@ pub enum DeleteProfileIdentifierError {
 }
 
 impl DeleteProfileIdentifierError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -3220,7 +3206,7 @@ impl Client {
 
 /// A pending `DeleteProfileIdentifier` call; await it to send. Built by [`Client::delete_profile_identifier`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DeleteProfileIdentifierRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -3257,6 +3243,7 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -3318,7 +3305,7 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(DeleteProfileIdentifierResponse::Accepted),
             308 => {
-                let headers = DeleteProfileIdentifierPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -3333,7 +3320,7 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
             403 => ex.failure((), DeleteProfileIdentifierError::Forbidden),
             404 => ex.failure((), DeleteProfileIdentifierError::NotFound),
             429 => {
-                let headers = DeleteProfileIdentifierTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, DeleteProfileIdentifierError::TooManyRequests)
@@ -3341,6 +3328,22 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
             500 => ex.failure((), DeleteProfileIdentifierError::InternalServerError),
             503 => ex.failure((), DeleteProfileIdentifierError::ServiceUnavailable),
             _ => ex.unhandled_status(DeleteProfileIdentifierError::Unhandled),
+        }
+    }
+}
+
+impl rt::HttpResponse for DeleteProfileIdentifierResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
         }
     }
 }
@@ -3358,36 +3361,7 @@ pub enum DeleteProfileObservationResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            DeleteProfileObservationPermanentRedirectHeaders,
-        >,
-    ),
-}
-
-/// Headers of the 308 response of `DeleteProfileObservation`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteProfileObservationPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `DeleteProfileObservation`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteProfileObservationTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// What awaiting [`DeleteProfileObservationRequest`] gives.
@@ -3419,12 +3393,7 @@ pub enum DeleteProfileObservationError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            DeleteProfileObservationTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -3438,22 +3407,29 @@ pub enum DeleteProfileObservationError {
 }
 
 impl DeleteProfileObservationError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -3491,7 +3467,7 @@ impl Client {
 
 /// A pending `DeleteProfileObservation` call; await it to send. Built by [`Client::delete_profile_observation`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DeleteProfileObservationRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -3519,6 +3495,7 @@ impl<'a> DeleteProfileObservationRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -3568,7 +3545,7 @@ impl<'a> DeleteProfileObservationRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(DeleteProfileObservationResponse::Accepted),
             308 => {
-                let headers = DeleteProfileObservationPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -3583,7 +3560,7 @@ impl<'a> DeleteProfileObservationRequest<'a> {
             403 => ex.failure((), DeleteProfileObservationError::Forbidden),
             404 => ex.failure((), DeleteProfileObservationError::NotFound),
             429 => {
-                let headers = DeleteProfileObservationTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, DeleteProfileObservationError::TooManyRequests)
@@ -3591,6 +3568,22 @@ impl<'a> DeleteProfileObservationRequest<'a> {
             500 => ex.failure((), DeleteProfileObservationError::InternalServerError),
             503 => ex.failure((), DeleteProfileObservationError::ServiceUnavailable),
             _ => ex.unhandled_status(DeleteProfileObservationError::Unhandled),
+        }
+    }
+}
+
+impl rt::HttpResponse for DeleteProfileObservationResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
         }
     }
 }
@@ -3615,16 +3608,6 @@ pub struct DeleteStoreAcceptedHeaders {
     pub retry_after: Option<i64>,
 }
 
-/// Headers of the 429 response of `DeleteStore`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteStoreTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
-
 /// What awaiting [`DeleteStoreRequest`] gives.
 pub type DeleteStoreResult = Result<
     rt::Response<DeleteStoreAcceptedBody, DeleteStoreAcceptedHeaders>,
@@ -3646,9 +3629,7 @@ pub enum DeleteStoreError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, DeleteStoreTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -3662,20 +3643,27 @@ pub enum DeleteStoreError {
 }
 
 impl DeleteStoreError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -3707,7 +3695,7 @@ impl Client {
 
 /// A pending `DeleteStore` call; await it to send. Built by [`Client::delete_store`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DeleteStoreRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -3733,6 +3721,7 @@ impl<'a> DeleteStoreRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -3767,7 +3756,7 @@ impl<'a> DeleteStoreRequest<'a> {
             400 => ex.failure((), DeleteStoreError::BadRequest),
             404 => ex.failure((), DeleteStoreError::NotFound),
             429 => {
-                let headers = DeleteStoreTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, DeleteStoreError::TooManyRequests)
@@ -3776,6 +3765,36 @@ impl<'a> DeleteStoreRequest<'a> {
             503 => ex.failure((), DeleteStoreError::ServiceUnavailable),
             _ => ex.unhandled_status(DeleteStoreError::Unhandled),
         }
+    }
+
+    /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
+    ///
+    /// Returns the final status when it is `COMPLETED`; `FAILED`, `CANCELLED` end in [`WaitError::Failed`](crate::WaitError::Failed) with that status (its `error` says why).
+    pub async fn wait(
+        self,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<DeleteStoreError, FetchOperationError, OperationStatus>,
+    > {
+        self.wait_with(rt::WaitOptions::default()).await
+    }
+
+    /// [`wait`](Self::wait), with these limits.
+    pub async fn wait_with(
+        self,
+        options: rt::WaitOptions,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<DeleteStoreError, FetchOperationError, OperationStatus>,
+    > {
+        let client = self.client;
+        rt::wait(
+                self.send(),
+                move |id: String| client.fetch_operation(id).send(),
+                options,
+                &FETCH_OPERATION_WAITER,
+            )
+            .await
     }
 }
 
@@ -3797,16 +3816,6 @@ pub struct DeleteTraitGroupAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
-}
-
-/// Headers of the 429 response of `DeleteTraitGroup`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct DeleteTraitGroupTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`DeleteTraitGroupRequest`] gives.
@@ -3834,9 +3843,7 @@ pub enum DeleteTraitGroupError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, DeleteTraitGroupTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -3850,21 +3857,28 @@ pub enum DeleteTraitGroupError {
 }
 
 impl DeleteTraitGroupError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
-            Self::Conflict(r) => (r.status, "Conflict"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
+            Self::Conflict(r) => (r.status, "Conflict", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -3899,7 +3913,7 @@ impl Client {
 
 /// A pending `DeleteTraitGroup` call; await it to send. Built by [`Client::delete_trait_group`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DeleteTraitGroupRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -3926,6 +3940,7 @@ impl<'a> DeleteTraitGroupRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -3987,7 +4002,7 @@ impl<'a> DeleteTraitGroupRequest<'a> {
             404 => ex.failure((), DeleteTraitGroupError::NotFound),
             409 => ex.failure((), DeleteTraitGroupError::Conflict),
             429 => {
-                let headers = DeleteTraitGroupTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, DeleteTraitGroupError::TooManyRequests)
@@ -3996,6 +4011,36 @@ impl<'a> DeleteTraitGroupRequest<'a> {
             503 => ex.failure((), DeleteTraitGroupError::ServiceUnavailable),
             _ => ex.unhandled_status(DeleteTraitGroupError::Unhandled),
         }
+    }
+
+    /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
+    ///
+    /// Returns the final status when it is `COMPLETED`; `FAILED`, `CANCELLED` end in [`WaitError::Failed`](crate::WaitError::Failed) with that status (its `error` says why).
+    pub async fn wait(
+        self,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<DeleteTraitGroupError, FetchOperationError, OperationStatus>,
+    > {
+        self.wait_with(rt::WaitOptions::default()).await
+    }
+
+    /// [`wait`](Self::wait), with these limits.
+    pub async fn wait_with(
+        self,
+        options: rt::WaitOptions,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<DeleteTraitGroupError, FetchOperationError, OperationStatus>,
+    > {
+        let client = self.client;
+        rt::wait(
+                self.send(),
+                move |id: String| client.fetch_operation(id).send(),
+                options,
+                &FETCH_OPERATION_WAITER,
+            )
+            .await
     }
 }
 
@@ -4010,16 +4055,6 @@ pub struct FetchDataMappingOkHeaders {
     ///
     /// Header `ETag`.
     pub e_tag: Option<String>,
-}
-
-/// Headers of the 429 response of `FetchDataMapping`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct FetchDataMappingTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`FetchDataMappingRequest`] gives.
@@ -4043,9 +4078,7 @@ pub enum FetchDataMappingError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, FetchDataMappingTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -4059,20 +4092,27 @@ pub enum FetchDataMappingError {
 }
 
 impl FetchDataMappingError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -4107,7 +4147,7 @@ impl Client {
 
 /// A pending `FetchDataMapping` call; await it to send. Built by [`Client::fetch_data_mapping`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FetchDataMappingRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -4134,6 +4174,7 @@ impl<'a> FetchDataMappingRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -4180,7 +4221,7 @@ impl<'a> FetchDataMappingRequest<'a> {
             400 => ex.failure((), FetchDataMappingError::BadRequest),
             404 => ex.failure((), FetchDataMappingError::NotFound),
             429 => {
-                let headers = FetchDataMappingTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, FetchDataMappingError::TooManyRequests)
@@ -4205,16 +4246,6 @@ pub struct FetchIdentityResolutionSettingsOkHeaders {
     pub e_tag: Option<String>,
 }
 
-/// Headers of the 429 response of `FetchIdentityResolutionSettings`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct FetchIdentityResolutionSettingsTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
-
 /// What awaiting [`FetchIdentityResolutionSettingsRequest`] gives.
 pub type FetchIdentityResolutionSettingsResult = Result<
     rt::Response<IdentityResolutionSettings, FetchIdentityResolutionSettingsOkHeaders>,
@@ -4236,12 +4267,7 @@ pub enum FetchIdentityResolutionSettingsError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            FetchIdentityResolutionSettingsTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -4255,20 +4281,27 @@ pub enum FetchIdentityResolutionSettingsError {
 }
 
 impl FetchIdentityResolutionSettingsError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -4303,7 +4336,7 @@ impl Client {
 
 /// A pending `FetchIdentityResolutionSettings` call; await it to send. Built by [`Client::fetch_identity_resolution_settings`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FetchIdentityResolutionSettingsRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -4329,6 +4362,7 @@ impl<'a> FetchIdentityResolutionSettingsRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -4364,7 +4398,7 @@ impl<'a> FetchIdentityResolutionSettingsRequest<'a> {
             400 => ex.failure((), FetchIdentityResolutionSettingsError::BadRequest),
             404 => ex.failure((), FetchIdentityResolutionSettingsError::NotFound),
             429 => {
-                let headers = FetchIdentityResolutionSettingsTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(
@@ -4401,10 +4435,10 @@ pub struct FetchOperationOkHeaders {
     pub retry_after: Option<i64>,
 }
 
-/// Headers of the 429 response of `FetchOperation`.
+/// Headers of the `TooManyRequests` response (`components/responses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
-pub struct FetchOperationTooManyRequestsHeaders {
+pub struct TooManyRequestsHeaders {
     /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
     ///
     /// Header `Retry-After`.
@@ -4432,9 +4466,7 @@ pub enum FetchOperationError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, FetchOperationTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -4448,20 +4480,27 @@ pub enum FetchOperationError {
 }
 
 impl FetchOperationError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -4493,7 +4532,7 @@ impl Client {
 
 /// A pending `FetchOperation` call; await it to send. Built by [`Client::fetch_operation`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FetchOperationRequest<'a> {
     client: &'a Client,
     operation_id: Result<String, rt::ValidationError>,
@@ -4519,6 +4558,7 @@ impl<'a> FetchOperationRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let operation_id = self
             .operation_id
@@ -4563,7 +4603,7 @@ impl<'a> FetchOperationRequest<'a> {
             400 => ex.failure((), FetchOperationError::BadRequest),
             404 => ex.failure((), FetchOperationError::NotFound),
             429 => {
-                let headers = FetchOperationTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, FetchOperationError::TooManyRequests)
@@ -4577,6 +4617,19 @@ impl<'a> FetchOperationRequest<'a> {
 
 rt::request_builder!(FetchOperationRequest, FetchOperationResult);
 
+/// How [`Client::fetch_operation`] reports on the operations other calls start (the spec's `x-waiter`).
+static FETCH_OPERATION_WAITER: rt::Waiter<OperationStatus> = rt::Waiter {
+    operation: "FetchOperation",
+    header: "operation-id",
+    success: &["COMPLETED"],
+    failure: &["FAILED", "CANCELLED"],
+    error: Some("error"),
+    state: |status| {
+        let v = &status.status;
+        Some(v.as_str())
+    },
+};
+
 /// The successful responses of [`Client::fetch_profile`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -4588,12 +4641,7 @@ pub enum FetchProfileResponse {
     /// Status 301.
     ///
     /// This resource has moved.
-    MovedPermanently(
-        rt::Response<
-            FetchProfileMovedPermanentlyBody,
-            FetchProfileMovedPermanentlyHeaders,
-        >,
-    ),
+    MovedPermanently(rt::Response<MovedPermanentlyBody, MovedPermanentlyHeaders>),
 }
 
 /// Headers of the 200 response of `FetchProfile`.
@@ -4606,10 +4654,10 @@ pub struct FetchProfileOkHeaders {
     pub canonical_profile_id: Option<ProfileId>,
 }
 
-/// Headers of the 301 response of `FetchProfile`.
+/// Headers of the `MovedPermanently` response (`components/responses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
-pub struct FetchProfileMovedPermanentlyHeaders {
+pub struct MovedPermanentlyHeaders {
     /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
     ///
     /// Header `Canonical-Profile-Id`.
@@ -4618,16 +4666,6 @@ pub struct FetchProfileMovedPermanentlyHeaders {
     ///
     /// Header `Location`.
     pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `FetchProfile`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct FetchProfileTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`FetchProfileRequest`] gives.
@@ -4656,9 +4694,7 @@ pub enum FetchProfileError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, FetchProfileTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -4672,22 +4708,29 @@ pub enum FetchProfileError {
 }
 
 impl FetchProfileError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -4723,7 +4766,7 @@ impl Client {
 
 /// A pending `FetchProfile` call; await it to send. Built by [`Client::fetch_profile`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FetchProfileRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -4759,6 +4802,7 @@ impl<'a> FetchProfileRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -4822,7 +4866,7 @@ impl<'a> FetchProfileRequest<'a> {
                 ex.success(headers).map(FetchProfileResponse::Ok)
             }
             301 => {
-                let headers = FetchProfileMovedPermanentlyHeaders {
+                let headers = MovedPermanentlyHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -4836,7 +4880,7 @@ impl<'a> FetchProfileRequest<'a> {
             403 => ex.failure((), FetchProfileError::Forbidden),
             404 => ex.failure((), FetchProfileError::NotFound),
             429 => {
-                let headers = FetchProfileTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, FetchProfileError::TooManyRequests)
@@ -4844,6 +4888,22 @@ impl<'a> FetchProfileRequest<'a> {
             500 => ex.failure((), FetchProfileError::InternalServerError),
             503 => ex.failure((), FetchProfileError::ServiceUnavailable),
             _ => ex.unhandled_status(FetchProfileError::Unhandled),
+        }
+    }
+}
+
+impl rt::HttpResponse for FetchProfileResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Ok(r) => r.status,
+            Self::MovedPermanently(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Ok(r) => &r.raw_headers,
+            Self::MovedPermanently(r) => &r.raw_headers,
         }
     }
 }
@@ -4858,16 +4918,6 @@ pub struct FetchProfileConversationSummaryOkHeaders {
     ///
     /// Header `Canonical-Profile-Id`.
     pub canonical_profile_id: Option<ProfileId>,
-}
-
-/// Headers of the 429 response of `FetchProfileConversationSummary`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct FetchProfileConversationSummaryTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`FetchProfileConversationSummaryRequest`] gives.
@@ -4899,12 +4949,7 @@ pub enum FetchProfileConversationSummaryError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            FetchProfileConversationSummaryTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -4918,22 +4963,29 @@ pub enum FetchProfileConversationSummaryError {
 }
 
 impl FetchProfileConversationSummaryError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -4973,7 +5025,7 @@ impl Client {
 
 /// A pending `FetchProfileConversationSummary` call; await it to send. Built by [`Client::fetch_profile_conversation_summary`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FetchProfileConversationSummaryRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -5001,6 +5053,7 @@ impl<'a> FetchProfileConversationSummaryRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -5060,7 +5113,7 @@ impl<'a> FetchProfileConversationSummaryRequest<'a> {
             403 => ex.failure((), FetchProfileConversationSummaryError::Forbidden),
             404 => ex.failure((), FetchProfileConversationSummaryError::NotFound),
             429 => {
-                let headers = FetchProfileConversationSummaryTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(
@@ -5094,36 +5147,7 @@ pub enum FetchProfileIdentifierResponse {
     /// Status 301.
     ///
     /// This resource has moved.
-    MovedPermanently(
-        rt::Response<
-            FetchProfileMovedPermanentlyBody,
-            FetchProfileIdentifierMovedPermanentlyHeaders,
-        >,
-    ),
-}
-
-/// Headers of the 301 response of `FetchProfileIdentifier`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct FetchProfileIdentifierMovedPermanentlyHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `FetchProfileIdentifier`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct FetchProfileIdentifierTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    MovedPermanently(rt::Response<MovedPermanentlyBody, MovedPermanentlyHeaders>),
 }
 
 /// What awaiting [`FetchProfileIdentifierRequest`] gives.
@@ -5155,12 +5179,7 @@ pub enum FetchProfileIdentifierError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            FetchProfileIdentifierTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -5174,22 +5193,29 @@ pub enum FetchProfileIdentifierError {
 }
 
 impl FetchProfileIdentifierError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -5227,7 +5253,7 @@ impl Client {
 
 /// A pending `FetchProfileIdentifier` call; await it to send. Built by [`Client::fetch_profile_identifier`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FetchProfileIdentifierRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -5255,6 +5281,7 @@ impl<'a> FetchProfileIdentifierRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -5307,7 +5334,7 @@ impl<'a> FetchProfileIdentifierRequest<'a> {
         match ex.status.as_u16() {
             200 => ex.success(()).map(FetchProfileIdentifierResponse::Ok),
             301 => {
-                let headers = FetchProfileIdentifierMovedPermanentlyHeaders {
+                let headers = MovedPermanentlyHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -5321,7 +5348,7 @@ impl<'a> FetchProfileIdentifierRequest<'a> {
             403 => ex.failure((), FetchProfileIdentifierError::Forbidden),
             404 => ex.failure((), FetchProfileIdentifierError::NotFound),
             429 => {
-                let headers = FetchProfileIdentifierTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, FetchProfileIdentifierError::TooManyRequests)
@@ -5333,17 +5360,23 @@ impl<'a> FetchProfileIdentifierRequest<'a> {
     }
 }
 
-rt::request_builder!(FetchProfileIdentifierRequest, FetchProfileIdentifierResult);
+impl rt::HttpResponse for FetchProfileIdentifierResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Ok(r) => r.status,
+            Self::MovedPermanently(r) => r.status,
+        }
+    }
 
-/// Headers of the 429 response of `FetchProfileImportV2`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct FetchProfileImportV2TooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Ok(r) => &r.raw_headers,
+            Self::MovedPermanently(r) => &r.raw_headers,
+        }
+    }
 }
+
+rt::request_builder!(FetchProfileIdentifierRequest, FetchProfileIdentifierResult);
 
 /// What awaiting [`FetchProfileImportV2Request`] gives.
 pub type FetchProfileImportV2Result = Result<
@@ -5374,12 +5407,7 @@ pub enum FetchProfileImportV2Error {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            FetchProfileImportV2TooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -5393,22 +5421,29 @@ pub enum FetchProfileImportV2Error {
 }
 
 impl FetchProfileImportV2Error {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -5443,7 +5478,7 @@ impl Client {
 
 /// A pending `FetchProfileImportV2` call; await it to send. Built by [`Client::fetch_profile_import_v2`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FetchProfileImportV2Request<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -5470,6 +5505,7 @@ impl<'a> FetchProfileImportV2Request<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -5509,7 +5545,7 @@ impl<'a> FetchProfileImportV2Request<'a> {
             403 => ex.failure((), FetchProfileImportV2Error::Forbidden),
             404 => ex.failure((), FetchProfileImportV2Error::NotFound),
             429 => {
-                let headers = FetchProfileImportV2TooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, FetchProfileImportV2Error::TooManyRequests)
@@ -5531,16 +5567,6 @@ pub struct FetchProfileObservationOkHeaders {
     ///
     /// Header `Canonical-Profile-Id`.
     pub canonical_profile_id: Option<ProfileId>,
-}
-
-/// Headers of the 429 response of `FetchProfileObservation`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct FetchProfileObservationTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`FetchProfileObservationRequest`] gives.
@@ -5572,12 +5598,7 @@ pub enum FetchProfileObservationError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            FetchProfileObservationTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -5591,22 +5612,29 @@ pub enum FetchProfileObservationError {
 }
 
 impl FetchProfileObservationError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -5644,7 +5672,7 @@ impl Client {
 
 /// A pending `FetchProfileObservation` call; await it to send. Built by [`Client::fetch_profile_observation`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FetchProfileObservationRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -5672,6 +5700,7 @@ impl<'a> FetchProfileObservationRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -5733,7 +5762,7 @@ impl<'a> FetchProfileObservationRequest<'a> {
             403 => ex.failure((), FetchProfileObservationError::Forbidden),
             404 => ex.failure((), FetchProfileObservationError::NotFound),
             429 => {
-                let headers = FetchProfileObservationTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, FetchProfileObservationError::TooManyRequests)
@@ -5758,16 +5787,6 @@ pub struct FetchStoreOkHeaders {
     pub e_tag: Option<String>,
 }
 
-/// Headers of the 429 response of `FetchStore`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct FetchStoreTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
-
 /// What awaiting [`FetchStoreRequest`] gives.
 pub type FetchStoreResult = Result<
     rt::Response<Store, FetchStoreOkHeaders>,
@@ -5789,9 +5808,7 @@ pub enum FetchStoreError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, FetchStoreTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -5805,20 +5822,27 @@ pub enum FetchStoreError {
 }
 
 impl FetchStoreError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -5850,7 +5874,7 @@ impl Client {
 
 /// A pending `FetchStore` call; await it to send. Built by [`Client::fetch_store`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FetchStoreRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -5876,6 +5900,7 @@ impl<'a> FetchStoreRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -5908,7 +5933,7 @@ impl<'a> FetchStoreRequest<'a> {
             400 => ex.failure((), FetchStoreError::BadRequest),
             404 => ex.failure((), FetchStoreError::NotFound),
             429 => {
-                let headers = FetchStoreTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, FetchStoreError::TooManyRequests)
@@ -5933,16 +5958,6 @@ pub struct FetchTraitGroupOkHeaders {
     pub e_tag: Option<String>,
 }
 
-/// Headers of the 429 response of `FetchTraitGroup`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct FetchTraitGroupTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
-
 /// What awaiting [`FetchTraitGroupRequest`] gives.
 pub type FetchTraitGroupResult = Result<
     rt::Response<FetchTraitGroupOkBody, FetchTraitGroupOkHeaders>,
@@ -5964,9 +5979,7 @@ pub enum FetchTraitGroupError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, FetchTraitGroupTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -5980,20 +5993,27 @@ pub enum FetchTraitGroupError {
 }
 
 impl FetchTraitGroupError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -6032,7 +6052,7 @@ impl Client {
 
 /// A pending `FetchTraitGroup` call; await it to send. Built by [`Client::fetch_trait_group`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FetchTraitGroupRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -6095,6 +6115,7 @@ impl<'a> FetchTraitGroupRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -6210,7 +6231,7 @@ impl<'a> FetchTraitGroupRequest<'a> {
             400 => ex.failure((), FetchTraitGroupError::BadRequest),
             404 => ex.failure((), FetchTraitGroupError::NotFound),
             429 => {
-                let headers = FetchTraitGroupTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, FetchTraitGroupError::TooManyRequests)
@@ -6220,19 +6241,28 @@ impl<'a> FetchTraitGroupRequest<'a> {
             _ => ex.unhandled_status(FetchTraitGroupError::Unhandled),
         }
     }
+
+    /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
+    ///
+    /// Consume it with [`StreamExt`](crate::StreamExt) or [`TryStreamExt`](crate::TryStreamExt) (`.next().await`, `.try_collect().await`).
+    pub fn pages(self) -> rt::BoxStream<'a, FetchTraitGroupResult> {
+        rt::StreamExt::boxed(
+            rt::pages(
+                move |token: Option<String>| match token {
+                    Some(token) => self.clone().page_token(token).send(),
+                    None => self.clone().send(),
+                },
+                |page: &rt::Response<FetchTraitGroupOkBody, FetchTraitGroupOkHeaders>| {
+                    let v = page.body.meta.as_ref()?;
+                    let v = v.next_token.as_ref()?;
+                    Some(v.as_str())
+                },
+            ),
+        )
+    }
 }
 
 rt::request_builder!(FetchTraitGroupRequest, FetchTraitGroupResult);
-
-/// Headers of the 429 response of `ListDataMappings`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListDataMappingsTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
 
 /// What awaiting [`ListDataMappingsRequest`] gives.
 pub type ListDataMappingsResult = Result<
@@ -6255,9 +6285,7 @@ pub enum ListDataMappingsError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, ListDataMappingsTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -6271,20 +6299,27 @@ pub enum ListDataMappingsError {
 }
 
 impl ListDataMappingsError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -6320,7 +6355,7 @@ impl Client {
 
 /// A pending `ListDataMappings` call; await it to send. Built by [`Client::list_data_mappings`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListDataMappingsRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -6382,6 +6417,7 @@ impl<'a> ListDataMappingsRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -6463,7 +6499,7 @@ impl<'a> ListDataMappingsRequest<'a> {
             400 => ex.failure((), ListDataMappingsError::BadRequest),
             404 => ex.failure((), ListDataMappingsError::NotFound),
             429 => {
-                let headers = ListDataMappingsTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, ListDataMappingsError::TooManyRequests)
@@ -6472,6 +6508,39 @@ impl<'a> ListDataMappingsRequest<'a> {
             503 => ex.failure((), ListDataMappingsError::ServiceUnavailable),
             _ => ex.unhandled_status(ListDataMappingsError::Unhandled),
         }
+    }
+
+    /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
+    ///
+    /// Consume it with [`StreamExt`](crate::StreamExt) or [`TryStreamExt`](crate::TryStreamExt) (`.next().await`, `.try_collect().await`).
+    pub fn pages(self) -> rt::BoxStream<'a, ListDataMappingsResult> {
+        rt::StreamExt::boxed(
+            rt::pages(
+                move |token: Option<String>| match token {
+                    Some(token) => self.clone().page_token(token).send(),
+                    None => self.clone().send(),
+                },
+                |page: &rt::Response<DataMappingList, ()>| {
+                    let v = page.body.meta.as_ref()?;
+                    let v = v.next_token.as_ref()?;
+                    Some(v.as_str())
+                },
+            ),
+        )
+    }
+
+    /// Every item of every page, in order, as a stream (see [`pages`](Self::pages)): the `dataMappings` of each page.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<'a, Result<DataMapping, rt::Error<ListDataMappingsError>>> {
+        rt::StreamExt::boxed(
+            rt::items(
+                self.pages(),
+                |page: rt::Response<DataMappingList, ()>| {
+                    page.body.data_mappings.unwrap_or_default()
+                },
+            ),
+        )
     }
 }
 
@@ -6489,16 +6558,6 @@ pub struct ListObservationRevisionsOkHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
-}
-
-/// Headers of the 429 response of `ListObservationRevisions`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListObservationRevisionsTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`ListObservationRevisionsRequest`] gives.
@@ -6530,12 +6589,7 @@ pub enum ListObservationRevisionsError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            ListObservationRevisionsTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -6549,22 +6603,29 @@ pub enum ListObservationRevisionsError {
 }
 
 impl ListObservationRevisionsError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -6605,7 +6666,7 @@ impl Client {
 
 /// A pending `ListObservationRevisions` call; await it to send. Built by [`Client::list_observation_revisions`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListObservationRevisionsRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -6660,6 +6721,7 @@ impl<'a> ListObservationRevisionsRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -6767,7 +6829,7 @@ impl<'a> ListObservationRevisionsRequest<'a> {
             403 => ex.failure((), ListObservationRevisionsError::Forbidden),
             404 => ex.failure((), ListObservationRevisionsError::NotFound),
             429 => {
-                let headers = ListObservationRevisionsTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, ListObservationRevisionsError::TooManyRequests)
@@ -6776,6 +6838,50 @@ impl<'a> ListObservationRevisionsRequest<'a> {
             503 => ex.failure((), ListObservationRevisionsError::ServiceUnavailable),
             _ => ex.unhandled_status(ListObservationRevisionsError::Unhandled),
         }
+    }
+
+    /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
+    ///
+    /// Consume it with [`StreamExt`](crate::StreamExt) or [`TryStreamExt`](crate::TryStreamExt) (`.next().await`, `.try_collect().await`).
+    pub fn pages(self) -> rt::BoxStream<'a, ListObservationRevisionsResult> {
+        rt::StreamExt::boxed(
+            rt::pages(
+                move |token: Option<String>| match token {
+                    Some(token) => self.clone().page_token(token).send(),
+                    None => self.clone().send(),
+                },
+                |
+                    page: &rt::Response<
+                        ListObservationRevisionsOkBody,
+                        ListObservationRevisionsOkHeaders,
+                    >|
+                {
+                    let v = page.body.meta.as_ref()?;
+                    let v = v.next_token.as_ref()?;
+                    Some(v.as_str())
+                },
+            ),
+        )
+    }
+
+    /// Every item of every page, in order, as a stream (see [`pages`](Self::pages)): the `revisions` of each page.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<
+        'a,
+        Result<ObservationInfo, rt::Error<ListObservationRevisionsError>>,
+    > {
+        rt::StreamExt::boxed(
+            rt::items(
+                self.pages(),
+                |
+                    page: rt::Response<
+                        ListObservationRevisionsOkBody,
+                        ListObservationRevisionsOkHeaders,
+                    >|
+                page.body.revisions.unwrap_or_default(),
+            ),
+        )
     }
 }
 
@@ -6797,12 +6903,7 @@ pub enum ListProfileConversationSummariesResponse {
     /// Status 301.
     ///
     /// This resource has moved.
-    MovedPermanently(
-        rt::Response<
-            FetchProfileMovedPermanentlyBody,
-            ListProfileConversationSummariesMovedPermanentlyHeaders,
-        >,
-    ),
+    MovedPermanently(rt::Response<MovedPermanentlyBody, MovedPermanentlyHeaders>),
 }
 
 /// Headers of the 200 response of `ListProfileConversationSummaries`.
@@ -6817,30 +6918,6 @@ pub struct ListProfileConversationSummariesOkHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
-}
-
-/// Headers of the 301 response of `ListProfileConversationSummaries`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListProfileConversationSummariesMovedPermanentlyHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `ListProfileConversationSummaries`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListProfileConversationSummariesTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`ListProfileConversationSummariesRequest`] gives.
@@ -6872,12 +6949,7 @@ pub enum ListProfileConversationSummariesError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            ListProfileConversationSummariesTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -6891,22 +6963,29 @@ pub enum ListProfileConversationSummariesError {
 }
 
 impl ListProfileConversationSummariesError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -6947,7 +7026,7 @@ impl Client {
 
 /// A pending `ListProfileConversationSummaries` call; await it to send. Built by [`Client::list_profile_conversation_summaries`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListProfileConversationSummariesRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -7010,6 +7089,7 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -7110,7 +7190,7 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
                 ex.success(headers).map(ListProfileConversationSummariesResponse::Ok)
             }
             301 => {
-                let headers = ListProfileConversationSummariesMovedPermanentlyHeaders {
+                let headers = MovedPermanentlyHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -7125,7 +7205,7 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
             403 => ex.failure((), ListProfileConversationSummariesError::Forbidden),
             404 => ex.failure((), ListProfileConversationSummariesError::NotFound),
             429 => {
-                let headers = ListProfileConversationSummariesTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(
@@ -7145,6 +7225,66 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
             _ => ex.unhandled_status(ListProfileConversationSummariesError::Unhandled),
         }
     }
+
+    /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
+    ///
+    /// Consume it with [`StreamExt`](crate::StreamExt) or [`TryStreamExt`](crate::TryStreamExt) (`.next().await`, `.try_collect().await`).
+    ///
+    /// A response other than a page (a redirect to another origin, which the client does not follow) ends the stream.
+    pub fn pages(self) -> rt::BoxStream<'a, ListProfileConversationSummariesResult> {
+        rt::StreamExt::boxed(
+            rt::pages(
+                move |token: Option<String>| match token {
+                    Some(token) => self.clone().page_token(token).send(),
+                    None => self.clone().send(),
+                },
+                |page: &ListProfileConversationSummariesResponse| match page {
+                    ListProfileConversationSummariesResponse::Ok(page) => {
+                        let v = page.body.meta.as_ref()?;
+                        let v = v.next_token.as_ref()?;
+                        Some(v.as_str())
+                    }
+                    _ => None,
+                },
+            ),
+        )
+    }
+
+    /// Every item of every page, in order, as a stream (see [`pages`](Self::pages)): the `summaries` of each page.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<
+        'a,
+        Result<SummaryInfo, rt::Error<ListProfileConversationSummariesError>>,
+    > {
+        rt::StreamExt::boxed(
+            rt::items(
+                self.pages(),
+                |page: ListProfileConversationSummariesResponse| match page {
+                    ListProfileConversationSummariesResponse::Ok(page) => {
+                        page.body.summaries.unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                },
+            ),
+        )
+    }
+}
+
+impl rt::HttpResponse for ListProfileConversationSummariesResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Ok(r) => r.status,
+            Self::MovedPermanently(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Ok(r) => &r.raw_headers,
+            Self::MovedPermanently(r) => &r.raw_headers,
+        }
+    }
 }
 
 rt::request_builder!(
@@ -7162,36 +7302,7 @@ pub enum ListProfileIdentifiersResponse {
     /// Status 301.
     ///
     /// This resource has moved.
-    MovedPermanently(
-        rt::Response<
-            FetchProfileMovedPermanentlyBody,
-            ListProfileIdentifiersMovedPermanentlyHeaders,
-        >,
-    ),
-}
-
-/// Headers of the 301 response of `ListProfileIdentifiers`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListProfileIdentifiersMovedPermanentlyHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `ListProfileIdentifiers`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListProfileIdentifiersTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    MovedPermanently(rt::Response<MovedPermanentlyBody, MovedPermanentlyHeaders>),
 }
 
 /// What awaiting [`ListProfileIdentifiersRequest`] gives.
@@ -7223,12 +7334,7 @@ pub enum ListProfileIdentifiersError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            ListProfileIdentifiersTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -7242,22 +7348,29 @@ pub enum ListProfileIdentifiersError {
 }
 
 impl ListProfileIdentifiersError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -7292,7 +7405,7 @@ impl Client {
 
 /// A pending `ListProfileIdentifiers` call; await it to send. Built by [`Client::list_profile_identifiers`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListProfileIdentifiersRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -7319,6 +7432,7 @@ impl<'a> ListProfileIdentifiersRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -7355,7 +7469,7 @@ impl<'a> ListProfileIdentifiersRequest<'a> {
         match ex.status.as_u16() {
             200 => ex.success(()).map(ListProfileIdentifiersResponse::Ok),
             301 => {
-                let headers = ListProfileIdentifiersMovedPermanentlyHeaders {
+                let headers = MovedPermanentlyHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -7369,7 +7483,7 @@ impl<'a> ListProfileIdentifiersRequest<'a> {
             403 => ex.failure((), ListProfileIdentifiersError::Forbidden),
             404 => ex.failure((), ListProfileIdentifiersError::NotFound),
             429 => {
-                let headers = ListProfileIdentifiersTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, ListProfileIdentifiersError::TooManyRequests)
@@ -7381,17 +7495,23 @@ impl<'a> ListProfileIdentifiersRequest<'a> {
     }
 }
 
-rt::request_builder!(ListProfileIdentifiersRequest, ListProfileIdentifiersResult);
+impl rt::HttpResponse for ListProfileIdentifiersResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Ok(r) => r.status,
+            Self::MovedPermanently(r) => r.status,
+        }
+    }
 
-/// Headers of the 429 response of `ListProfileImportsV2`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListProfileImportsV2TooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Ok(r) => &r.raw_headers,
+            Self::MovedPermanently(r) => &r.raw_headers,
+        }
+    }
 }
+
+rt::request_builder!(ListProfileIdentifiersRequest, ListProfileIdentifiersResult);
 
 /// What awaiting [`ListProfileImportsV2Request`] gives.
 pub type ListProfileImportsV2Result = Result<
@@ -7422,12 +7542,7 @@ pub enum ListProfileImportsV2Error {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            ListProfileImportsV2TooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -7441,22 +7556,29 @@ pub enum ListProfileImportsV2Error {
 }
 
 impl ListProfileImportsV2Error {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -7491,7 +7613,7 @@ impl Client {
 
 /// A pending `ListProfileImportsV2` call; await it to send. Built by [`Client::list_profile_imports_v2`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListProfileImportsV2Request<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -7544,6 +7666,7 @@ impl<'a> ListProfileImportsV2Request<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -7618,7 +7741,7 @@ impl<'a> ListProfileImportsV2Request<'a> {
             403 => ex.failure((), ListProfileImportsV2Error::Forbidden),
             404 => ex.failure((), ListProfileImportsV2Error::NotFound),
             429 => {
-                let headers = ListProfileImportsV2TooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, ListProfileImportsV2Error::TooManyRequests)
@@ -7627,6 +7750,39 @@ impl<'a> ListProfileImportsV2Request<'a> {
             503 => ex.failure((), ListProfileImportsV2Error::ServiceUnavailable),
             _ => ex.unhandled_status(ListProfileImportsV2Error::Unhandled),
         }
+    }
+
+    /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
+    ///
+    /// Consume it with [`StreamExt`](crate::StreamExt) or [`TryStreamExt`](crate::TryStreamExt) (`.next().await`, `.try_collect().await`).
+    pub fn pages(self) -> rt::BoxStream<'a, ListProfileImportsV2Result> {
+        rt::StreamExt::boxed(
+            rt::pages(
+                move |token: Option<String>| match token {
+                    Some(token) => self.clone().page_token(token).send(),
+                    None => self.clone().send(),
+                },
+                |page: &rt::Response<ListProfileImportsV2OkBody, ()>| {
+                    let v = page.body.meta.as_ref()?;
+                    let v = v.next_token.as_ref()?;
+                    Some(v.as_str())
+                },
+            ),
+        )
+    }
+
+    /// Every item of every page, in order, as a stream (see [`pages`](Self::pages)): the `imports` of each page.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<'a, Result<ImportId, rt::Error<ListProfileImportsV2Error>>> {
+        rt::StreamExt::boxed(
+            rt::items(
+                self.pages(),
+                |page: rt::Response<ListProfileImportsV2OkBody, ()>| {
+                    page.body.imports.unwrap_or_default()
+                },
+            ),
+        )
     }
 }
 
@@ -7643,12 +7799,7 @@ pub enum ListProfileObservationsResponse {
     /// Status 301.
     ///
     /// This resource has moved.
-    MovedPermanently(
-        rt::Response<
-            FetchProfileMovedPermanentlyBody,
-            ListProfileObservationsMovedPermanentlyHeaders,
-        >,
-    ),
+    MovedPermanently(rt::Response<MovedPermanentlyBody, MovedPermanentlyHeaders>),
 }
 
 /// Headers of the 200 response of `ListProfileObservations`.
@@ -7663,30 +7814,6 @@ pub struct ListProfileObservationsOkHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
-}
-
-/// Headers of the 301 response of `ListProfileObservations`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListProfileObservationsMovedPermanentlyHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `ListProfileObservations`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListProfileObservationsTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`ListProfileObservationsRequest`] gives.
@@ -7718,12 +7845,7 @@ pub enum ListProfileObservationsError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            ListProfileObservationsTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -7737,22 +7859,29 @@ pub enum ListProfileObservationsError {
 }
 
 impl ListProfileObservationsError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -7795,7 +7924,7 @@ impl Client {
 
 /// A pending `ListProfileObservations` call; await it to send. Built by [`Client::list_profile_observations`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListProfileObservationsRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -7894,6 +8023,7 @@ impl<'a> ListProfileObservationsRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -8028,7 +8158,7 @@ impl<'a> ListProfileObservationsRequest<'a> {
                 ex.success(headers).map(ListProfileObservationsResponse::Ok)
             }
             301 => {
-                let headers = ListProfileObservationsMovedPermanentlyHeaders {
+                let headers = MovedPermanentlyHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -8043,7 +8173,7 @@ impl<'a> ListProfileObservationsRequest<'a> {
             403 => ex.failure((), ListProfileObservationsError::Forbidden),
             404 => ex.failure((), ListProfileObservationsError::NotFound),
             429 => {
-                let headers = ListProfileObservationsTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, ListProfileObservationsError::TooManyRequests)
@@ -8051,6 +8181,66 @@ impl<'a> ListProfileObservationsRequest<'a> {
             500 => ex.failure((), ListProfileObservationsError::InternalServerError),
             503 => ex.failure((), ListProfileObservationsError::ServiceUnavailable),
             _ => ex.unhandled_status(ListProfileObservationsError::Unhandled),
+        }
+    }
+
+    /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
+    ///
+    /// Consume it with [`StreamExt`](crate::StreamExt) or [`TryStreamExt`](crate::TryStreamExt) (`.next().await`, `.try_collect().await`).
+    ///
+    /// A response other than a page (a redirect to another origin, which the client does not follow) ends the stream.
+    pub fn pages(self) -> rt::BoxStream<'a, ListProfileObservationsResult> {
+        rt::StreamExt::boxed(
+            rt::pages(
+                move |token: Option<String>| match token {
+                    Some(token) => self.clone().page_token(token).send(),
+                    None => self.clone().send(),
+                },
+                |page: &ListProfileObservationsResponse| match page {
+                    ListProfileObservationsResponse::Ok(page) => {
+                        let v = page.body.meta.as_ref()?;
+                        let v = v.next_token.as_ref()?;
+                        Some(v.as_str())
+                    }
+                    _ => None,
+                },
+            ),
+        )
+    }
+
+    /// Every item of every page, in order, as a stream (see [`pages`](Self::pages)): the `observations` of each page.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<
+        'a,
+        Result<ObservationInfo, rt::Error<ListProfileObservationsError>>,
+    > {
+        rt::StreamExt::boxed(
+            rt::items(
+                self.pages(),
+                |page: ListProfileObservationsResponse| match page {
+                    ListProfileObservationsResponse::Ok(page) => {
+                        page.body.observations.unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                },
+            ),
+        )
+    }
+}
+
+impl rt::HttpResponse for ListProfileObservationsResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Ok(r) => r.status,
+            Self::MovedPermanently(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Ok(r) => &r.raw_headers,
+            Self::MovedPermanently(r) => &r.raw_headers,
         }
     }
 }
@@ -8068,12 +8258,7 @@ pub enum ListProfileTraitsResponse {
     /// Status 301.
     ///
     /// This resource has moved.
-    MovedPermanently(
-        rt::Response<
-            FetchProfileMovedPermanentlyBody,
-            ListProfileTraitsMovedPermanentlyHeaders,
-        >,
-    ),
+    MovedPermanently(rt::Response<MovedPermanentlyBody, MovedPermanentlyHeaders>),
 }
 
 /// Headers of the 200 response of `ListProfileTraits`.
@@ -8084,30 +8269,6 @@ pub struct ListProfileTraitsOkHeaders {
     ///
     /// Header `Canonical-Profile-Id`.
     pub canonical_profile_id: Option<ProfileId>,
-}
-
-/// Headers of the 301 response of `ListProfileTraits`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListProfileTraitsMovedPermanentlyHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `ListProfileTraits`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListProfileTraitsTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`ListProfileTraitsRequest`] gives.
@@ -8139,9 +8300,7 @@ pub enum ListProfileTraitsError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, ListProfileTraitsTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -8155,22 +8314,29 @@ pub enum ListProfileTraitsError {
 }
 
 impl ListProfileTraitsError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -8209,7 +8375,7 @@ impl Client {
 
 /// A pending `ListProfileTraits` call; await it to send. Built by [`Client::list_profile_traits`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListProfileTraitsRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -8272,6 +8438,7 @@ impl<'a> ListProfileTraitsRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -8380,7 +8547,7 @@ impl<'a> ListProfileTraitsRequest<'a> {
                 ex.success(headers).map(ListProfileTraitsResponse::Ok)
             }
             301 => {
-                let headers = ListProfileTraitsMovedPermanentlyHeaders {
+                let headers = MovedPermanentlyHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -8394,7 +8561,7 @@ impl<'a> ListProfileTraitsRequest<'a> {
             403 => ex.failure((), ListProfileTraitsError::Forbidden),
             404 => ex.failure((), ListProfileTraitsError::NotFound),
             429 => {
-                let headers = ListProfileTraitsTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, ListProfileTraitsError::TooManyRequests)
@@ -8404,19 +8571,66 @@ impl<'a> ListProfileTraitsRequest<'a> {
             _ => ex.unhandled_status(ListProfileTraitsError::Unhandled),
         }
     }
+
+    /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
+    ///
+    /// Consume it with [`StreamExt`](crate::StreamExt) or [`TryStreamExt`](crate::TryStreamExt) (`.next().await`, `.try_collect().await`).
+    ///
+    /// A response other than a page (a redirect to another origin, which the client does not follow) ends the stream.
+    pub fn pages(self) -> rt::BoxStream<'a, ListProfileTraitsResult> {
+        rt::StreamExt::boxed(
+            rt::pages(
+                move |token: Option<String>| match token {
+                    Some(token) => self.clone().page_token(token).send(),
+                    None => self.clone().send(),
+                },
+                |page: &ListProfileTraitsResponse| match page {
+                    ListProfileTraitsResponse::Ok(page) => {
+                        let v = page.body.meta.as_ref()?;
+                        let v = v.next_token.as_ref()?;
+                        Some(v.as_str())
+                    }
+                    _ => None,
+                },
+            ),
+        )
+    }
+
+    /// Every item of every page, in order, as a stream (see [`pages`](Self::pages)): the `traits` of each page.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<'a, Result<FullTrait, rt::Error<ListProfileTraitsError>>> {
+        rt::StreamExt::boxed(
+            rt::items(
+                self.pages(),
+                |page: ListProfileTraitsResponse| match page {
+                    ListProfileTraitsResponse::Ok(page) => {
+                        page.body.traits.unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                },
+            ),
+        )
+    }
+}
+
+impl rt::HttpResponse for ListProfileTraitsResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Ok(r) => r.status,
+            Self::MovedPermanently(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Ok(r) => &r.raw_headers,
+            Self::MovedPermanently(r) => &r.raw_headers,
+        }
+    }
 }
 
 rt::request_builder!(ListProfileTraitsRequest, ListProfileTraitsResult);
-
-/// Headers of the 429 response of `ListProfiles`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListProfilesTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
 
 /// What awaiting [`ListProfilesRequest`] gives.
 pub type ListProfilesResult = Result<
@@ -8447,9 +8661,7 @@ pub enum ListProfilesError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, ListProfilesTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -8463,22 +8675,29 @@ pub enum ListProfilesError {
 }
 
 impl ListProfilesError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -8513,7 +8732,7 @@ impl Client {
 
 /// A pending `ListProfiles` call; await it to send. Built by [`Client::list_profiles`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListProfilesRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -8566,6 +8785,7 @@ impl<'a> ListProfilesRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -8640,7 +8860,7 @@ impl<'a> ListProfilesRequest<'a> {
             403 => ex.failure((), ListProfilesError::Forbidden),
             404 => ex.failure((), ListProfilesError::NotFound),
             429 => {
-                let headers = ListProfilesTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, ListProfilesError::TooManyRequests)
@@ -8650,19 +8870,42 @@ impl<'a> ListProfilesRequest<'a> {
             _ => ex.unhandled_status(ListProfilesError::Unhandled),
         }
     }
+
+    /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
+    ///
+    /// Consume it with [`StreamExt`](crate::StreamExt) or [`TryStreamExt`](crate::TryStreamExt) (`.next().await`, `.try_collect().await`).
+    pub fn pages(self) -> rt::BoxStream<'a, ListProfilesResult> {
+        rt::StreamExt::boxed(
+            rt::pages(
+                move |token: Option<String>| match token {
+                    Some(token) => self.clone().page_token(token).send(),
+                    None => self.clone().send(),
+                },
+                |page: &rt::Response<ListProfilesOkBody, ()>| {
+                    let v = page.body.meta.as_ref()?;
+                    let v = v.next_token.as_ref()?;
+                    Some(v.as_str())
+                },
+            ),
+        )
+    }
+
+    /// Every item of every page, in order, as a stream (see [`pages`](Self::pages)): the `profiles` of each page.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<'a, Result<IdentityProfileId, rt::Error<ListProfilesError>>> {
+        rt::StreamExt::boxed(
+            rt::items(
+                self.pages(),
+                |page: rt::Response<ListProfilesOkBody, ()>| {
+                    page.body.profiles.unwrap_or_default()
+                },
+            ),
+        )
+    }
 }
 
 rt::request_builder!(ListProfilesRequest, ListProfilesResult);
-
-/// Headers of the 429 response of `ListStores`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListStoresTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
 
 /// What awaiting [`ListStoresRequest`] gives.
 pub type ListStoresResult = Result<
@@ -8685,9 +8928,7 @@ pub enum ListStoresError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, ListStoresTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -8701,20 +8942,27 @@ pub enum ListStoresError {
 }
 
 impl ListStoresError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -8742,7 +8990,7 @@ impl Client {
 
 /// A pending `ListStores` call; await it to send. Built by [`Client::list_stores`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListStoresRequest<'a> {
     client: &'a Client,
     order_by: Option<Result<OrderBy, rt::ValidationError>>,
@@ -8794,6 +9042,7 @@ impl<'a> ListStoresRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let order_by = self
             .order_by
@@ -8856,7 +9105,7 @@ impl<'a> ListStoresRequest<'a> {
             400 => ex.failure((), ListStoresError::BadRequest),
             404 => ex.failure((), ListStoresError::NotFound),
             429 => {
-                let headers = ListStoresTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, ListStoresError::TooManyRequests)
@@ -8866,19 +9115,42 @@ impl<'a> ListStoresRequest<'a> {
             _ => ex.unhandled_status(ListStoresError::Unhandled),
         }
     }
+
+    /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
+    ///
+    /// Consume it with [`StreamExt`](crate::StreamExt) or [`TryStreamExt`](crate::TryStreamExt) (`.next().await`, `.try_collect().await`).
+    pub fn pages(self) -> rt::BoxStream<'a, ListStoresResult> {
+        rt::StreamExt::boxed(
+            rt::pages(
+                move |token: Option<String>| match token {
+                    Some(token) => self.clone().page_token(token).send(),
+                    None => self.clone().send(),
+                },
+                |page: &rt::Response<ServiceList, ()>| {
+                    let v = page.body.meta.as_ref()?;
+                    let v = v.next_token.as_ref()?;
+                    Some(v.as_str())
+                },
+            ),
+        )
+    }
+
+    /// Every item of every page, in order, as a stream (see [`pages`](Self::pages)): the `stores` of each page.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<'a, Result<StoreId, rt::Error<ListStoresError>>> {
+        rt::StreamExt::boxed(
+            rt::items(
+                self.pages(),
+                |page: rt::Response<ServiceList, ()>| {
+                    page.body.stores.unwrap_or_default()
+                },
+            ),
+        )
+    }
 }
 
 rt::request_builder!(ListStoresRequest, ListStoresResult);
-
-/// Headers of the 429 response of `ListTraitGroups`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ListTraitGroupsTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
 
 /// What awaiting [`ListTraitGroupsRequest`] gives.
 pub type ListTraitGroupsResult = Result<
@@ -8901,9 +9173,7 @@ pub enum ListTraitGroupsError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, ListTraitGroupsTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -8917,20 +9187,27 @@ pub enum ListTraitGroupsError {
 }
 
 impl ListTraitGroupsError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -8966,7 +9243,7 @@ impl Client {
 
 /// A pending `ListTraitGroups` call; await it to send. Built by [`Client::list_trait_groups`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListTraitGroupsRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -9028,6 +9305,7 @@ impl<'a> ListTraitGroupsRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -9113,7 +9391,7 @@ impl<'a> ListTraitGroupsRequest<'a> {
             400 => ex.failure((), ListTraitGroupsError::BadRequest),
             404 => ex.failure((), ListTraitGroupsError::NotFound),
             429 => {
-                let headers = ListTraitGroupsTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, ListTraitGroupsError::TooManyRequests)
@@ -9122,6 +9400,39 @@ impl<'a> ListTraitGroupsRequest<'a> {
             503 => ex.failure((), ListTraitGroupsError::ServiceUnavailable),
             _ => ex.unhandled_status(ListTraitGroupsError::Unhandled),
         }
+    }
+
+    /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
+    ///
+    /// Consume it with [`StreamExt`](crate::StreamExt) or [`TryStreamExt`](crate::TryStreamExt) (`.next().await`, `.try_collect().await`).
+    pub fn pages(self) -> rt::BoxStream<'a, ListTraitGroupsResult> {
+        rt::StreamExt::boxed(
+            rt::pages(
+                move |token: Option<String>| match token {
+                    Some(token) => self.clone().page_token(token).send(),
+                    None => self.clone().send(),
+                },
+                |page: &rt::Response<ListTraitGroupsOkBody, ()>| {
+                    let v = page.body.meta.as_ref()?;
+                    let v = v.next_token.as_ref()?;
+                    Some(v.as_str())
+                },
+            ),
+        )
+    }
+
+    /// Every item of every page, in order, as a stream (see [`pages`](Self::pages)): the `traitGroups` of each page.
+    pub fn items(
+        self,
+    ) -> rt::BoxStream<'a, Result<TraitGroup, rt::Error<ListTraitGroupsError>>> {
+        rt::StreamExt::boxed(
+            rt::items(
+                self.pages(),
+                |page: rt::Response<ListTraitGroupsOkBody, ()>| {
+                    page.body.trait_groups.unwrap_or_default()
+                },
+            ),
+        )
     }
 }
 
@@ -9145,16 +9456,6 @@ pub struct PatchDataMappingAcceptedHeaders {
     pub retry_after: Option<i64>,
 }
 
-/// Headers of the 429 response of `PatchDataMapping`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchDataMappingTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
-
 /// What awaiting [`PatchDataMappingRequest`] gives.
 pub type PatchDataMappingResult = Result<
     rt::Response<PatchDataMappingAcceptedBody, PatchDataMappingAcceptedHeaders>,
@@ -9176,9 +9477,7 @@ pub enum PatchDataMappingError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, PatchDataMappingTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -9192,20 +9491,27 @@ pub enum PatchDataMappingError {
 }
 
 impl PatchDataMappingError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -9246,7 +9552,7 @@ impl Client {
 
 /// A pending `PatchDataMapping` call; await it to send. Built by [`Client::patch_data_mapping`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PatchDataMappingRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -9291,6 +9597,7 @@ impl<'a> PatchDataMappingRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -9338,17 +9645,14 @@ impl<'a> PatchDataMappingRequest<'a> {
             parts.headers.push(("if-match", if_match.clone()));
         }
         if let Some(body) = self.body {
-            body.validate()
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
-            parts.body = Some((
-                rt::json_body(&body)
+            parts.body = Some(
+                body
+                    .validate()
+                    .and_then(|()| rt::json_body(&body, "application/json"))
                     .map_err(|source| rt::Error::InvalidRequest {
                         source,
                     })?,
-                "application/json",
-            ));
+            );
         }
         let ex = self
             .client
@@ -9367,7 +9671,7 @@ impl<'a> PatchDataMappingRequest<'a> {
             400 => ex.failure((), PatchDataMappingError::BadRequest),
             404 => ex.failure((), PatchDataMappingError::NotFound),
             429 => {
-                let headers = PatchDataMappingTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, PatchDataMappingError::TooManyRequests)
@@ -9376,6 +9680,36 @@ impl<'a> PatchDataMappingRequest<'a> {
             503 => ex.failure((), PatchDataMappingError::ServiceUnavailable),
             _ => ex.unhandled_status(PatchDataMappingError::Unhandled),
         }
+    }
+
+    /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
+    ///
+    /// Returns the final status when it is `COMPLETED`; `FAILED`, `CANCELLED` end in [`WaitError::Failed`](crate::WaitError::Failed) with that status (its `error` says why).
+    pub async fn wait(
+        self,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<PatchDataMappingError, FetchOperationError, OperationStatus>,
+    > {
+        self.wait_with(rt::WaitOptions::default()).await
+    }
+
+    /// [`wait`](Self::wait), with these limits.
+    pub async fn wait_with(
+        self,
+        options: rt::WaitOptions,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<PatchDataMappingError, FetchOperationError, OperationStatus>,
+    > {
+        let client = self.client;
+        rt::wait(
+                self.send(),
+                move |id: String| client.fetch_operation(id).send(),
+                options,
+                &FETCH_OPERATION_WAITER,
+            )
+            .await
     }
 }
 
@@ -9392,36 +9726,7 @@ pub enum PatchProfileConversationSummaryResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            PatchProfileConversationSummaryPermanentRedirectHeaders,
-        >,
-    ),
-}
-
-/// Headers of the 308 response of `PatchProfileConversationSummary`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchProfileConversationSummaryPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `PatchProfileConversationSummary`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchProfileConversationSummaryTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// What awaiting [`PatchProfileConversationSummaryRequest`] gives.
@@ -9453,12 +9758,7 @@ pub enum PatchProfileConversationSummaryError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            PatchProfileConversationSummaryTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -9472,22 +9772,29 @@ pub enum PatchProfileConversationSummaryError {
 }
 
 impl PatchProfileConversationSummaryError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -9507,7 +9814,7 @@ impl Client {
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
     /// - `profile_id` (path parameter `profileId`): The unique identifier for the profile using Twilio Type ID (TTID) format.
     /// - `summary_id` (path parameter `summaryId`): The summary ID.
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`PatchProfileConversationSummaryRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn patch_profile_conversation_summary(
@@ -9530,7 +9837,7 @@ impl Client {
 
 /// A pending `PatchProfileConversationSummary` call; await it to send. Built by [`Client::patch_profile_conversation_summary`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PatchProfileConversationSummaryRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -9559,6 +9866,7 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -9597,17 +9905,14 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -9618,7 +9923,7 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(PatchProfileConversationSummaryResponse::Accepted),
             308 => {
-                let headers = PatchProfileConversationSummaryPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -9633,7 +9938,7 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
             403 => ex.failure((), PatchProfileConversationSummaryError::Forbidden),
             404 => ex.failure((), PatchProfileConversationSummaryError::NotFound),
             429 => {
-                let headers = PatchProfileConversationSummaryTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(
@@ -9648,6 +9953,22 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
                 ex.failure((), PatchProfileConversationSummaryError::ServiceUnavailable)
             }
             _ => ex.unhandled_status(PatchProfileConversationSummaryError::Unhandled),
+        }
+    }
+}
+
+impl rt::HttpResponse for PatchProfileConversationSummaryResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
         }
     }
 }
@@ -9667,36 +9988,7 @@ pub enum PatchProfileIdentifierResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            PatchProfileIdentifierPermanentRedirectHeaders,
-        >,
-    ),
-}
-
-/// Headers of the 308 response of `PatchProfileIdentifier`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchProfileIdentifierPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `PatchProfileIdentifier`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchProfileIdentifierTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// What awaiting [`PatchProfileIdentifierRequest`] gives.
@@ -9732,12 +10024,7 @@ pub enum PatchProfileIdentifierError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            PatchProfileIdentifierTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -9751,23 +10038,30 @@ pub enum PatchProfileIdentifierError {
 }
 
 impl PatchProfileIdentifierError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
-            Self::Conflict(r) => (r.status, "Conflict"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
+            Self::Conflict(r) => (r.status, "Conflict", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -9790,7 +10084,7 @@ impl Client {
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
     /// - `profile_id` (path parameter `profileId`): The unique identifier for the profile using Twilio Type ID (TTID) format.
     /// - `id_type` (path parameter `idType`): Identifier type configured for the service (for example `email`, `phone`, or `externalId`).
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`PatchProfileIdentifierRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn patch_profile_identifier(
@@ -9813,7 +10107,7 @@ impl Client {
 
 /// A pending `PatchProfileIdentifier` call; await it to send. Built by [`Client::patch_profile_identifier`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PatchProfileIdentifierRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -9842,6 +10136,7 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -9887,17 +10182,14 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -9906,7 +10198,7 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(PatchProfileIdentifierResponse::Accepted),
             308 => {
-                let headers = PatchProfileIdentifierPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -9922,7 +10214,7 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
             404 => ex.failure((), PatchProfileIdentifierError::NotFound),
             409 => ex.failure((), PatchProfileIdentifierError::Conflict),
             429 => {
-                let headers = PatchProfileIdentifierTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, PatchProfileIdentifierError::TooManyRequests)
@@ -9930,6 +10222,22 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
             500 => ex.failure((), PatchProfileIdentifierError::InternalServerError),
             503 => ex.failure((), PatchProfileIdentifierError::ServiceUnavailable),
             _ => ex.unhandled_status(PatchProfileIdentifierError::Unhandled),
+        }
+    }
+}
+
+impl rt::HttpResponse for PatchProfileIdentifierResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
         }
     }
 }
@@ -9947,36 +10255,7 @@ pub enum PatchProfileObservationResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            PatchProfileObservationPermanentRedirectHeaders,
-        >,
-    ),
-}
-
-/// Headers of the 308 response of `PatchProfileObservation`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchProfileObservationPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `PatchProfileObservation`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchProfileObservationTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// What awaiting [`PatchProfileObservationRequest`] gives.
@@ -10008,12 +10287,7 @@ pub enum PatchProfileObservationError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            PatchProfileObservationTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -10027,22 +10301,29 @@ pub enum PatchProfileObservationError {
 }
 
 impl PatchProfileObservationError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -10060,7 +10341,7 @@ impl Client {
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
     /// - `profile_id` (path parameter `profileId`): The unique identifier for the profile using Twilio Type ID (TTID) format.
     /// - `observation_id` (path parameter `observationId`): The observation ID.
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`PatchProfileObservationRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn patch_profile_observation(
@@ -10083,7 +10364,7 @@ impl Client {
 
 /// A pending `PatchProfileObservation` call; await it to send. Built by [`Client::patch_profile_observation`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PatchProfileObservationRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -10112,6 +10393,7 @@ impl<'a> PatchProfileObservationRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -10154,17 +10436,14 @@ impl<'a> PatchProfileObservationRequest<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -10173,7 +10452,7 @@ impl<'a> PatchProfileObservationRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(PatchProfileObservationResponse::Accepted),
             308 => {
-                let headers = PatchProfileObservationPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -10188,7 +10467,7 @@ impl<'a> PatchProfileObservationRequest<'a> {
             403 => ex.failure((), PatchProfileObservationError::Forbidden),
             404 => ex.failure((), PatchProfileObservationError::NotFound),
             429 => {
-                let headers = PatchProfileObservationTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, PatchProfileObservationError::TooManyRequests)
@@ -10196,6 +10475,22 @@ impl<'a> PatchProfileObservationRequest<'a> {
             500 => ex.failure((), PatchProfileObservationError::InternalServerError),
             503 => ex.failure((), PatchProfileObservationError::ServiceUnavailable),
             _ => ex.unhandled_status(PatchProfileObservationError::Unhandled),
+        }
+    }
+}
+
+impl rt::HttpResponse for PatchProfileObservationResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
         }
     }
 }
@@ -10213,36 +10508,7 @@ pub enum PatchProfileTraitsResponse {
     /// Status 308.
     ///
     /// This resource has moved.
-    PermanentRedirect(
-        rt::Response<
-            DeleteProfilePermanentRedirectBody,
-            PatchProfileTraitsPermanentRedirectHeaders,
-        >,
-    ),
-}
-
-/// Headers of the 308 response of `PatchProfileTraits`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchProfileTraitsPermanentRedirectHeaders {
-    /// The canonical profile ID associated with the requested resource. If provided, this header indicates that the requested profile is merged to the canonical profile ID.
-    ///
-    /// Header `Canonical-Profile-Id`.
-    pub canonical_profile_id: Option<ProfileId>,
-    /// The URL of the new location for the resource.
-    ///
-    /// Header `Location`.
-    pub location: Option<String>,
-}
-
-/// Headers of the 429 response of `PatchProfileTraits`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchProfileTraitsTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
+    PermanentRedirect(rt::Response<PermanentRedirectBody, PermanentRedirectHeaders>),
 }
 
 /// What awaiting [`PatchProfileTraitsRequest`] gives.
@@ -10274,12 +10540,7 @@ pub enum PatchProfileTraitsError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            PatchProfileTraitsTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -10293,22 +10554,29 @@ pub enum PatchProfileTraitsError {
 }
 
 impl PatchProfileTraitsError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -10325,7 +10593,7 @@ impl Client {
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
     /// - `profile_id` (path parameter `profileId`): The unique identifier for the profile using Twilio Type ID (TTID) format.
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`PatchProfileTraitsRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn patch_profile_traits(
@@ -10346,7 +10614,7 @@ impl Client {
 
 /// A pending `PatchProfileTraits` call; await it to send. Built by [`Client::patch_profile_traits`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PatchProfileTraitsRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -10374,6 +10642,7 @@ impl<'a> PatchProfileTraitsRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: true,
         };
         let store_id = self
             .store_id
@@ -10402,17 +10671,14 @@ impl<'a> PatchProfileTraitsRequest<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -10421,7 +10687,7 @@ impl<'a> PatchProfileTraitsRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(PatchProfileTraitsResponse::Accepted),
             308 => {
-                let headers = PatchProfileTraitsPermanentRedirectHeaders {
+                let headers = PermanentRedirectHeaders {
                     canonical_profile_id: rt::header_parse(
                         &ex.headers,
                         "canonical-profile-id",
@@ -10435,7 +10701,7 @@ impl<'a> PatchProfileTraitsRequest<'a> {
             403 => ex.failure((), PatchProfileTraitsError::Forbidden),
             404 => ex.failure((), PatchProfileTraitsError::NotFound),
             429 => {
-                let headers = PatchProfileTraitsTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, PatchProfileTraitsError::TooManyRequests)
@@ -10443,6 +10709,22 @@ impl<'a> PatchProfileTraitsRequest<'a> {
             500 => ex.failure((), PatchProfileTraitsError::InternalServerError),
             503 => ex.failure((), PatchProfileTraitsError::ServiceUnavailable),
             _ => ex.unhandled_status(PatchProfileTraitsError::Unhandled),
+        }
+    }
+}
+
+impl rt::HttpResponse for PatchProfileTraitsResponse {
+    fn status(&self) -> rt::StatusCode {
+        match self {
+            Self::Accepted(r) => r.status,
+            Self::PermanentRedirect(r) => r.status,
+        }
+    }
+
+    fn raw_headers(&self) -> &rt::header::HeaderMap {
+        match self {
+            Self::Accepted(r) => &r.raw_headers,
+            Self::PermanentRedirect(r) => &r.raw_headers,
         }
     }
 }
@@ -10465,16 +10747,6 @@ pub struct PatchStoreAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
-}
-
-/// Headers of the 429 response of `PatchStore`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchStoreTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`PatchStoreRequest`] gives.
@@ -10502,9 +10774,7 @@ pub enum PatchStoreError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, PatchStoreTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -10518,21 +10788,30 @@ pub enum PatchStoreError {
 }
 
 impl PatchStoreError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
-            Self::PreconditionFailed(r) => (r.status, "Precondition Failed"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
+            Self::PreconditionFailed(r) => {
+                (r.status, "Precondition Failed", &r.raw_headers)
+            }
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -10566,7 +10845,7 @@ impl Client {
 
 /// A pending `PatchStore` call; await it to send. Built by [`Client::patch_store`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PatchStoreRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -10610,6 +10889,7 @@ impl<'a> PatchStoreRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -10643,17 +10923,14 @@ impl<'a> PatchStoreRequest<'a> {
             parts.headers.push(("if-match", if_match.clone()));
         }
         if let Some(body) = self.body {
-            body.validate()
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
-            parts.body = Some((
-                rt::json_body(&body)
+            parts.body = Some(
+                body
+                    .validate()
+                    .and_then(|()| rt::json_body(&body, "application/json"))
                     .map_err(|source| rt::Error::InvalidRequest {
                         source,
                     })?,
-                "application/json",
-            ));
+            );
         }
         let ex = self
             .client
@@ -10673,7 +10950,7 @@ impl<'a> PatchStoreRequest<'a> {
             404 => ex.failure((), PatchStoreError::NotFound),
             412 => ex.failure((), PatchStoreError::PreconditionFailed),
             429 => {
-                let headers = PatchStoreTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, PatchStoreError::TooManyRequests)
@@ -10682,6 +10959,36 @@ impl<'a> PatchStoreRequest<'a> {
             503 => ex.failure((), PatchStoreError::ServiceUnavailable),
             _ => ex.unhandled_status(PatchStoreError::Unhandled),
         }
+    }
+
+    /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
+    ///
+    /// Returns the final status when it is `COMPLETED`; `FAILED`, `CANCELLED` end in [`WaitError::Failed`](crate::WaitError::Failed) with that status (its `error` says why).
+    pub async fn wait(
+        self,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<PatchStoreError, FetchOperationError, OperationStatus>,
+    > {
+        self.wait_with(rt::WaitOptions::default()).await
+    }
+
+    /// [`wait`](Self::wait), with these limits.
+    pub async fn wait_with(
+        self,
+        options: rt::WaitOptions,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<PatchStoreError, FetchOperationError, OperationStatus>,
+    > {
+        let client = self.client;
+        rt::wait(
+                self.send(),
+                move |id: String| client.fetch_operation(id).send(),
+                options,
+                &FETCH_OPERATION_WAITER,
+            )
+            .await
     }
 }
 
@@ -10705,16 +11012,6 @@ pub struct PatchTraitGroupAcceptedHeaders {
     pub retry_after: Option<i64>,
 }
 
-/// Headers of the 429 response of `PatchTraitGroup`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct PatchTraitGroupTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
-
 /// What awaiting [`PatchTraitGroupRequest`] gives.
 pub type PatchTraitGroupResult = Result<
     rt::Response<PatchTraitGroupAcceptedBody, PatchTraitGroupAcceptedHeaders>,
@@ -10736,9 +11033,7 @@ pub enum PatchTraitGroupError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<rt::ErrorBody<TwilioError>, PatchTraitGroupTooManyRequestsHeaders>,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -10752,20 +11047,27 @@ pub enum PatchTraitGroupError {
 }
 
 impl PatchTraitGroupError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -10804,7 +11106,7 @@ impl Client {
 
 /// A pending `PatchTraitGroup` call; await it to send. Built by [`Client::patch_trait_group`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PatchTraitGroupRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -10849,6 +11151,7 @@ impl<'a> PatchTraitGroupRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -10908,17 +11211,14 @@ impl<'a> PatchTraitGroupRequest<'a> {
             parts.headers.push(("if-match", if_match.clone()));
         }
         if let Some(body) = self.body {
-            body.validate()
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
-            parts.body = Some((
-                rt::json_body(&body)
+            parts.body = Some(
+                body
+                    .validate()
+                    .and_then(|()| rt::json_body(&body, "application/json"))
                     .map_err(|source| rt::Error::InvalidRequest {
                         source,
                     })?,
-                "application/json",
-            ));
+            );
         }
         let ex = self
             .client
@@ -10937,7 +11237,7 @@ impl<'a> PatchTraitGroupRequest<'a> {
             400 => ex.failure((), PatchTraitGroupError::BadRequest),
             404 => ex.failure((), PatchTraitGroupError::NotFound),
             429 => {
-                let headers = PatchTraitGroupTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, PatchTraitGroupError::TooManyRequests)
@@ -10946,6 +11246,36 @@ impl<'a> PatchTraitGroupRequest<'a> {
             503 => ex.failure((), PatchTraitGroupError::ServiceUnavailable),
             _ => ex.unhandled_status(PatchTraitGroupError::Unhandled),
         }
+    }
+
+    /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
+    ///
+    /// Returns the final status when it is `COMPLETED`; `FAILED`, `CANCELLED` end in [`WaitError::Failed`](crate::WaitError::Failed) with that status (its `error` says why).
+    pub async fn wait(
+        self,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<PatchTraitGroupError, FetchOperationError, OperationStatus>,
+    > {
+        self.wait_with(rt::WaitOptions::default()).await
+    }
+
+    /// [`wait`](Self::wait), with these limits.
+    pub async fn wait_with(
+        self,
+        options: rt::WaitOptions,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<PatchTraitGroupError, FetchOperationError, OperationStatus>,
+    > {
+        let client = self.client;
+        rt::wait(
+                self.send(),
+                move |id: String| client.fetch_operation(id).send(),
+                options,
+                &FETCH_OPERATION_WAITER,
+            )
+            .await
     }
 }
 
@@ -10967,16 +11297,6 @@ pub struct UpdateIdentityResolutionSettingsAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
-}
-
-/// Headers of the 429 response of `UpdateIdentityResolutionSettings`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct UpdateIdentityResolutionSettingsTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
 }
 
 /// What awaiting [`UpdateIdentityResolutionSettingsRequest`] gives.
@@ -11007,12 +11327,7 @@ pub enum UpdateIdentityResolutionSettingsError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            UpdateIdentityResolutionSettingsTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -11026,21 +11341,30 @@ pub enum UpdateIdentityResolutionSettingsError {
 }
 
 impl UpdateIdentityResolutionSettingsError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::NotFound(r) => (r.status, "Not Found"),
-            Self::PreconditionFailed(r) => (r.status, "Precondition Failed"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
+            Self::PreconditionFailed(r) => {
+                (r.status, "Precondition Failed", &r.raw_headers)
+            }
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -11060,7 +11384,7 @@ impl Client {
     ///
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`UpdateIdentityResolutionSettingsRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn update_identity_resolution_settings(
@@ -11080,7 +11404,7 @@ impl Client {
 
 /// A pending `UpdateIdentityResolutionSettings` call; await it to send. Built by [`Client::update_identity_resolution_settings`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UpdateIdentityResolutionSettingsRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -11118,6 +11442,7 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -11152,17 +11477,14 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
             parts.headers.push(("if-match", if_match.clone()));
         }
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -11185,7 +11507,7 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
                 ex.failure((), UpdateIdentityResolutionSettingsError::PreconditionFailed)
             }
             429 => {
-                let headers = UpdateIdentityResolutionSettingsTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(
@@ -11205,21 +11527,49 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
             _ => ex.unhandled_status(UpdateIdentityResolutionSettingsError::Unhandled),
         }
     }
+
+    /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
+    ///
+    /// Returns the final status when it is `COMPLETED`; `FAILED`, `CANCELLED` end in [`WaitError::Failed`](crate::WaitError::Failed) with that status (its `error` says why).
+    pub async fn wait(
+        self,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<
+            UpdateIdentityResolutionSettingsError,
+            FetchOperationError,
+            OperationStatus,
+        >,
+    > {
+        self.wait_with(rt::WaitOptions::default()).await
+    }
+
+    /// [`wait`](Self::wait), with these limits.
+    pub async fn wait_with(
+        self,
+        options: rt::WaitOptions,
+    ) -> Result<
+        OperationStatus,
+        rt::WaitError<
+            UpdateIdentityResolutionSettingsError,
+            FetchOperationError,
+            OperationStatus,
+        >,
+    > {
+        let client = self.client;
+        rt::wait(
+                self.send(),
+                move |id: String| client.fetch_operation(id).send(),
+                options,
+                &FETCH_OPERATION_WAITER,
+            )
+            .await
+    }
 }
 
 rt::request_builder!(
     UpdateIdentityResolutionSettingsRequest, UpdateIdentityResolutionSettingsResult
 );
-
-/// Headers of the 429 response of `UpdateProfilesBulk`.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct UpdateProfilesBulkTooManyRequestsHeaders {
-    /// The amount of time in seconds that the customer should wait before issuing a new request towards the API.
-    ///
-    /// Header `Retry-After`.
-    pub retry_after: Option<RetryAfter>,
-}
 
 /// What awaiting [`UpdateProfilesBulkRequest`] gives.
 pub type UpdateProfilesBulkResult = Result<
@@ -11250,12 +11600,7 @@ pub enum UpdateProfilesBulkError {
     /// Status 429.
     ///
     /// This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.
-    TooManyRequests(
-        rt::Response<
-            rt::ErrorBody<TwilioError>,
-            UpdateProfilesBulkTooManyRequestsHeaders,
-        >,
-    ),
+    TooManyRequests(rt::Response<rt::ErrorBody<TwilioError>, TooManyRequestsHeaders>),
     /// Status 500.
     ///
     /// Internal Server Error
@@ -11269,22 +11614,29 @@ pub enum UpdateProfilesBulkError {
 }
 
 impl UpdateProfilesBulkError {
-    /// The HTTP status and a one-line description of the response.
-    fn describe(&self) -> (rt::StatusCode, &'static str) {
+    /// The HTTP status, a one-line description and the headers of the response.
+    fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
         match self {
-            Self::BadRequest(r) => (r.status, "Bad Request"),
-            Self::Unauthorized(r) => (r.status, "Unauthorized"),
-            Self::Forbidden(r) => (r.status, "Forbidden"),
-            Self::NotFound(r) => (r.status, "Not Found"),
+            Self::BadRequest(r) => (r.status, "Bad Request", &r.raw_headers),
+            Self::Unauthorized(r) => (r.status, "Unauthorized", &r.raw_headers),
+            Self::Forbidden(r) => (r.status, "Forbidden", &r.raw_headers),
+            Self::NotFound(r) => (r.status, "Not Found", &r.raw_headers),
             Self::TooManyRequests(r) => {
                 (
                     r.status,
                     "This error indicates that you have sent too many requests to the API. You should retry according to the `Retry-After` response header.",
+                    &r.raw_headers,
                 )
             }
-            Self::InternalServerError(r) => (r.status, "Internal Server Error"),
-            Self::ServiceUnavailable(r) => (r.status, "Service Unavailable"),
-            Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+            Self::InternalServerError(r) => {
+                (r.status, "Internal Server Error", &r.raw_headers)
+            }
+            Self::ServiceUnavailable(r) => {
+                (r.status, "Service Unavailable", &r.raw_headers)
+            }
+            Self::Unhandled(r) => {
+                (r.status, "status not documented for this operation", &r.headers)
+            }
         }
     }
 }
@@ -11300,7 +11652,7 @@ impl Client {
     ///
     /// Arguments:
     /// - `store_id` (path parameter `storeId`): A unique Memory Store ID using Twilio Type ID (TTID) format
-    /// - `body`: the JSON request body
+    /// - `body`: the JSON request body (`application/json`)
     ///
     /// Await the returned [`UpdateProfilesBulkRequest`] (or call `.send()`); set optional parameters and per-call options on it first.
     pub fn update_profiles_bulk(
@@ -11319,7 +11671,7 @@ impl Client {
 
 /// A pending `UpdateProfilesBulk` call; await it to send. Built by [`Client::update_profiles_bulk`].
 #[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UpdateProfilesBulkRequest<'a> {
     client: &'a Client,
     store_id: Result<StoreId, rt::ValidationError>,
@@ -11346,6 +11698,7 @@ impl<'a> UpdateProfilesBulkRequest<'a> {
                     ],
                 ],
             ),
+            follow_redirects: false,
         };
         let store_id = self
             .store_id
@@ -11365,17 +11718,14 @@ impl<'a> UpdateProfilesBulkRequest<'a> {
             ..Default::default()
         };
         let body = self.body;
-        body.validate()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        parts.body = Some((
-            rt::json_body(&body)
+        parts.body = Some(
+            body
+                .validate()
+                .and_then(|()| rt::json_body(&body, "application/json"))
                 .map_err(|source| rt::Error::InvalidRequest {
                     source,
                 })?,
-            "application/json",
-        ));
+        );
         let ex = self
             .client
             .inner
@@ -11388,7 +11738,7 @@ impl<'a> UpdateProfilesBulkRequest<'a> {
             403 => ex.failure((), UpdateProfilesBulkError::Forbidden),
             404 => ex.failure((), UpdateProfilesBulkError::NotFound),
             429 => {
-                let headers = UpdateProfilesBulkTooManyRequestsHeaders {
+                let headers = TooManyRequestsHeaders {
                     retry_after: rt::header_parse(&ex.headers, "retry-after"),
                 };
                 ex.failure(headers, UpdateProfilesBulkError::TooManyRequests)

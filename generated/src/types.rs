@@ -83,16 +83,16 @@ rt::string_newtype!(AcceptEncoding);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ArrayValidationRule {
-    /// Maximum number of items
-    ///
-    /// JSON name: `maxItems`.
-    #[serde(rename = "maxItems", default, skip_serializing_if = "Option::is_none")]
-    pub max_items: Option<u64>,
     /// Minimum number of items
     ///
     /// JSON name: `minItems`.
     #[serde(rename = "minItems", default, skip_serializing_if = "Option::is_none")]
     pub min_items: Option<u64>,
+    /// Maximum number of items
+    ///
+    /// JSON name: `maxItems`.
+    #[serde(rename = "maxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<u64>,
     /// Discriminator field indicating this is an array validation rule.
     ///
     /// JSON name: `ruleType`.
@@ -102,25 +102,25 @@ pub struct ArrayValidationRule {
 
 impl ArrayValidationRule {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(rule_type: ArrayValidationRuleRuleType) -> Self {
+    pub fn new() -> Self {
         Self {
-            max_items: None,
             min_items: None,
-            rule_type,
+            max_items: None,
+            rule_type: ArrayValidationRuleRuleType::Array,
         }
-    }
-
-    /// Set `maxItems`.
-    #[must_use]
-    pub fn with_max_items(mut self, value: impl Into<Option<u64>>) -> Self {
-        self.max_items = value.into();
-        self
     }
 
     /// Set `minItems`.
     #[must_use]
     pub fn with_min_items(mut self, value: impl Into<Option<u64>>) -> Self {
         self.min_items = value.into();
+        self
+    }
+
+    /// Set `maxItems`.
+    #[must_use]
+    pub fn with_max_items(mut self, value: impl Into<Option<u64>>) -> Self {
+        self.max_items = value.into();
         self
     }
 
@@ -134,20 +134,20 @@ impl ArrayValidationRule {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        if let Some(v) = &self.max_items {
-            rt::check_range(
-                *v as f64,
-                Some(0f64),
-                None,
-                "ArrayValidationRule.maxItems",
-            )?;
-        }
         if let Some(v) = &self.min_items {
             rt::check_range(
                 *v as f64,
                 Some(0f64),
                 None,
                 "ArrayValidationRule.minItems",
+            )?;
+        }
+        if let Some(v) = &self.max_items {
+            rt::check_range(
+                *v as f64,
+                Some(0f64),
+                None,
+                "ArrayValidationRule.maxItems",
             )?;
         }
         Ok(())
@@ -181,8 +181,10 @@ pub struct BooleanValidationRule {
 
 impl BooleanValidationRule {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(rule_type: BooleanValidationRuleRuleType) -> Self {
-        Self { rule_type }
+    pub fn new() -> Self {
+        Self {
+            rule_type: BooleanValidationRuleRuleType::Boolean,
+        }
     }
 
     /// Set `ruleType`.
@@ -288,9 +290,9 @@ impl ColumnMappingItem {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Communication {
-    /// `author`.
-    #[serde(rename = "author")]
-    pub author: Participant,
+    /// Unique communication identifier.
+    #[serde(rename = "id", deserialize_with = "CommunicationId::from_server")]
+    pub id: CommunicationId,
     /// Channel-specific ID (optional).
     ///
     /// JSON name: `channelId`.
@@ -309,12 +311,6 @@ pub struct Communication {
         with = "time::serde::rfc3339::option"
     )]
     pub created_at: Option<time::OffsetDateTime>,
-    /// Unique communication identifier.
-    #[serde(rename = "id", deserialize_with = "CommunicationId::from_server")]
-    pub id: CommunicationId,
-    /// Communication recipients
-    #[serde(rename = "recipients")]
-    pub recipients: Vec<CommunicationRecipientsItem>,
     /// When communication was last updated.
     ///
     /// JSON name: `updatedAt`.
@@ -325,31 +321,37 @@ pub struct Communication {
         with = "time::serde::rfc3339::option"
     )]
     pub updated_at: Option<time::OffsetDateTime>,
+    /// `author`.
+    #[serde(rename = "author")]
+    pub author: Participant,
+    /// Communication recipients
+    #[serde(rename = "recipients")]
+    pub recipients: Vec<CommunicationRecipientsItem>,
 }
 
 impl Communication {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
-        author: Participant,
-        content: CommunicationContent,
         id: CommunicationId,
+        content: CommunicationContent,
+        author: Participant,
         recipients: Vec<CommunicationRecipientsItem>,
     ) -> Self {
         Self {
-            author,
+            id,
             channel_id: None,
             content,
             created_at: None,
-            id,
-            recipients,
             updated_at: None,
+            author,
+            recipients,
         }
     }
 
-    /// Set `author`.
+    /// Set `id`.
     #[must_use]
-    pub fn with_author(mut self, value: Participant) -> Self {
-        self.author = value;
+    pub fn with_id(mut self, value: CommunicationId) -> Self {
+        self.id = value;
         self
     }
 
@@ -377,20 +379,6 @@ impl Communication {
         self
     }
 
-    /// Set `id`.
-    #[must_use]
-    pub fn with_id(mut self, value: CommunicationId) -> Self {
-        self.id = value;
-        self
-    }
-
-    /// Set `recipients`.
-    #[must_use]
-    pub fn with_recipients(mut self, value: Vec<CommunicationRecipientsItem>) -> Self {
-        self.recipients = value;
-        self
-    }
-
     /// Set `updatedAt`.
     #[must_use]
     pub fn with_updated_at(
@@ -398,6 +386,20 @@ impl Communication {
         value: impl Into<Option<time::OffsetDateTime>>,
     ) -> Self {
         self.updated_at = value.into();
+        self
+    }
+
+    /// Set `author`.
+    #[must_use]
+    pub fn with_author(mut self, value: Participant) -> Self {
+        self.author = value;
+        self
+    }
+
+    /// Set `recipients`.
+    #[must_use]
+    pub fn with_recipients(mut self, value: Vec<CommunicationRecipientsItem>) -> Self {
+        self.recipients = value;
         self
     }
 }
@@ -504,6 +506,25 @@ rt::string_newtype!(CommunicationId);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CommunicationRecipientsItem {
+    /// Participant identifier.
+    #[serde(rename = "id", deserialize_with = "RecipientId::from_server")]
+    pub id: RecipientId,
+    /// Participant display name
+    #[serde(rename = "name")]
+    pub name: String,
+    /// Type of Participant in the Conversation
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<ParticipantType>,
+    /// The canonical profile ID.
+    ///
+    /// JSON name: `profileId`.
+    #[serde(
+        rename = "profileId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "ProfileId::from_server_opt"
+    )]
+    pub profile_id: Option<ProfileId>,
     /// Address of the Participant (e.g., phone number, email address)
     #[serde(rename = "address")]
     pub address: String,
@@ -515,44 +536,53 @@ pub struct CommunicationRecipientsItem {
     /// JSON name: `deliveryStatus`.
     #[serde(rename = "deliveryStatus", default, skip_serializing_if = "Option::is_none")]
     pub delivery_status: Option<CommunicationRecipientsItemDeliveryStatus>,
-    /// Participant identifier.
-    #[serde(rename = "id", deserialize_with = "RecipientId::from_server")]
-    pub id: RecipientId,
-    /// Participant display name
-    #[serde(rename = "name")]
-    pub name: String,
-    /// The canonical profile ID.
-    ///
-    /// JSON name: `profileId`.
-    #[serde(
-        rename = "profileId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "ProfileId::from_server_opt"
-    )]
-    pub profile_id: Option<ProfileId>,
-    /// Type of Participant in the Conversation
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<ParticipantType>,
 }
 
 impl CommunicationRecipientsItem {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
-        address: String,
-        channel: CommunicationRecipientsItemChannel,
         id: RecipientId,
         name: String,
+        address: String,
+        channel: CommunicationRecipientsItemChannel,
     ) -> Self {
         Self {
+            id,
+            name,
+            r#type: None,
+            profile_id: None,
             address,
             channel,
             delivery_status: None,
-            id,
-            name,
-            profile_id: None,
-            r#type: None,
         }
+    }
+
+    /// Set `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: RecipientId) -> Self {
+        self.id = value;
+        self
+    }
+
+    /// Set `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: String) -> Self {
+        self.name = value;
+        self
+    }
+
+    /// Set `type`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<Option<ParticipantType>>) -> Self {
+        self.r#type = value.into();
+        self
+    }
+
+    /// Set `profileId`.
+    #[must_use]
+    pub fn with_profile_id(mut self, value: impl Into<Option<ProfileId>>) -> Self {
+        self.profile_id = value.into();
+        self
     }
 
     /// Set `address`.
@@ -576,34 +606,6 @@ impl CommunicationRecipientsItem {
         value: impl Into<Option<CommunicationRecipientsItemDeliveryStatus>>,
     ) -> Self {
         self.delivery_status = value.into();
-        self
-    }
-
-    /// Set `id`.
-    #[must_use]
-    pub fn with_id(mut self, value: RecipientId) -> Self {
-        self.id = value;
-        self
-    }
-
-    /// Set `name`.
-    #[must_use]
-    pub fn with_name(mut self, value: String) -> Self {
-        self.name = value;
-        self
-    }
-
-    /// Set `profileId`.
-    #[must_use]
-    pub fn with_profile_id(mut self, value: impl Into<Option<ProfileId>>) -> Self {
-        self.profile_id = value.into();
-        self
-    }
-
-    /// Set `type`.
-    #[must_use]
-    pub fn with_type(mut self, value: impl Into<Option<ParticipantType>>) -> Self {
-        self.r#type = value.into();
         self
     }
 }
@@ -686,29 +688,6 @@ pub enum ContentEncoding {
 
 rt::string_enum!(
     ContentEncoding { Gzip => "gzip", Deflate => "deflate", Br => "br", Compress =>
-    "compress" }
-);
-
-/// The `ContentEncoding2` schema.
-///
-/// Values the server adds later arrive as `Unknown`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ContentEncoding2 {
-    /// `gzip`
-    Gzip,
-    /// `deflate`
-    Deflate,
-    /// `br`
-    Br,
-    /// `compress`
-    Compress,
-    /// A value this client does not know yet.
-    Unknown(String),
-}
-
-rt::string_enum!(
-    ContentEncoding2 { Gzip => "gzip", Deflate => "deflate", Br => "br", Compress =>
     "compress" }
 );
 
@@ -830,12 +809,12 @@ impl CreateDataMappingAcceptedBody {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CreateDataMappingInput {
-    /// A human readable description of this resource, up to 512 characters.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
     /// JSON name: `displayName`.
     #[serde(rename = "displayName", deserialize_with = "DataMappingName::from_server")]
     pub display_name: DataMappingName,
+    /// A human readable description of this resource, up to 512 characters.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Flag indicating whether the data mapping is active. When true, data will be
     /// ingested and mapped according to the configuration. When false, the data mapping
     /// will be inactive and no data will be ingested into the Memory Store.
@@ -843,41 +822,41 @@ pub struct CreateDataMappingInput {
     /// JSON name: `isEnabled`.
     #[serde(rename = "isEnabled", default, skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
-    /// JSON name: `mappingFrom`.
-    #[serde(rename = "mappingFrom")]
-    pub mapping_from: DataMappingFromTypes,
     /// JSON name: `mappingTo`.
     #[serde(rename = "mappingTo")]
     pub mapping_to: DataMappingToTypes,
+    /// JSON name: `mappingFrom`.
+    #[serde(rename = "mappingFrom")]
+    pub mapping_from: DataMappingFromTypes,
 }
 
 impl CreateDataMappingInput {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
         display_name: DataMappingName,
-        mapping_from: DataMappingFromTypes,
         mapping_to: DataMappingToTypes,
+        mapping_from: DataMappingFromTypes,
     ) -> Self {
         Self {
-            description: None,
             display_name,
+            description: None,
             is_enabled: None,
-            mapping_from,
             mapping_to,
+            mapping_from,
         }
-    }
-
-    /// Set `description`.
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
-        self.description = value.into();
-        self
     }
 
     /// Set `displayName`.
     #[must_use]
     pub fn with_display_name(mut self, value: DataMappingName) -> Self {
         self.display_name = value;
+        self
+    }
+
+    /// Set `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
+        self.description = value.into();
         self
     }
 
@@ -888,17 +867,17 @@ impl CreateDataMappingInput {
         self
     }
 
-    /// Set `mappingFrom`.
-    #[must_use]
-    pub fn with_mapping_from(mut self, value: DataMappingFromTypes) -> Self {
-        self.mapping_from = value;
-        self
-    }
-
     /// Set `mappingTo`.
     #[must_use]
     pub fn with_mapping_to(mut self, value: DataMappingToTypes) -> Self {
         self.mapping_to = value;
+        self
+    }
+
+    /// Set `mappingFrom`.
+    #[must_use]
+    pub fn with_mapping_from(mut self, value: DataMappingFromTypes) -> Self {
+        self.mapping_from = value;
         self
     }
 
@@ -1055,39 +1034,39 @@ impl CreateProfileIdentifierAcceptedBody {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CreateProfilesImportV2Body {
-    /// Mappings of CSV header columns to traits' fields
-    ///
-    /// JSON name: `columnMappings`.
-    #[serde(rename = "columnMappings")]
-    pub column_mappings: Vec<ColumnMappingItem>,
+    /// The name of the file to generate a presigned URL
+    #[serde(rename = "filename")]
+    pub filename: String,
     /// The size of the file in bytes (1 byte to 100 MiB)
     ///
     /// JSON name: `fileSize`.
     #[serde(rename = "fileSize")]
     pub file_size: u64,
-    /// The name of the file to generate a presigned URL
-    #[serde(rename = "filename")]
-    pub filename: String,
+    /// Mappings of CSV header columns to traits' fields
+    ///
+    /// JSON name: `columnMappings`.
+    #[serde(rename = "columnMappings")]
+    pub column_mappings: Vec<ColumnMappingItem>,
 }
 
 impl CreateProfilesImportV2Body {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
-        column_mappings: Vec<ColumnMappingItem>,
-        file_size: u64,
         filename: String,
+        file_size: u64,
+        column_mappings: Vec<ColumnMappingItem>,
     ) -> Self {
         Self {
-            column_mappings,
-            file_size,
             filename,
+            file_size,
+            column_mappings,
         }
     }
 
-    /// Set `columnMappings`.
+    /// Set `filename`.
     #[must_use]
-    pub fn with_column_mappings(mut self, value: Vec<ColumnMappingItem>) -> Self {
-        self.column_mappings = value;
+    pub fn with_filename(mut self, value: String) -> Self {
+        self.filename = value;
         self
     }
 
@@ -1098,10 +1077,10 @@ impl CreateProfilesImportV2Body {
         self
     }
 
-    /// Set `filename`.
+    /// Set `columnMappings`.
     #[must_use]
-    pub fn with_filename(mut self, value: String) -> Self {
-        self.filename = value;
+    pub fn with_column_mappings(mut self, value: Vec<ColumnMappingItem>) -> Self {
+        self.column_mappings = value;
         self
     }
 
@@ -1109,16 +1088,13 @@ impl CreateProfilesImportV2Body {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         {
-            let v = &self.column_mappings;
-            rt::check_items(
-                v.len(),
-                Some(2u64),
-                Some(100u64),
-                "CreateProfilesImportV2Body.columnMappings",
+            let v = &self.filename;
+            rt::check_length(
+                v,
+                None,
+                Some(255u64),
+                "CreateProfilesImportV2Body.filename",
             )?;
-            for x in v.iter() {
-                x.validate()?;
-            }
         }
         {
             let v = &self.file_size;
@@ -1130,13 +1106,16 @@ impl CreateProfilesImportV2Body {
             )?;
         }
         {
-            let v = &self.filename;
-            rt::check_length(
-                v,
-                None,
-                Some(255u64),
-                "CreateProfilesImportV2Body.filename",
+            let v = &self.column_mappings;
+            rt::check_items(
+                v.len(),
+                Some(2u64),
+                Some(100u64),
+                "CreateProfilesImportV2Body.columnMappings",
             )?;
+            for x in v.iter() {
+                x.validate()?;
+            }
         }
         Ok(())
     }
@@ -1343,20 +1322,12 @@ impl CreateTraitGroupAcceptedBody {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DataMapping {
-    /// The ISO 8601 timestamp when the  data mapping was created.
-    ///
-    /// JSON name: `createdAt`.
-    #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
-    pub created_at: time::OffsetDateTime,
-    /// A human readable description of this resource, up to 512 characters.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
     /// JSON name: `displayName`.
     #[serde(rename = "displayName", deserialize_with = "DataMappingName::from_server")]
     pub display_name: DataMappingName,
-    /// The unique identifier for the data mapping.
-    #[serde(rename = "id", deserialize_with = "DataMappingId::from_server")]
-    pub id: DataMappingId,
+    /// A human readable description of this resource, up to 512 characters.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Flag indicating whether the data mapping is active. When true, data will be
     /// ingested and mapped according to the configuration. When false, the data mapping
     /// will be inactive and no data will be ingested into the Memory Store.
@@ -1364,12 +1335,20 @@ pub struct DataMapping {
     /// JSON name: `isEnabled`.
     #[serde(rename = "isEnabled", default, skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
-    /// JSON name: `mappingFrom`.
-    #[serde(rename = "mappingFrom")]
-    pub mapping_from: DataMappingFromTypes,
     /// JSON name: `mappingTo`.
     #[serde(rename = "mappingTo")]
     pub mapping_to: DataMappingToTypes,
+    /// JSON name: `mappingFrom`.
+    #[serde(rename = "mappingFrom")]
+    pub mapping_from: DataMappingFromTypes,
+    /// The unique identifier for the data mapping.
+    #[serde(rename = "id", deserialize_with = "DataMappingId::from_server")]
+    pub id: DataMappingId,
+    /// The ISO 8601 timestamp when the  data mapping was created.
+    ///
+    /// JSON name: `createdAt`.
+    #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
     /// The ISO 8601 timestamp when the data mapping was last updated.
     ///
     /// JSON name: `updatedAt`.
@@ -1383,31 +1362,31 @@ pub struct DataMapping {
 impl DataMapping {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
-        created_at: time::OffsetDateTime,
         display_name: DataMappingName,
-        id: DataMappingId,
-        mapping_from: DataMappingFromTypes,
         mapping_to: DataMappingToTypes,
+        mapping_from: DataMappingFromTypes,
+        id: DataMappingId,
+        created_at: time::OffsetDateTime,
         updated_at: time::OffsetDateTime,
         version: u64,
     ) -> Self {
         Self {
-            created_at,
-            description: None,
             display_name,
-            id,
+            description: None,
             is_enabled: None,
-            mapping_from,
             mapping_to,
+            mapping_from,
+            id,
+            created_at,
             updated_at,
             version,
         }
     }
 
-    /// Set `createdAt`.
+    /// Set `displayName`.
     #[must_use]
-    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.created_at = value;
+    pub fn with_display_name(mut self, value: DataMappingName) -> Self {
+        self.display_name = value;
         self
     }
 
@@ -1418,24 +1397,17 @@ impl DataMapping {
         self
     }
 
-    /// Set `displayName`.
-    #[must_use]
-    pub fn with_display_name(mut self, value: DataMappingName) -> Self {
-        self.display_name = value;
-        self
-    }
-
-    /// Set `id`.
-    #[must_use]
-    pub fn with_id(mut self, value: DataMappingId) -> Self {
-        self.id = value;
-        self
-    }
-
     /// Set `isEnabled`.
     #[must_use]
     pub fn with_is_enabled(mut self, value: impl Into<Option<bool>>) -> Self {
         self.is_enabled = value.into();
+        self
+    }
+
+    /// Set `mappingTo`.
+    #[must_use]
+    pub fn with_mapping_to(mut self, value: DataMappingToTypes) -> Self {
+        self.mapping_to = value;
         self
     }
 
@@ -1446,10 +1418,17 @@ impl DataMapping {
         self
     }
 
-    /// Set `mappingTo`.
+    /// Set `id`.
     #[must_use]
-    pub fn with_mapping_to(mut self, value: DataMappingToTypes) -> Self {
-        self.mapping_to = value;
+    pub fn with_id(mut self, value: DataMappingId) -> Self {
+        self.id = value;
+        self
+    }
+
+    /// Set `createdAt`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.created_at = value;
         self
     }
 
@@ -1473,9 +1452,6 @@ impl DataMapping {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DataMappingCore {
-    /// A human readable description of this resource, up to 512 characters.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
     /// JSON name: `displayName`.
     #[serde(
         rename = "displayName",
@@ -1484,6 +1460,9 @@ pub struct DataMappingCore {
         deserialize_with = "DataMappingName::from_server_opt"
     )]
     pub display_name: Option<DataMappingName>,
+    /// A human readable description of this resource, up to 512 characters.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Flag indicating whether the data mapping is active. When true, data will be
     /// ingested and mapped according to the configuration. When false, the data mapping
     /// will be inactive and no data will be ingested into the Memory Store.
@@ -1500,18 +1479,11 @@ impl DataMappingCore {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
         Self {
-            description: None,
             display_name: None,
+            description: None,
             is_enabled: None,
             mapping_to: None,
         }
-    }
-
-    /// Set `description`.
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
-        self.description = value.into();
-        self
     }
 
     /// Set `displayName`.
@@ -1521,6 +1493,13 @@ impl DataMappingCore {
         value: impl Into<Option<DataMappingName>>,
     ) -> Self {
         self.display_name = value.into();
+        self
+    }
+
+    /// Set `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
+        self.description = value.into();
         self
     }
 
@@ -1560,36 +1539,36 @@ impl DataMappingCore {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DataMappingFromCloudAppDataSet {
+    /// The source data type, which determines the source of the data and the required configuration parameters.
+    #[serde(rename = "type")]
+    pub r#type: DataMappingFromCloudAppDataSetType,
     /// The unique identifier of the TDI dataset to connect.
     ///
     /// JSON name: `datasetId`.
     #[serde(rename = "datasetId", deserialize_with = "DatasetId::from_server")]
     pub dataset_id: DatasetId,
-    /// The source data type, which determines the source of the data and the required configuration parameters.
-    #[serde(rename = "type")]
-    pub r#type: DataMappingFromCloudAppDataSetType,
 }
 
 impl DataMappingFromCloudAppDataSet {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(
-        dataset_id: DatasetId,
-        r#type: DataMappingFromCloudAppDataSetType,
-    ) -> Self {
-        Self { dataset_id, r#type }
-    }
-
-    /// Set `datasetId`.
-    #[must_use]
-    pub fn with_dataset_id(mut self, value: DatasetId) -> Self {
-        self.dataset_id = value;
-        self
+    pub fn new(dataset_id: DatasetId) -> Self {
+        Self {
+            r#type: DataMappingFromCloudAppDataSetType::DatasetCloudapp,
+            dataset_id,
+        }
     }
 
     /// Set `type`.
     #[must_use]
     pub fn with_type(mut self, value: DataMappingFromCloudAppDataSetType) -> Self {
         self.r#type = value;
+        self
+    }
+
+    /// Set `datasetId`.
+    #[must_use]
+    pub fn with_dataset_id(mut self, value: DatasetId) -> Self {
+        self.dataset_id = value;
         self
     }
 
@@ -1620,31 +1599,34 @@ rt::string_enum!(
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DataMappingFromIngress {
-    /// The list of ingress column names that serve as the source fields.
-    #[serde(rename = "columns")]
-    pub columns: Vec<String>,
     /// The source data type, which determines the source of the data and the required configuration parameters.
     #[serde(rename = "type")]
     pub r#type: DataMappingFromIngressType,
+    /// The list of ingress column names that serve as the source fields.
+    #[serde(rename = "columns")]
+    pub columns: Vec<String>,
 }
 
 impl DataMappingFromIngress {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(columns: Vec<String>, r#type: DataMappingFromIngressType) -> Self {
-        Self { columns, r#type }
-    }
-
-    /// Set `columns`.
-    #[must_use]
-    pub fn with_columns(mut self, value: Vec<String>) -> Self {
-        self.columns = value;
-        self
+    pub fn new(columns: Vec<String>) -> Self {
+        Self {
+            r#type: DataMappingFromIngressType::Ingress,
+            columns,
+        }
     }
 
     /// Set `type`.
     #[must_use]
     pub fn with_type(mut self, value: DataMappingFromIngressType) -> Self {
         self.r#type = value;
+        self
+    }
+
+    /// Set `columns`.
+    #[must_use]
+    pub fn with_columns(mut self, value: Vec<String>) -> Self {
+        self.columns = value;
         self
     }
 
@@ -1681,8 +1663,7 @@ rt::string_enum!(DataMappingFromIngressType { Ingress => "INGRESS" });
 /// Details of where to map data items from. Each data mapping from type has its own set of configuration
 /// parameters and source specific properties.
 ///
-/// Tagged by the `#prop` property. Unknown tags (and values that do not decode) are kept
-/// as `Unknown` with the raw JSON.
+/// Tagged by the `type` property, which serialization writes itself. Unknown tags (and values that do not decode) are kept as `Unknown` with the raw JSON.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DataMappingFromTypes {
@@ -1758,36 +1739,36 @@ impl<'de> serde::Deserialize<'de> for DataMappingFromTypes {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DataMappingFromWarehouseDataSet {
+    /// The source data type, which determines the source of the data and the required configuration parameters.
+    #[serde(rename = "type")]
+    pub r#type: DataMappingFromWarehouseDataSetType,
     /// The unique identifier of the TDI dataset to connect.
     ///
     /// JSON name: `datasetId`.
     #[serde(rename = "datasetId", deserialize_with = "DatasetId::from_server")]
     pub dataset_id: DatasetId,
-    /// The source data type, which determines the source of the data and the required configuration parameters.
-    #[serde(rename = "type")]
-    pub r#type: DataMappingFromWarehouseDataSetType,
 }
 
 impl DataMappingFromWarehouseDataSet {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(
-        dataset_id: DatasetId,
-        r#type: DataMappingFromWarehouseDataSetType,
-    ) -> Self {
-        Self { dataset_id, r#type }
-    }
-
-    /// Set `datasetId`.
-    #[must_use]
-    pub fn with_dataset_id(mut self, value: DatasetId) -> Self {
-        self.dataset_id = value;
-        self
+    pub fn new(dataset_id: DatasetId) -> Self {
+        Self {
+            r#type: DataMappingFromWarehouseDataSetType::DatasetWarehouse,
+            dataset_id,
+        }
     }
 
     /// Set `type`.
     #[must_use]
     pub fn with_type(mut self, value: DataMappingFromWarehouseDataSetType) -> Self {
         self.r#type = value;
+        self
+    }
+
+    /// Set `datasetId`.
+    #[must_use]
+    pub fn with_dataset_id(mut self, value: DatasetId) -> Self {
+        self.dataset_id = value;
         self
     }
 
@@ -2018,6 +1999,15 @@ rt::string_newtype!(DataMappingName);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DataMappingSuggestion {
+    /// The unique identifier for this suggestion.
+    #[serde(rename = "id", deserialize_with = "SuggestionId::from_server")]
+    pub id: SuggestionId,
+    /// JSON name: `mappingFrom`.
+    #[serde(rename = "mappingFrom")]
+    pub mapping_from: DataMappingFromTypes,
+    /// JSON name: `mappingTo`.
+    #[serde(rename = "mappingTo")]
+    pub mapping_to: DataMappingSuggestionResultTypes,
     /// The ISO 8601 timestamp when the suggestion was created.
     ///
     /// JSON name: `createdAt`.
@@ -2028,47 +2018,24 @@ pub struct DataMappingSuggestion {
     /// JSON name: `expiresAt`.
     #[serde(rename = "expiresAt", with = "time::serde::rfc3339")]
     pub expires_at: time::OffsetDateTime,
-    /// The unique identifier for this suggestion.
-    #[serde(rename = "id", deserialize_with = "SuggestionId::from_server")]
-    pub id: SuggestionId,
-    /// JSON name: `mappingFrom`.
-    #[serde(rename = "mappingFrom")]
-    pub mapping_from: DataMappingFromTypes,
-    /// JSON name: `mappingTo`.
-    #[serde(rename = "mappingTo")]
-    pub mapping_to: DataMappingSuggestionResultTypes,
 }
 
 impl DataMappingSuggestion {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
-        created_at: time::OffsetDateTime,
-        expires_at: time::OffsetDateTime,
         id: SuggestionId,
         mapping_from: DataMappingFromTypes,
         mapping_to: DataMappingSuggestionResultTypes,
+        created_at: time::OffsetDateTime,
+        expires_at: time::OffsetDateTime,
     ) -> Self {
         Self {
-            created_at,
-            expires_at,
             id,
             mapping_from,
             mapping_to,
+            created_at,
+            expires_at,
         }
-    }
-
-    /// Set `createdAt`.
-    #[must_use]
-    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.created_at = value;
-        self
-    }
-
-    /// Set `expiresAt`.
-    #[must_use]
-    pub fn with_expires_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.expires_at = value;
-        self
     }
 
     /// Set `id`.
@@ -2089,6 +2056,20 @@ impl DataMappingSuggestion {
     #[must_use]
     pub fn with_mapping_to(mut self, value: DataMappingSuggestionResultTypes) -> Self {
         self.mapping_to = value;
+        self
+    }
+
+    /// Set `createdAt`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.created_at = value;
+        self
+    }
+
+    /// Set `expiresAt`.
+    #[must_use]
+    pub fn with_expires_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.expires_at = value;
         self
     }
 }
@@ -2141,8 +2122,7 @@ impl DataMappingSuggestionList {
 /// Details of the generated suggestions. Each destination type has its own set of
 /// configuration parameters and destination specific properties.
 ///
-/// Tagged by the `#prop` property. Unknown tags (and values that do not decode) are kept
-/// as `Unknown` with the raw JSON.
+/// Tagged by the `type` property, which serialization writes itself. Unknown tags (and values that do not decode) are kept as `Unknown` with the raw JSON.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DataMappingSuggestionResultTypes {
@@ -2197,8 +2177,10 @@ pub struct DataMappingSuggestionToTraits {
 
 impl DataMappingSuggestionToTraits {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(r#type: DataMappingSuggestionToTraitsType) -> Self {
-        Self { r#type }
+    pub fn new() -> Self {
+        Self {
+            r#type: DataMappingSuggestionToTraitsType::Traits,
+        }
     }
 
     /// Set `type`.
@@ -2213,34 +2195,34 @@ impl DataMappingSuggestionToTraits {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DataMappingSuggestionToTraitsResult {
-    /// The list of AI-generated mapping suggestions with confidence scores.
-    #[serde(rename = "mappings")]
-    pub mappings: Vec<DataMappingSuggestionTraitItem>,
     /// The destination type.
     #[serde(rename = "type")]
     pub r#type: DataMappingSuggestionToTraitsResultType,
+    /// The list of AI-generated mapping suggestions with confidence scores.
+    #[serde(rename = "mappings")]
+    pub mappings: Vec<DataMappingSuggestionTraitItem>,
 }
 
 impl DataMappingSuggestionToTraitsResult {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(
-        mappings: Vec<DataMappingSuggestionTraitItem>,
-        r#type: DataMappingSuggestionToTraitsResultType,
-    ) -> Self {
-        Self { mappings, r#type }
-    }
-
-    /// Set `mappings`.
-    #[must_use]
-    pub fn with_mappings(mut self, value: Vec<DataMappingSuggestionTraitItem>) -> Self {
-        self.mappings = value;
-        self
+    pub fn new(mappings: Vec<DataMappingSuggestionTraitItem>) -> Self {
+        Self {
+            r#type: DataMappingSuggestionToTraitsResultType::Traits,
+            mappings,
+        }
     }
 
     /// Set `type`.
     #[must_use]
     pub fn with_type(mut self, value: DataMappingSuggestionToTraitsResultType) -> Self {
         self.r#type = value;
+        self
+    }
+
+    /// Set `mappings`.
+    #[must_use]
+    pub fn with_mappings(mut self, value: Vec<DataMappingSuggestionTraitItem>) -> Self {
+        self.mappings = value;
         self
     }
 }
@@ -2275,8 +2257,7 @@ rt::string_enum!(DataMappingSuggestionToTraitsType { Traits => "TRAITS" });
 
 /// Destination configuration for a suggested mapping request.
 ///
-/// Tagged by the `#prop` property. Unknown tags (and values that do not decode) are kept
-/// as `Unknown` with the raw JSON.
+/// Tagged by the `type` property, which serialization writes itself. Unknown tags (and values that do not decode) are kept as `Unknown` with the raw JSON.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DataMappingSuggestionToTypes {
@@ -2324,12 +2305,12 @@ impl<'de> serde::Deserialize<'de> for DataMappingSuggestionToTypes {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DataMappingSuggestionTraitItem {
-    /// Confidence score for this suggestion. Higher values indicate a stronger match.
-    #[serde(rename = "confidence")]
-    pub confidence: f64,
     /// `mapping`.
     #[serde(rename = "mapping")]
     pub mapping: MappingTraitItem,
+    /// Confidence score for this suggestion. Higher values indicate a stronger match.
+    #[serde(rename = "confidence")]
+    pub confidence: f64,
     /// A concise explanation of why the source field was matched to this trait.
     #[serde(rename = "rationale")]
     pub rationale: String,
@@ -2337,25 +2318,25 @@ pub struct DataMappingSuggestionTraitItem {
 
 impl DataMappingSuggestionTraitItem {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(confidence: f64, mapping: MappingTraitItem, rationale: String) -> Self {
+    pub fn new(mapping: MappingTraitItem, confidence: f64, rationale: String) -> Self {
         Self {
-            confidence,
             mapping,
+            confidence,
             rationale,
         }
-    }
-
-    /// Set `confidence`.
-    #[must_use]
-    pub fn with_confidence(mut self, value: f64) -> Self {
-        self.confidence = value;
-        self
     }
 
     /// Set `mapping`.
     #[must_use]
     pub fn with_mapping(mut self, value: MappingTraitItem) -> Self {
         self.mapping = value;
+        self
+    }
+
+    /// Set `confidence`.
+    #[must_use]
+    pub fn with_confidence(mut self, value: f64) -> Self {
+        self.confidence = value;
         self
     }
 
@@ -2371,34 +2352,34 @@ impl DataMappingSuggestionTraitItem {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DataMappingToTraits {
-    /// The list of field to trait mappings.
-    #[serde(rename = "mappings")]
-    pub mappings: Vec<MappingTraitItem>,
     /// The destination data type, which determines where to write the data and the required configuration parameters.
     #[serde(rename = "type")]
     pub r#type: DataMappingToTraitsType,
+    /// The list of field to trait mappings.
+    #[serde(rename = "mappings")]
+    pub mappings: Vec<MappingTraitItem>,
 }
 
 impl DataMappingToTraits {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(
-        mappings: Vec<MappingTraitItem>,
-        r#type: DataMappingToTraitsType,
-    ) -> Self {
-        Self { mappings, r#type }
-    }
-
-    /// Set `mappings`.
-    #[must_use]
-    pub fn with_mappings(mut self, value: Vec<MappingTraitItem>) -> Self {
-        self.mappings = value;
-        self
+    pub fn new(mappings: Vec<MappingTraitItem>) -> Self {
+        Self {
+            r#type: DataMappingToTraitsType::Traits,
+            mappings,
+        }
     }
 
     /// Set `type`.
     #[must_use]
     pub fn with_type(mut self, value: DataMappingToTraitsType) -> Self {
         self.r#type = value;
+        self
+    }
+
+    /// Set `mappings`.
+    #[must_use]
+    pub fn with_mappings(mut self, value: Vec<MappingTraitItem>) -> Self {
+        self.mappings = value;
         self
     }
 
@@ -2438,8 +2419,7 @@ rt::string_enum!(DataMappingToTraitsType { Traits => "TRAITS" });
 /// Details of where to map data items to. Each data mapping to type has its own set of configuration
 /// parameters and destination specific properties.
 ///
-/// Tagged by the `#prop` property. Unknown tags (and values that do not decode) are kept
-/// as `Unknown` with the raw JSON.
+/// Tagged by the `type` property, which serialization writes itself. Unknown tags (and values that do not decode) are kept as `Unknown` with the raw JSON.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DataMappingToTypes {
@@ -2709,39 +2689,6 @@ impl DeleteProfileObservationAcceptedBody {
     }
 }
 
-/// The `DeleteProfilePermanentRedirectBody` schema.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct DeleteProfilePermanentRedirectBody {
-    /// `message`.
-    #[serde(rename = "message")]
-    pub message: String,
-    /// `uri`.
-    #[serde(rename = "uri")]
-    pub uri: String,
-}
-
-impl DeleteProfilePermanentRedirectBody {
-    /// A value with the required fields set and every optional field empty.
-    pub fn new(message: String, uri: String) -> Self {
-        Self { message, uri }
-    }
-
-    /// Set `message`.
-    #[must_use]
-    pub fn with_message(mut self, value: String) -> Self {
-        self.message = value;
-        self
-    }
-
-    /// Set `uri`.
-    #[must_use]
-    pub fn with_uri(mut self, value: String) -> Self {
-        self.uri = value;
-        self
-    }
-}
-
 /// The `DeleteStoreAcceptedBody` schema.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2822,30 +2769,17 @@ impl DeleteTraitGroupAcceptedBody {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct FetchProfileImportV2OkBody {
-    /// Mappings of CSV header columns to traits' fields
-    ///
-    /// JSON name: `columnMappings`.
-    #[serde(rename = "columnMappings", default, skip_serializing_if = "Option::is_none")]
-    pub column_mappings: Option<Vec<ColumnMappingItem>>,
+    /// Current processing status of the import task
+    #[serde(rename = "status")]
+    pub status: FetchProfileImportV2OkBodyStatus,
+    /// Original filename of the uploaded CSV
+    #[serde(rename = "filename")]
+    pub filename: String,
     /// Timestamp when the import was created
     ///
     /// JSON name: `createdAt`.
     #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
-    /// Size of the uploaded file in bytes (1 byte to 100 MiB)
-    ///
-    /// JSON name: `fileSize`.
-    #[serde(rename = "fileSize", default, skip_serializing_if = "Option::is_none")]
-    pub file_size: Option<u64>,
-    /// Original filename of the uploaded CSV
-    #[serde(rename = "filename")]
-    pub filename: String,
-    /// Current processing status of the import task
-    #[serde(rename = "status")]
-    pub status: FetchProfileImportV2OkBodyStatus,
-    /// Summary statistics of the import operation
-    #[serde(rename = "summary", default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<FetchProfileImportV2OkBodySummary>,
     /// Timestamp when the import was last updated
     ///
     /// JSON name: `updatedAt`.
@@ -2856,24 +2790,75 @@ pub struct FetchProfileImportV2OkBody {
         with = "time::serde::rfc3339::option"
     )]
     pub updated_at: Option<time::OffsetDateTime>,
+    /// Size of the uploaded file in bytes (1 byte to 100 MiB)
+    ///
+    /// JSON name: `fileSize`.
+    #[serde(rename = "fileSize", default, skip_serializing_if = "Option::is_none")]
+    pub file_size: Option<u64>,
+    /// Mappings of CSV header columns to traits' fields
+    ///
+    /// JSON name: `columnMappings`.
+    #[serde(rename = "columnMappings", default, skip_serializing_if = "Option::is_none")]
+    pub column_mappings: Option<Vec<ColumnMappingItem>>,
+    /// Summary statistics of the import operation
+    #[serde(rename = "summary", default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<FetchProfileImportV2OkBodySummary>,
 }
 
 impl FetchProfileImportV2OkBody {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
-        created_at: time::OffsetDateTime,
-        filename: String,
         status: FetchProfileImportV2OkBodyStatus,
+        filename: String,
+        created_at: time::OffsetDateTime,
     ) -> Self {
         Self {
-            column_mappings: None,
-            created_at,
-            file_size: None,
-            filename,
             status,
-            summary: None,
+            filename,
+            created_at,
             updated_at: None,
+            file_size: None,
+            column_mappings: None,
+            summary: None,
         }
+    }
+
+    /// Set `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: FetchProfileImportV2OkBodyStatus) -> Self {
+        self.status = value;
+        self
+    }
+
+    /// Set `filename`.
+    #[must_use]
+    pub fn with_filename(mut self, value: String) -> Self {
+        self.filename = value;
+        self
+    }
+
+    /// Set `createdAt`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.created_at = value;
+        self
+    }
+
+    /// Set `updatedAt`.
+    #[must_use]
+    pub fn with_updated_at(
+        mut self,
+        value: impl Into<Option<time::OffsetDateTime>>,
+    ) -> Self {
+        self.updated_at = value.into();
+        self
+    }
+
+    /// Set `fileSize`.
+    #[must_use]
+    pub fn with_file_size(mut self, value: impl Into<Option<u64>>) -> Self {
+        self.file_size = value.into();
+        self
     }
 
     /// Set `columnMappings`.
@@ -2886,34 +2871,6 @@ impl FetchProfileImportV2OkBody {
         self
     }
 
-    /// Set `createdAt`.
-    #[must_use]
-    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.created_at = value;
-        self
-    }
-
-    /// Set `fileSize`.
-    #[must_use]
-    pub fn with_file_size(mut self, value: impl Into<Option<u64>>) -> Self {
-        self.file_size = value.into();
-        self
-    }
-
-    /// Set `filename`.
-    #[must_use]
-    pub fn with_filename(mut self, value: String) -> Self {
-        self.filename = value;
-        self
-    }
-
-    /// Set `status`.
-    #[must_use]
-    pub fn with_status(mut self, value: FetchProfileImportV2OkBodyStatus) -> Self {
-        self.status = value;
-        self
-    }
-
     /// Set `summary`.
     #[must_use]
     pub fn with_summary(
@@ -2921,16 +2878,6 @@ impl FetchProfileImportV2OkBody {
         value: impl Into<Option<FetchProfileImportV2OkBodySummary>>,
     ) -> Self {
         self.summary = value.into();
-        self
-    }
-
-    /// Set `updatedAt`.
-    #[must_use]
-    pub fn with_updated_at(
-        mut self,
-        value: impl Into<Option<time::OffsetDateTime>>,
-    ) -> Self {
-        self.updated_at = value.into();
         self
     }
 }
@@ -2994,71 +2941,38 @@ impl FetchProfileImportV2OkBodySummary {
     }
 }
 
-/// The `FetchProfileMovedPermanentlyBody` schema.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct FetchProfileMovedPermanentlyBody {
-    /// `message`.
-    #[serde(rename = "message")]
-    pub message: String,
-    /// `uri`.
-    #[serde(rename = "uri")]
-    pub uri: String,
-}
-
-impl FetchProfileMovedPermanentlyBody {
-    /// A value with the required fields set and every optional field empty.
-    pub fn new(message: String, uri: String) -> Self {
-        Self { message, uri }
-    }
-
-    /// Set `message`.
-    #[must_use]
-    pub fn with_message(mut self, value: String) -> Self {
-        self.message = value;
-        self
-    }
-
-    /// Set `uri`.
-    #[must_use]
-    pub fn with_uri(mut self, value: String) -> Self {
-        self.uri = value;
-        self
-    }
-}
-
 /// The `FetchTraitGroupOkBody` schema.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct FetchTraitGroupOkBody {
-    /// `meta`.
-    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
     /// JSON name: `traitGroup`.
     #[serde(rename = "traitGroup", default, skip_serializing_if = "Option::is_none")]
     pub trait_group: Option<TraitGroup>,
+    /// `meta`.
+    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
 }
 
 impl FetchTraitGroupOkBody {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
         Self {
-            meta: None,
             trait_group: None,
+            meta: None,
         }
-    }
-
-    /// Set `meta`.
-    #[must_use]
-    pub fn with_meta(mut self, value: impl Into<Option<Meta>>) -> Self {
-        self.meta = value.into();
-        self
     }
 
     /// Set `traitGroup`.
     #[must_use]
     pub fn with_trait_group(mut self, value: impl Into<Option<TraitGroup>>) -> Self {
         self.trait_group = value.into();
+        self
+    }
+
+    /// Set `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, value: impl Into<Option<Meta>>) -> Self {
+        self.meta = value.into();
         self
     }
 }
@@ -3070,6 +2984,14 @@ pub struct FullTrait {
     /// The name of the trait.
     #[serde(rename = "name")]
     pub name: String,
+    /// `value`.
+    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<TraitValue>,
+    /// The trait group name to which this trait belongs.
+    ///
+    /// JSON name: `traitGroup`.
+    #[serde(rename = "traitGroup")]
+    pub trait_group: String,
     /// The time the trait was created or last updated.
     #[serde(
         rename = "timestamp",
@@ -3078,14 +3000,6 @@ pub struct FullTrait {
         with = "time::serde::rfc3339::option"
     )]
     pub timestamp: Option<time::OffsetDateTime>,
-    /// The trait group name to which this trait belongs.
-    ///
-    /// JSON name: `traitGroup`.
-    #[serde(rename = "traitGroup")]
-    pub trait_group: String,
-    /// `value`.
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<TraitValue>,
 }
 
 impl FullTrait {
@@ -3093,9 +3007,9 @@ impl FullTrait {
     pub fn new(name: String, trait_group: String) -> Self {
         Self {
             name,
-            timestamp: None,
-            trait_group,
             value: None,
+            trait_group,
+            timestamp: None,
         }
     }
 
@@ -3106,13 +3020,10 @@ impl FullTrait {
         self
     }
 
-    /// Set `timestamp`.
+    /// Set `value`.
     #[must_use]
-    pub fn with_timestamp(
-        mut self,
-        value: impl Into<Option<time::OffsetDateTime>>,
-    ) -> Self {
-        self.timestamp = value.into();
+    pub fn with_value(mut self, value: impl Into<Option<TraitValue>>) -> Self {
+        self.value = value.into();
         self
     }
 
@@ -3123,10 +3034,13 @@ impl FullTrait {
         self
     }
 
-    /// Set `value`.
+    /// Set `timestamp`.
     #[must_use]
-    pub fn with_value(mut self, value: impl Into<Option<TraitValue>>) -> Self {
-        self.value = value.into();
+    pub fn with_timestamp(
+        mut self,
+        value: impl Into<Option<time::OffsetDateTime>>,
+    ) -> Self {
+        self.timestamp = value.into();
         self
     }
 }
@@ -3184,30 +3098,11 @@ impl Identifier {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct IdentifierConfig {
-    /// When enabled, more than one profile may not share the same identifier value.
-    /// Adding a shared identifier to a second profile may trigger a merge.
-    /// Disabling creates a compound identifier where merges are only triggered if
-    /// two or more identifiers satisfy a matching rule.
-    ///
-    /// JSON name: `enforceUnique`.
-    #[serde(rename = "enforceUnique", default, skip_serializing_if = "Option::is_none")]
-    pub enforce_unique: Option<bool>,
     /// Name of the identifier type. Usual values are email, phone, external_id etc.
     ///
     /// JSON name: `idType`.
     #[serde(rename = "idType")]
     pub id_type: String,
-    /// Maximum number of historical values to retain.
-    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u64>,
-    /// Removal policy to apply when the number of values exceeds the limit and
-    /// is based on the timestamp of the request when the identifier was added.
-    /// - `fifo`: First In First Out, removes the oldest values first.
-    /// - `lifo`: Last In First Out, removes the most recent values first.
-    ///
-    /// JSON name: `limitPolicy`.
-    #[serde(rename = "limitPolicy", default, skip_serializing_if = "Option::is_none")]
-    pub limit_policy: Option<IdentifierConfigLimitPolicy>,
     /// The algorithm to use for matching identifier values.
     /// - `exact`, exact string match.
     /// - `fuzzy`, low precision match allowing for some variations.
@@ -3224,6 +3119,25 @@ pub struct IdentifierConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub matching_threshold: Option<u64>,
+    /// Maximum number of historical values to retain.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    /// Removal policy to apply when the number of values exceeds the limit and
+    /// is based on the timestamp of the request when the identifier was added.
+    /// - `fifo`: First In First Out, removes the oldest values first.
+    /// - `lifo`: Last In First Out, removes the most recent values first.
+    ///
+    /// JSON name: `limitPolicy`.
+    #[serde(rename = "limitPolicy", default, skip_serializing_if = "Option::is_none")]
+    pub limit_policy: Option<IdentifierConfigLimitPolicy>,
+    /// When enabled, more than one profile may not share the same identifier value.
+    /// Adding a shared identifier to a second profile may trigger a merge.
+    /// Disabling creates a compound identifier where merges are only triggered if
+    /// two or more identifiers satisfy a matching rule.
+    ///
+    /// JSON name: `enforceUnique`.
+    #[serde(rename = "enforceUnique", default, skip_serializing_if = "Option::is_none")]
+    pub enforce_unique: Option<bool>,
     /// Normalization to apply to the identifier value before storing and matching.
     /// - `phone`: Normalize phone numbers to E.164 format.
     /// - `email`: Normalize email addresses by coverting to lowercase and removing spaces.
@@ -3242,44 +3156,20 @@ impl IdentifierConfig {
     /// A value with the required fields set and every optional field empty.
     pub fn new(id_type: String) -> Self {
         Self {
-            enforce_unique: None,
             id_type,
-            limit: None,
-            limit_policy: None,
             matching_algo: None,
             matching_threshold: None,
+            limit: None,
+            limit_policy: None,
+            enforce_unique: None,
             normalization: None,
         }
-    }
-
-    /// Set `enforceUnique`.
-    #[must_use]
-    pub fn with_enforce_unique(mut self, value: impl Into<Option<bool>>) -> Self {
-        self.enforce_unique = value.into();
-        self
     }
 
     /// Set `idType`.
     #[must_use]
     pub fn with_id_type(mut self, value: String) -> Self {
         self.id_type = value;
-        self
-    }
-
-    /// Set `limit`.
-    #[must_use]
-    pub fn with_limit(mut self, value: impl Into<Option<u64>>) -> Self {
-        self.limit = value.into();
-        self
-    }
-
-    /// Set `limitPolicy`.
-    #[must_use]
-    pub fn with_limit_policy(
-        mut self,
-        value: impl Into<Option<IdentifierConfigLimitPolicy>>,
-    ) -> Self {
-        self.limit_policy = value.into();
         self
     }
 
@@ -3300,6 +3190,30 @@ impl IdentifierConfig {
         self
     }
 
+    /// Set `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<Option<u64>>) -> Self {
+        self.limit = value.into();
+        self
+    }
+
+    /// Set `limitPolicy`.
+    #[must_use]
+    pub fn with_limit_policy(
+        mut self,
+        value: impl Into<Option<IdentifierConfigLimitPolicy>>,
+    ) -> Self {
+        self.limit_policy = value.into();
+        self
+    }
+
+    /// Set `enforceUnique`.
+    #[must_use]
+    pub fn with_enforce_unique(mut self, value: impl Into<Option<bool>>) -> Self {
+        self.enforce_unique = value.into();
+        self
+    }
+
     /// Set `normalization`.
     #[must_use]
     pub fn with_normalization(
@@ -3317,20 +3231,20 @@ impl IdentifierConfig {
             let v = &self.id_type;
             rt::check_length(v, Some(2u64), Some(30u64), "IdentifierConfig.idType")?;
         }
-        if let Some(v) = &self.limit {
-            rt::check_range(
-                *v as f64,
-                Some(1f64),
-                Some(100f64),
-                "IdentifierConfig.limit",
-            )?;
-        }
         if let Some(v) = &self.matching_threshold {
             rt::check_range(
                 *v as f64,
                 Some(50f64),
                 Some(99f64),
                 "IdentifierConfig.matchingThreshold",
+            )?;
+        }
+        if let Some(v) = &self.limit {
+            rt::check_range(
+                *v as f64,
+                Some(1f64),
+                Some(100f64),
+                "IdentifierConfig.limit",
             )?;
         }
         Ok(())
@@ -3450,25 +3364,25 @@ pub struct IdentifierUpdate {
     /// JSON name: `idType`.
     #[serde(rename = "idType")]
     pub id_type: String,
-    /// New value to store for the identifier. Normalization rules from the corresponding identifier settings apply.
-    ///
-    /// JSON name: `newValue`.
-    #[serde(rename = "newValue")]
-    pub new_value: String,
     /// Existing stored value to replace.
     ///
     /// JSON name: `oldValue`.
     #[serde(rename = "oldValue")]
     pub old_value: String,
+    /// New value to store for the identifier. Normalization rules from the corresponding identifier settings apply.
+    ///
+    /// JSON name: `newValue`.
+    #[serde(rename = "newValue")]
+    pub new_value: String,
 }
 
 impl IdentifierUpdate {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(id_type: String, new_value: String, old_value: String) -> Self {
+    pub fn new(id_type: String, old_value: String, new_value: String) -> Self {
         Self {
             id_type,
-            new_value,
             old_value,
+            new_value,
         }
     }
 
@@ -3479,17 +3393,17 @@ impl IdentifierUpdate {
         self
     }
 
-    /// Set `newValue`.
-    #[must_use]
-    pub fn with_new_value(mut self, value: String) -> Self {
-        self.new_value = value;
-        self
-    }
-
     /// Set `oldValue`.
     #[must_use]
     pub fn with_old_value(mut self, value: String) -> Self {
         self.old_value = value;
+        self
+    }
+
+    /// Set `newValue`.
+    #[must_use]
+    pub fn with_new_value(mut self, value: String) -> Self {
+        self.new_value = value;
         self
     }
 
@@ -3501,12 +3415,12 @@ impl IdentifierUpdate {
             rt::check_length(v, Some(2u64), Some(30u64), "IdentifierUpdate.idType")?;
         }
         {
-            let v = &self.new_value;
-            rt::check_length(v, None, Some(255u64), "IdentifierUpdate.newValue")?;
-        }
-        {
             let v = &self.old_value;
             rt::check_length(v, None, Some(255u64), "IdentifierUpdate.oldValue")?;
+        }
+        {
+            let v = &self.new_value;
+            rt::check_length(v, None, Some(255u64), "IdentifierUpdate.newValue")?;
         }
         Ok(())
     }
@@ -3525,12 +3439,12 @@ pub struct IdentityProfilesMeta {
     /// This enables programmatic iteration over paginated results.
     #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// JSON name: `nextToken`.
-    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     /// JSON name: `pageSize`.
     #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
+    /// JSON name: `nextToken`.
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
     /// JSON name: `previousToken`.
     #[serde(rename = "previousToken", default, skip_serializing_if = "Option::is_none")]
     pub previous_token: Option<String>,
@@ -3541,8 +3455,8 @@ impl IdentityProfilesMeta {
     pub fn new() -> Self {
         Self {
             key: None,
-            next_token: None,
             page_size: None,
+            next_token: None,
             previous_token: None,
         }
     }
@@ -3554,17 +3468,17 @@ impl IdentityProfilesMeta {
         self
     }
 
-    /// Set `nextToken`.
-    #[must_use]
-    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
-        self.next_token = value.into();
-        self
-    }
-
     /// Set `pageSize`.
     #[must_use]
     pub fn with_page_size(mut self, value: impl Into<Option<i64>>) -> Self {
         self.page_size = value.into();
+        self
+    }
+
+    /// Set `nextToken`.
+    #[must_use]
+    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
+        self.next_token = value.into();
         self
     }
 
@@ -3798,28 +3712,21 @@ rt::string_newtype!(ImportId);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListObservationRevisionsOkBody {
-    /// `meta`.
-    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<ObservationsMeta>,
     /// Array of observation revisions ordered chronologically descending by update time (newest first).
     #[serde(rename = "revisions", default, skip_serializing_if = "Option::is_none")]
     pub revisions: Option<Vec<ObservationInfo>>,
+    /// `meta`.
+    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ObservationsMeta>,
 }
 
 impl ListObservationRevisionsOkBody {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
         Self {
-            meta: None,
             revisions: None,
+            meta: None,
         }
-    }
-
-    /// Set `meta`.
-    #[must_use]
-    pub fn with_meta(mut self, value: impl Into<Option<ObservationsMeta>>) -> Self {
-        self.meta = value.into();
-        self
     }
 
     /// Set `revisions`.
@@ -3831,28 +3738,6 @@ impl ListObservationRevisionsOkBody {
         self.revisions = value.into();
         self
     }
-}
-
-/// The `ListProfileConversationSummariesOkBody` schema.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct ListProfileConversationSummariesOkBody {
-    /// `meta`.
-    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<ObservationsMeta>,
-    /// `summaries`.
-    #[serde(rename = "summaries", default, skip_serializing_if = "Option::is_none")]
-    pub summaries: Option<Vec<SummaryInfo>>,
-}
-
-impl ListProfileConversationSummariesOkBody {
-    /// A value with the required fields set and every optional field empty.
-    pub fn new() -> Self {
-        Self {
-            meta: None,
-            summaries: None,
-        }
-    }
 
     /// Set `meta`.
     #[must_use]
@@ -3860,11 +3745,40 @@ impl ListProfileConversationSummariesOkBody {
         self.meta = value.into();
         self
     }
+}
+
+/// The `ListProfileConversationSummariesOkBody` schema.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListProfileConversationSummariesOkBody {
+    /// `summaries`.
+    #[serde(rename = "summaries", default, skip_serializing_if = "Option::is_none")]
+    pub summaries: Option<Vec<SummaryInfo>>,
+    /// `meta`.
+    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ObservationsMeta>,
+}
+
+impl ListProfileConversationSummariesOkBody {
+    /// A value with the required fields set and every optional field empty.
+    pub fn new() -> Self {
+        Self {
+            summaries: None,
+            meta: None,
+        }
+    }
 
     /// Set `summaries`.
     #[must_use]
     pub fn with_summaries(mut self, value: impl Into<Option<Vec<SummaryInfo>>>) -> Self {
         self.summaries = value.into();
+        self
+    }
+
+    /// Set `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, value: impl Into<Option<ObservationsMeta>>) -> Self {
+        self.meta = value.into();
         self
     }
 }
@@ -3935,15 +3849,16 @@ impl ListProfileImportsV2OkBody {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListProfileImportsV2OkBodyMeta {
-    /// `key`.
+    /// The key of the list property contains the actual data items.
+    /// This enables programmatic iteration over paginated results.
     #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<serde_json::Value>,
-    /// JSON name: `nextToken`.
-    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
+    pub key: Option<String>,
     /// JSON name: `pageSize`.
     #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
+    /// JSON name: `nextToken`.
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
     /// JSON name: `previousToken`.
     #[serde(rename = "previousToken", default, skip_serializing_if = "Option::is_none")]
     pub previous_token: Option<String>,
@@ -3954,23 +3869,16 @@ impl ListProfileImportsV2OkBodyMeta {
     pub fn new() -> Self {
         Self {
             key: None,
-            next_token: None,
             page_size: None,
+            next_token: None,
             previous_token: None,
         }
     }
 
     /// Set `key`.
     #[must_use]
-    pub fn with_key(mut self, value: impl Into<Option<serde_json::Value>>) -> Self {
+    pub fn with_key(mut self, value: impl Into<Option<String>>) -> Self {
         self.key = value.into();
-        self
-    }
-
-    /// Set `nextToken`.
-    #[must_use]
-    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
-        self.next_token = value.into();
         self
     }
 
@@ -3978,6 +3886,13 @@ impl ListProfileImportsV2OkBodyMeta {
     #[must_use]
     pub fn with_page_size(mut self, value: impl Into<Option<i64>>) -> Self {
         self.page_size = value.into();
+        self
+    }
+
+    /// Set `nextToken`.
+    #[must_use]
+    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
+        self.next_token = value.into();
         self
     }
 
@@ -3993,28 +3908,21 @@ impl ListProfileImportsV2OkBodyMeta {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListProfileObservationsOkBody {
-    /// `meta`.
-    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<ObservationsMeta>,
     /// `observations`.
     #[serde(rename = "observations", default, skip_serializing_if = "Option::is_none")]
     pub observations: Option<Vec<ObservationInfo>>,
+    /// `meta`.
+    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ObservationsMeta>,
 }
 
 impl ListProfileObservationsOkBody {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
         Self {
-            meta: None,
             observations: None,
+            meta: None,
         }
-    }
-
-    /// Set `meta`.
-    #[must_use]
-    pub fn with_meta(mut self, value: impl Into<Option<ObservationsMeta>>) -> Self {
-        self.meta = value.into();
-        self
     }
 
     /// Set `observations`.
@@ -4026,24 +3934,38 @@ impl ListProfileObservationsOkBody {
         self.observations = value.into();
         self
     }
+
+    /// Set `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, value: impl Into<Option<ObservationsMeta>>) -> Self {
+        self.meta = value.into();
+        self
+    }
 }
 
 /// The `ListProfileTraitsOkBody` schema.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListProfileTraitsOkBody {
-    /// `meta`.
-    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<ListProfileTraitsOkBodyMeta>,
     /// `traits`.
     #[serde(rename = "traits", default, skip_serializing_if = "Option::is_none")]
     pub traits: Option<Vec<FullTrait>>,
+    /// `meta`.
+    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ListProfileTraitsOkBodyMeta>,
 }
 
 impl ListProfileTraitsOkBody {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
-        Self { meta: None, traits: None }
+        Self { traits: None, meta: None }
+    }
+
+    /// Set `traits`.
+    #[must_use]
+    pub fn with_traits(mut self, value: impl Into<Option<Vec<FullTrait>>>) -> Self {
+        self.traits = value.into();
+        self
     }
 
     /// Set `meta`.
@@ -4055,28 +3977,22 @@ impl ListProfileTraitsOkBody {
         self.meta = value.into();
         self
     }
-
-    /// Set `traits`.
-    #[must_use]
-    pub fn with_traits(mut self, value: impl Into<Option<Vec<FullTrait>>>) -> Self {
-        self.traits = value.into();
-        self
-    }
 }
 
 /// The `ListProfileTraitsOkBodyMeta` schema.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListProfileTraitsOkBodyMeta {
-    /// `key`.
+    /// The key of the list property contains the actual data items.
+    /// This enables programmatic iteration over paginated results.
     #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<serde_json::Value>,
-    /// JSON name: `nextToken`.
-    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
+    pub key: Option<String>,
     /// JSON name: `pageSize`.
     #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
+    /// JSON name: `nextToken`.
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
     /// JSON name: `previousToken`.
     #[serde(rename = "previousToken", default, skip_serializing_if = "Option::is_none")]
     pub previous_token: Option<String>,
@@ -4087,23 +4003,16 @@ impl ListProfileTraitsOkBodyMeta {
     pub fn new() -> Self {
         Self {
             key: None,
-            next_token: None,
             page_size: None,
+            next_token: None,
             previous_token: None,
         }
     }
 
     /// Set `key`.
     #[must_use]
-    pub fn with_key(mut self, value: impl Into<Option<serde_json::Value>>) -> Self {
+    pub fn with_key(mut self, value: impl Into<Option<String>>) -> Self {
         self.key = value.into();
-        self
-    }
-
-    /// Set `nextToken`.
-    #[must_use]
-    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
-        self.next_token = value.into();
         self
     }
 
@@ -4111,6 +4020,13 @@ impl ListProfileTraitsOkBodyMeta {
     #[must_use]
     pub fn with_page_size(mut self, value: impl Into<Option<i64>>) -> Self {
         self.page_size = value.into();
+        self
+    }
+
+    /// Set `nextToken`.
+    #[must_use]
+    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
+        self.next_token = value.into();
         self
     }
 
@@ -4126,25 +4042,18 @@ impl ListProfileTraitsOkBodyMeta {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListProfilesOkBody {
-    /// `meta`.
-    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<IdentityProfilesMeta>,
     /// `profiles`.
     #[serde(rename = "profiles", default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<IdentityProfileId>>,
+    /// `meta`.
+    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<IdentityProfilesMeta>,
 }
 
 impl ListProfilesOkBody {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
-        Self { meta: None, profiles: None }
-    }
-
-    /// Set `meta`.
-    #[must_use]
-    pub fn with_meta(mut self, value: impl Into<Option<IdentityProfilesMeta>>) -> Self {
-        self.meta = value.into();
-        self
+        Self { profiles: None, meta: None }
     }
 
     /// Set `profiles`.
@@ -4156,34 +4065,34 @@ impl ListProfilesOkBody {
         self.profiles = value.into();
         self
     }
+
+    /// Set `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, value: impl Into<Option<IdentityProfilesMeta>>) -> Self {
+        self.meta = value.into();
+        self
+    }
 }
 
 /// The `ListTraitGroupsOkBody` schema.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListTraitGroupsOkBody {
-    /// `meta`.
-    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
     /// JSON name: `traitGroups`.
     #[serde(rename = "traitGroups", default, skip_serializing_if = "Option::is_none")]
     pub trait_groups: Option<Vec<TraitGroup>>,
+    /// `meta`.
+    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
 }
 
 impl ListTraitGroupsOkBody {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
         Self {
-            meta: None,
             trait_groups: None,
+            meta: None,
         }
-    }
-
-    /// Set `meta`.
-    #[must_use]
-    pub fn with_meta(mut self, value: impl Into<Option<Meta>>) -> Self {
-        self.meta = value.into();
-        self
     }
 
     /// Set `traitGroups`.
@@ -4193,6 +4102,13 @@ impl ListTraitGroupsOkBody {
         value: impl Into<Option<Vec<TraitGroup>>>,
     ) -> Self {
         self.trait_groups = value.into();
+        self
+    }
+
+    /// Set `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, value: impl Into<Option<Meta>>) -> Self {
+        self.meta = value.into();
         self
     }
 }
@@ -4274,25 +4190,6 @@ impl MappingTraitItem {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MemoryRetrievalRequest {
-    /// Start date for filtering memories (inclusive).
-    ///
-    /// JSON name: `beginDate`.
-    #[serde(
-        rename = "beginDate",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "time::serde::rfc3339::option"
-    )]
-    pub begin_date: Option<time::OffsetDateTime>,
-    /// Maximum number of conversational session memories to return. If omitted or set to 0, no session memories will be fetched.
-    ///
-    /// JSON name: `communicationsLimit`.
-    #[serde(
-        rename = "communicationsLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub communications_limit: Option<u64>,
     /// Required for session memory and query expansion.
     ///
     /// JSON name: `conversationId`.
@@ -4303,6 +4200,19 @@ pub struct MemoryRetrievalRequest {
         deserialize_with = "ConversationId::from_server_opt"
     )]
     pub conversation_id: Option<ConversationId>,
+    /// Hybrid search query for finding relevant memories. Omit to use query expansion to generate query from previous 10 communications in conversation.
+    #[serde(rename = "query", default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Start date for filtering memories (inclusive).
+    ///
+    /// JSON name: `beginDate`.
+    #[serde(
+        rename = "beginDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub begin_date: Option<time::OffsetDateTime>,
     /// End date for filtering memories (exclusive).
     ///
     /// JSON name: `endDate`.
@@ -4313,6 +4223,15 @@ pub struct MemoryRetrievalRequest {
         with = "time::serde::rfc3339::option"
     )]
     pub end_date: Option<time::OffsetDateTime>,
+    /// Maximum number of conversational session memories to return. If omitted or set to 0, no session memories will be fetched.
+    ///
+    /// JSON name: `communicationsLimit`.
+    #[serde(
+        rename = "communicationsLimit",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub communications_limit: Option<u64>,
     /// Maximum number of observation memories to return. If omitted, defaults to 20. If set to 0, no observation memories will be fetched.
     ///
     /// JSON name: `observationsLimit`.
@@ -4322,9 +4241,11 @@ pub struct MemoryRetrievalRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub observations_limit: Option<u64>,
-    /// Hybrid search query for finding relevant memories. Omit to use query expansion to generate query from previous 10 communications in conversation.
-    #[serde(rename = "query", default, skip_serializing_if = "Option::is_none")]
-    pub query: Option<String>,
+    /// Maximum number of summary memories to return. If omitted, defaults to 5. If set to 0, no summary memories will be fetched.
+    ///
+    /// JSON name: `summariesLimit`.
+    #[serde(rename = "summariesLimit", default, skip_serializing_if = "Option::is_none")]
+    pub summaries_limit: Option<u64>,
     /// Minimum relevance score threshold for observations and summaries to be returned. Only memories with a relevance score greater than or equal to this threshold will be included in the response. This threshold only applies when results are ranked by relevance. When results are returned in most-recent order, this field has no effect.
     ///
     /// JSON name: `relevanceThreshold`.
@@ -4334,43 +4255,21 @@ pub struct MemoryRetrievalRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub relevance_threshold: Option<f64>,
-    /// Maximum number of summary memories to return. If omitted, defaults to 5. If set to 0, no summary memories will be fetched.
-    ///
-    /// JSON name: `summariesLimit`.
-    #[serde(rename = "summariesLimit", default, skip_serializing_if = "Option::is_none")]
-    pub summaries_limit: Option<u64>,
 }
 
 impl MemoryRetrievalRequest {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
         Self {
-            begin_date: None,
-            communications_limit: None,
             conversation_id: None,
-            end_date: None,
-            observations_limit: None,
             query: None,
-            relevance_threshold: None,
+            begin_date: None,
+            end_date: None,
+            communications_limit: None,
+            observations_limit: None,
             summaries_limit: None,
+            relevance_threshold: None,
         }
-    }
-
-    /// Set `beginDate`.
-    #[must_use]
-    pub fn with_begin_date(
-        mut self,
-        value: impl Into<Option<time::OffsetDateTime>>,
-    ) -> Self {
-        self.begin_date = value.into();
-        self
-    }
-
-    /// Set `communicationsLimit`.
-    #[must_use]
-    pub fn with_communications_limit(mut self, value: impl Into<Option<u64>>) -> Self {
-        self.communications_limit = value.into();
-        self
     }
 
     /// Set `conversationId`.
@@ -4380,6 +4279,23 @@ impl MemoryRetrievalRequest {
         value: impl Into<Option<ConversationId>>,
     ) -> Self {
         self.conversation_id = value.into();
+        self
+    }
+
+    /// Set `query`.
+    #[must_use]
+    pub fn with_query(mut self, value: impl Into<Option<String>>) -> Self {
+        self.query = value.into();
+        self
+    }
+
+    /// Set `beginDate`.
+    #[must_use]
+    pub fn with_begin_date(
+        mut self,
+        value: impl Into<Option<time::OffsetDateTime>>,
+    ) -> Self {
+        self.begin_date = value.into();
         self
     }
 
@@ -4393,24 +4309,17 @@ impl MemoryRetrievalRequest {
         self
     }
 
+    /// Set `communicationsLimit`.
+    #[must_use]
+    pub fn with_communications_limit(mut self, value: impl Into<Option<u64>>) -> Self {
+        self.communications_limit = value.into();
+        self
+    }
+
     /// Set `observationsLimit`.
     #[must_use]
     pub fn with_observations_limit(mut self, value: impl Into<Option<u64>>) -> Self {
         self.observations_limit = value.into();
-        self
-    }
-
-    /// Set `query`.
-    #[must_use]
-    pub fn with_query(mut self, value: impl Into<Option<String>>) -> Self {
-        self.query = value.into();
-        self
-    }
-
-    /// Set `relevanceThreshold`.
-    #[must_use]
-    pub fn with_relevance_threshold(mut self, value: impl Into<Option<f64>>) -> Self {
-        self.relevance_threshold = value.into();
         self
     }
 
@@ -4421,9 +4330,24 @@ impl MemoryRetrievalRequest {
         self
     }
 
+    /// Set `relevanceThreshold`.
+    #[must_use]
+    pub fn with_relevance_threshold(mut self, value: impl Into<Option<f64>>) -> Self {
+        self.relevance_threshold = value.into();
+        self
+    }
+
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
+        if let Some(v) = &self.query {
+            rt::check_length(
+                v,
+                Some(0u64),
+                Some(1024u64),
+                "MemoryRetrievalRequest.query",
+            )?;
+        }
         if let Some(v) = &self.communications_limit {
             rt::check_range(
                 *v as f64,
@@ -4440,12 +4364,12 @@ impl MemoryRetrievalRequest {
                 "MemoryRetrievalRequest.observationsLimit",
             )?;
         }
-        if let Some(v) = &self.query {
-            rt::check_length(
-                v,
-                Some(0u64),
-                Some(1024u64),
-                "MemoryRetrievalRequest.query",
+        if let Some(v) = &self.summaries_limit {
+            rt::check_range(
+                *v as f64,
+                Some(0f64),
+                Some(100f64),
+                "MemoryRetrievalRequest.summariesLimit",
             )?;
         }
         if let Some(v) = &self.relevance_threshold {
@@ -4456,14 +4380,6 @@ impl MemoryRetrievalRequest {
                 "MemoryRetrievalRequest.relevanceThreshold",
             )?;
         }
-        if let Some(v) = &self.summaries_limit {
-            rt::check_range(
-                *v as f64,
-                Some(0f64),
-                Some(100f64),
-                "MemoryRetrievalRequest.summariesLimit",
-            )?;
-        }
         Ok(())
     }
 }
@@ -4472,48 +4388,34 @@ impl MemoryRetrievalRequest {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MemoryRetrievalResponse {
-    /// Array of recent communication context.
-    #[serde(rename = "communications")]
-    pub communications: Vec<Communication>,
-    /// Metadata about the retrieval operation.
-    #[serde(rename = "meta")]
-    pub meta: MemoryRetrievalResponseMeta,
     /// Array of observation memories.
     #[serde(rename = "observations")]
     pub observations: Vec<RecallObservationInfo>,
     /// Array of summary memories derived from observations at the end of conversations.
     #[serde(rename = "summaries")]
     pub summaries: Vec<RecallSummaryInfo>,
+    /// Array of recent communication context.
+    #[serde(rename = "communications")]
+    pub communications: Vec<Communication>,
+    /// Metadata about the retrieval operation.
+    #[serde(rename = "meta")]
+    pub meta: MemoryRetrievalResponseMeta,
 }
 
 impl MemoryRetrievalResponse {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
-        communications: Vec<Communication>,
-        meta: MemoryRetrievalResponseMeta,
         observations: Vec<RecallObservationInfo>,
         summaries: Vec<RecallSummaryInfo>,
+        communications: Vec<Communication>,
+        meta: MemoryRetrievalResponseMeta,
     ) -> Self {
         Self {
-            communications,
-            meta,
             observations,
             summaries,
+            communications,
+            meta,
         }
-    }
-
-    /// Set `communications`.
-    #[must_use]
-    pub fn with_communications(mut self, value: Vec<Communication>) -> Self {
-        self.communications = value;
-        self
-    }
-
-    /// Set `meta`.
-    #[must_use]
-    pub fn with_meta(mut self, value: MemoryRetrievalResponseMeta) -> Self {
-        self.meta = value;
-        self
     }
 
     /// Set `observations`.
@@ -4527,6 +4429,20 @@ impl MemoryRetrievalResponse {
     #[must_use]
     pub fn with_summaries(mut self, value: Vec<RecallSummaryInfo>) -> Self {
         self.summaries = value;
+        self
+    }
+
+    /// Set `communications`.
+    #[must_use]
+    pub fn with_communications(mut self, value: Vec<Communication>) -> Self {
+        self.communications = value;
+        self
+    }
+
+    /// Set `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, value: MemoryRetrievalResponseMeta) -> Self {
+        self.meta = value;
         self
     }
 }
@@ -4564,14 +4480,14 @@ pub struct Meta {
     /// This enables programmatic iteration over paginated results.
     #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// JSON name: `nextToken`.
-    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     /// The number of items returned in this page of results.
     ///
     /// JSON name: `pageSize`.
     #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
+    /// JSON name: `nextToken`.
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
     /// JSON name: `previousToken`.
     #[serde(rename = "previousToken", default, skip_serializing_if = "Option::is_none")]
     pub previous_token: Option<String>,
@@ -4582,8 +4498,8 @@ impl Meta {
     pub fn new() -> Self {
         Self {
             key: None,
-            next_token: None,
             page_size: None,
+            next_token: None,
             previous_token: None,
         }
     }
@@ -4595,17 +4511,17 @@ impl Meta {
         self
     }
 
-    /// Set `nextToken`.
-    #[must_use]
-    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
-        self.next_token = value.into();
-        self
-    }
-
     /// Set `pageSize`.
     #[must_use]
     pub fn with_page_size(mut self, value: impl Into<Option<i64>>) -> Self {
         self.page_size = value.into();
+        self
+    }
+
+    /// Set `nextToken`.
+    #[must_use]
+    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
+        self.next_token = value.into();
         self
     }
 
@@ -4617,16 +4533,49 @@ impl Meta {
     }
 }
 
+/// The `MovedPermanentlyBody` schema.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct MovedPermanentlyBody {
+    /// `message`.
+    #[serde(rename = "message")]
+    pub message: String,
+    /// `uri`.
+    #[serde(rename = "uri")]
+    pub uri: String,
+}
+
+impl MovedPermanentlyBody {
+    /// A value with the required fields set and every optional field empty.
+    pub fn new(message: String, uri: String) -> Self {
+        Self { message, uri }
+    }
+
+    /// Set `message`.
+    #[must_use]
+    pub fn with_message(mut self, value: String) -> Self {
+        self.message = value;
+        self
+    }
+
+    /// Set `uri`.
+    #[must_use]
+    pub fn with_uri(mut self, value: String) -> Self {
+        self.uri = value;
+        self
+    }
+}
+
 /// Validation for number dataType.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct NumberValidationRule {
-    /// Maximum value
-    #[serde(rename = "max", default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
     /// Minimum value
     #[serde(rename = "min", default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
+    /// Maximum value
+    #[serde(rename = "max", default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
     /// Discriminator field indicating this is a number validation rule.
     ///
     /// JSON name: `ruleType`.
@@ -4636,25 +4585,25 @@ pub struct NumberValidationRule {
 
 impl NumberValidationRule {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(rule_type: NumberValidationRuleRuleType) -> Self {
+    pub fn new() -> Self {
         Self {
-            max: None,
             min: None,
-            rule_type,
+            max: None,
+            rule_type: NumberValidationRuleRuleType::Number,
         }
-    }
-
-    /// Set `max`.
-    #[must_use]
-    pub fn with_max(mut self, value: impl Into<Option<f64>>) -> Self {
-        self.max = value.into();
-        self
     }
 
     /// Set `min`.
     #[must_use]
     pub fn with_min(mut self, value: impl Into<Option<f64>>) -> Self {
         self.min = value.into();
+        self
+    }
+
+    /// Set `max`.
+    #[must_use]
+    pub fn with_max(mut self, value: impl Into<Option<f64>>) -> Self {
+        self.max = value.into();
         self
     }
 
@@ -4693,15 +4642,6 @@ pub struct ObservationBase {
     /// The main content of the observation.
     #[serde(rename = "content", default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    /// Array of conversation IDs associated with this observation.
-    ///
-    /// JSON name: `conversationIds`.
-    #[serde(
-        rename = "conversationIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub conversation_ids: Option<Vec<ConversationId>>,
     /// The timestamp when the observation originally occurred.
     ///
     /// JSON name: `occurredAt`.
@@ -4720,6 +4660,15 @@ pub struct ObservationBase {
         deserialize_with = "ObservationSource::from_server_opt"
     )]
     pub source: Option<ObservationSource>,
+    /// Array of conversation IDs associated with this observation.
+    ///
+    /// JSON name: `conversationIds`.
+    #[serde(
+        rename = "conversationIds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub conversation_ids: Option<Vec<ConversationId>>,
 }
 
 impl ObservationBase {
@@ -4727,9 +4676,9 @@ impl ObservationBase {
     pub fn new() -> Self {
         Self {
             content: None,
-            conversation_ids: None,
             occurred_at: None,
             source: None,
+            conversation_ids: None,
         }
     }
 
@@ -4737,16 +4686,6 @@ impl ObservationBase {
     #[must_use]
     pub fn with_content(mut self, value: impl Into<Option<String>>) -> Self {
         self.content = value.into();
-        self
-    }
-
-    /// Set `conversationIds`.
-    #[must_use]
-    pub fn with_conversation_ids(
-        mut self,
-        value: impl Into<Option<Vec<ConversationId>>>,
-    ) -> Self {
-        self.conversation_ids = value.into();
         self
     }
 
@@ -4764,6 +4703,16 @@ impl ObservationBase {
     #[must_use]
     pub fn with_source(mut self, value: impl Into<Option<ObservationSource>>) -> Self {
         self.source = value.into();
+        self
+    }
+
+    /// Set `conversationIds`.
+    #[must_use]
+    pub fn with_conversation_ids(
+        mut self,
+        value: impl Into<Option<Vec<ConversationId>>>,
+    ) -> Self {
+        self.conversation_ids = value.into();
         self
     }
 
@@ -4792,6 +4741,14 @@ pub struct ObservationCore {
     /// The main content of the observation.
     #[serde(rename = "content")]
     pub content: String,
+    /// The timestamp when the observation originally occurred.
+    ///
+    /// JSON name: `occurredAt`.
+    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
+    pub occurred_at: time::OffsetDateTime,
+    /// The source system that generated this observation. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
+    #[serde(rename = "source", deserialize_with = "ObservationSource::from_server")]
+    pub source: ObservationSource,
     /// Array of conversation IDs associated with this observation.
     ///
     /// JSON name: `conversationIds`.
@@ -4801,14 +4758,6 @@ pub struct ObservationCore {
         skip_serializing_if = "Option::is_none"
     )]
     pub conversation_ids: Option<Vec<ConversationId>>,
-    /// The timestamp when the observation originally occurred.
-    ///
-    /// JSON name: `occurredAt`.
-    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
-    pub occurred_at: time::OffsetDateTime,
-    /// The source system that generated this observation. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
-    #[serde(rename = "source", deserialize_with = "ObservationSource::from_server")]
-    pub source: ObservationSource,
 }
 
 impl ObservationCore {
@@ -4820,9 +4769,9 @@ impl ObservationCore {
     ) -> Self {
         Self {
             content,
-            conversation_ids: None,
             occurred_at,
             source,
+            conversation_ids: None,
         }
     }
 
@@ -4830,16 +4779,6 @@ impl ObservationCore {
     #[must_use]
     pub fn with_content(mut self, value: String) -> Self {
         self.content = value;
-        self
-    }
-
-    /// Set `conversationIds`.
-    #[must_use]
-    pub fn with_conversation_ids(
-        mut self,
-        value: impl Into<Option<Vec<ConversationId>>>,
-    ) -> Self {
-        self.conversation_ids = value.into();
         self
     }
 
@@ -4854,6 +4793,16 @@ impl ObservationCore {
     #[must_use]
     pub fn with_source(mut self, value: ObservationSource) -> Self {
         self.source = value;
+        self
+    }
+
+    /// Set `conversationIds`.
+    #[must_use]
+    pub fn with_conversation_ids(
+        mut self,
+        value: impl Into<Option<Vec<ConversationId>>>,
+    ) -> Self {
+        self.conversation_ids = value.into();
         self
     }
 }
@@ -4865,6 +4814,14 @@ pub struct ObservationCreateRequest {
     /// The main content of the observation.
     #[serde(rename = "content")]
     pub content: String,
+    /// The timestamp when the observation originally occurred.
+    ///
+    /// JSON name: `occurredAt`.
+    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
+    pub occurred_at: time::OffsetDateTime,
+    /// The source system that generated this observation. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
+    #[serde(rename = "source", deserialize_with = "ObservationSource::from_server")]
+    pub source: ObservationSource,
     /// Array of conversation IDs associated with this observation.
     ///
     /// JSON name: `conversationIds`.
@@ -4874,14 +4831,6 @@ pub struct ObservationCreateRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub conversation_ids: Option<Vec<ConversationId>>,
-    /// The timestamp when the observation originally occurred.
-    ///
-    /// JSON name: `occurredAt`.
-    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
-    pub occurred_at: time::OffsetDateTime,
-    /// The source system that generated this observation. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
-    #[serde(rename = "source", deserialize_with = "ObservationSource::from_server")]
-    pub source: ObservationSource,
 }
 
 impl ObservationCreateRequest {
@@ -4893,9 +4842,9 @@ impl ObservationCreateRequest {
     ) -> Self {
         Self {
             content,
-            conversation_ids: None,
             occurred_at,
             source,
+            conversation_ids: None,
         }
     }
 
@@ -4903,16 +4852,6 @@ impl ObservationCreateRequest {
     #[must_use]
     pub fn with_content(mut self, value: String) -> Self {
         self.content = value;
-        self
-    }
-
-    /// Set `conversationIds`.
-    #[must_use]
-    pub fn with_conversation_ids(
-        mut self,
-        value: impl Into<Option<Vec<ConversationId>>>,
-    ) -> Self {
-        self.conversation_ids = value.into();
         self
     }
 
@@ -4927,6 +4866,16 @@ impl ObservationCreateRequest {
     #[must_use]
     pub fn with_source(mut self, value: ObservationSource) -> Self {
         self.source = value;
+        self
+    }
+
+    /// Set `conversationIds`.
+    #[must_use]
+    pub fn with_conversation_ids(
+        mut self,
+        value: impl Into<Option<Vec<ConversationId>>>,
+    ) -> Self {
+        self.conversation_ids = value.into();
         self
     }
 
@@ -5059,23 +5008,6 @@ pub struct ObservationInfo {
     /// The main content of the observation.
     #[serde(rename = "content", default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    /// Array of conversation IDs associated with this observation.
-    ///
-    /// JSON name: `conversationIds`.
-    #[serde(
-        rename = "conversationIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub conversation_ids: Option<Vec<ConversationId>>,
-    /// The timestamp when the observation was created.
-    ///
-    /// JSON name: `createdAt`.
-    #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
-    pub created_at: time::OffsetDateTime,
-    /// `id`.
-    #[serde(rename = "id", deserialize_with = "ObservationId::from_server")]
-    pub id: ObservationId,
     /// The timestamp when the observation originally occurred.
     ///
     /// JSON name: `occurredAt`.
@@ -5094,6 +5026,23 @@ pub struct ObservationInfo {
         deserialize_with = "ObservationSource::from_server_opt"
     )]
     pub source: Option<ObservationSource>,
+    /// Array of conversation IDs associated with this observation.
+    ///
+    /// JSON name: `conversationIds`.
+    #[serde(
+        rename = "conversationIds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub conversation_ids: Option<Vec<ConversationId>>,
+    /// `id`.
+    #[serde(rename = "id", deserialize_with = "ObservationId::from_server")]
+    pub id: ObservationId,
+    /// The timestamp when the observation was created.
+    ///
+    /// JSON name: `createdAt`.
+    #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
     /// The timestamp when the observation was last updated.
     ///
     /// JSON name: `updatedAt`.
@@ -5104,17 +5053,17 @@ pub struct ObservationInfo {
 impl ObservationInfo {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
-        created_at: time::OffsetDateTime,
         id: ObservationId,
+        created_at: time::OffsetDateTime,
         updated_at: time::OffsetDateTime,
     ) -> Self {
         Self {
             content: None,
-            conversation_ids: None,
-            created_at,
-            id,
             occurred_at: None,
             source: None,
+            conversation_ids: None,
+            id,
+            created_at,
             updated_at,
         }
     }
@@ -5123,30 +5072,6 @@ impl ObservationInfo {
     #[must_use]
     pub fn with_content(mut self, value: impl Into<Option<String>>) -> Self {
         self.content = value.into();
-        self
-    }
-
-    /// Set `conversationIds`.
-    #[must_use]
-    pub fn with_conversation_ids(
-        mut self,
-        value: impl Into<Option<Vec<ConversationId>>>,
-    ) -> Self {
-        self.conversation_ids = value.into();
-        self
-    }
-
-    /// Set `createdAt`.
-    #[must_use]
-    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.created_at = value;
-        self
-    }
-
-    /// Set `id`.
-    #[must_use]
-    pub fn with_id(mut self, value: ObservationId) -> Self {
-        self.id = value;
         self
     }
 
@@ -5164,6 +5089,30 @@ impl ObservationInfo {
     #[must_use]
     pub fn with_source(mut self, value: impl Into<Option<ObservationSource>>) -> Self {
         self.source = value.into();
+        self
+    }
+
+    /// Set `conversationIds`.
+    #[must_use]
+    pub fn with_conversation_ids(
+        mut self,
+        value: impl Into<Option<Vec<ConversationId>>>,
+    ) -> Self {
+        self.conversation_ids = value.into();
+        self
+    }
+
+    /// Set `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: ObservationId) -> Self {
+        self.id = value;
+        self
+    }
+
+    /// Set `createdAt`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.created_at = value;
         self
     }
 
@@ -5269,12 +5218,12 @@ pub struct ObservationsMeta {
     /// This enables programmatic iteration over paginated results.
     #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// JSON name: `nextToken`.
-    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     /// JSON name: `pageSize`.
     #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u64>,
+    /// JSON name: `nextToken`.
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
     /// JSON name: `previousToken`.
     #[serde(rename = "previousToken", default, skip_serializing_if = "Option::is_none")]
     pub previous_token: Option<String>,
@@ -5285,8 +5234,8 @@ impl ObservationsMeta {
     pub fn new() -> Self {
         Self {
             key: None,
-            next_token: None,
             page_size: None,
+            next_token: None,
             previous_token: None,
         }
     }
@@ -5298,17 +5247,17 @@ impl ObservationsMeta {
         self
     }
 
-    /// Set `nextToken`.
-    #[must_use]
-    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
-        self.next_token = value.into();
-        self
-    }
-
     /// Set `pageSize`.
     #[must_use]
     pub fn with_page_size(mut self, value: impl Into<Option<u64>>) -> Self {
         self.page_size = value.into();
+        self
+    }
+
+    /// Set `nextToken`.
+    #[must_use]
+    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
+        self.next_token = value.into();
         self
     }
 
@@ -5322,8 +5271,7 @@ impl ObservationsMeta {
 
 /// Operation-specific output. Present when status is COMPLETED.
 ///
-/// Tagged by the `#prop` property. Unknown tags (and values that do not decode) are kept
-/// as `Unknown` with the raw JSON.
+/// Tagged by the `type` property, which serialization writes itself. Unknown tags (and values that do not decode) are kept as `Unknown` with the raw JSON.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum OperationResult {
@@ -5374,31 +5322,34 @@ impl<'de> serde::Deserialize<'de> for OperationResult {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OperationResultResourceId {
-    /// The identifier of the created or affected resource.
-    #[serde(rename = "id")]
-    pub id: String,
     /// `type`.
     #[serde(rename = "type")]
     pub r#type: OperationResultResourceIdType,
+    /// The identifier of the created or affected resource.
+    #[serde(rename = "id")]
+    pub id: String,
 }
 
 impl OperationResultResourceId {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(id: String, r#type: OperationResultResourceIdType) -> Self {
-        Self { id, r#type }
-    }
-
-    /// Set `id`.
-    #[must_use]
-    pub fn with_id(mut self, value: String) -> Self {
-        self.id = value;
-        self
+    pub fn new(id: String) -> Self {
+        Self {
+            r#type: OperationResultResourceIdType::ResourceId,
+            id,
+        }
     }
 
     /// Set `type`.
     #[must_use]
     pub fn with_type(mut self, value: OperationResultResourceIdType) -> Self {
         self.r#type = value;
+        self
+    }
+
+    /// Set `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: String) -> Self {
+        self.id = value;
         self
     }
 }
@@ -5421,6 +5372,24 @@ rt::string_enum!(OperationResultResourceIdType { ResourceId => "RESOURCE_ID" });
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OperationStatus {
+    /// The unique identifier for this operation.
+    ///
+    /// JSON name: `operationId`.
+    #[serde(rename = "operationId")]
+    pub operation_id: String,
+    /// The current status of the operation.
+    #[serde(rename = "status")]
+    pub status: OperationStatusStatus,
+    /// When the operation was created.
+    ///
+    /// JSON name: `createdAt`.
+    #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    /// URI to check operation status.
+    ///
+    /// JSON name: `statusUrl`.
+    #[serde(rename = "statusUrl", default, skip_serializing_if = "Option::is_none")]
+    pub status_url: Option<String>,
     /// When the operation completed or failed.
     ///
     /// JSON name: `completedAt`.
@@ -5431,54 +5400,64 @@ pub struct OperationStatus {
         with = "time::serde::rfc3339::option"
     )]
     pub completed_at: Option<time::OffsetDateTime>,
-    /// When the operation was created.
-    ///
-    /// JSON name: `createdAt`.
-    #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
-    pub created_at: time::OffsetDateTime,
-    /// `error`.
-    #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<OperationStatusError>,
-    /// The unique identifier for this operation.
-    ///
-    /// JSON name: `operationId`.
-    #[serde(rename = "operationId")]
-    pub operation_id: String,
     /// `result`.
     #[serde(rename = "result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<OperationResult>,
+    /// `error`.
+    #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<OperationStatusError>,
     /// URL to fetch the resulting resource.
     ///
     /// JSON name: `resultUrl`.
     #[serde(rename = "resultUrl", default, skip_serializing_if = "Option::is_none")]
     pub result_url: Option<String>,
-    /// The current status of the operation.
-    #[serde(rename = "status")]
-    pub status: OperationStatusStatus,
-    /// URI to check operation status.
-    ///
-    /// JSON name: `statusUrl`.
-    #[serde(rename = "statusUrl", default, skip_serializing_if = "Option::is_none")]
-    pub status_url: Option<String>,
 }
 
 impl OperationStatus {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
-        created_at: time::OffsetDateTime,
         operation_id: String,
         status: OperationStatusStatus,
+        created_at: time::OffsetDateTime,
     ) -> Self {
         Self {
-            completed_at: None,
-            created_at,
-            error: None,
             operation_id,
-            result: None,
-            result_url: None,
             status,
+            created_at,
             status_url: None,
+            completed_at: None,
+            result: None,
+            error: None,
+            result_url: None,
         }
+    }
+
+    /// Set `operationId`.
+    #[must_use]
+    pub fn with_operation_id(mut self, value: String) -> Self {
+        self.operation_id = value;
+        self
+    }
+
+    /// Set `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: OperationStatusStatus) -> Self {
+        self.status = value;
+        self
+    }
+
+    /// Set `createdAt`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.created_at = value;
+        self
+    }
+
+    /// Set `statusUrl`.
+    #[must_use]
+    pub fn with_status_url(mut self, value: impl Into<Option<String>>) -> Self {
+        self.status_url = value.into();
+        self
     }
 
     /// Set `completedAt`.
@@ -5491,10 +5470,10 @@ impl OperationStatus {
         self
     }
 
-    /// Set `createdAt`.
+    /// Set `result`.
     #[must_use]
-    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.created_at = value;
+    pub fn with_result(mut self, value: impl Into<Option<OperationResult>>) -> Self {
+        self.result = value.into();
         self
     }
 
@@ -5505,38 +5484,10 @@ impl OperationStatus {
         self
     }
 
-    /// Set `operationId`.
-    #[must_use]
-    pub fn with_operation_id(mut self, value: String) -> Self {
-        self.operation_id = value;
-        self
-    }
-
-    /// Set `result`.
-    #[must_use]
-    pub fn with_result(mut self, value: impl Into<Option<OperationResult>>) -> Self {
-        self.result = value.into();
-        self
-    }
-
     /// Set `resultUrl`.
     #[must_use]
     pub fn with_result_url(mut self, value: impl Into<Option<String>>) -> Self {
         self.result_url = value.into();
-        self
-    }
-
-    /// Set `status`.
-    #[must_use]
-    pub fn with_status(mut self, value: OperationStatusStatus) -> Self {
-        self.status = value;
-        self
-    }
-
-    /// Set `statusUrl`.
-    #[must_use]
-    pub fn with_status_url(mut self, value: impl Into<Option<String>>) -> Self {
-        self.status_url = value.into();
         self
     }
 }
@@ -5545,29 +5496,43 @@ impl OperationStatus {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct OperationStatusError {
+    /// A URI reference identifying the problem type.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// A short, human-readable summary of the problem type.
+    #[serde(rename = "title", default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// The numeric Twilio error code.
     #[serde(rename = "code", default, skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// A human-readable explanation specific to this occurrence of the problem.
     #[serde(rename = "detail", default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// A short, human-readable summary of the problem type.
-    #[serde(rename = "title", default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// A URI reference identifying the problem type.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
 }
 
 impl OperationStatusError {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
         Self {
+            r#type: None,
+            title: None,
             code: None,
             detail: None,
-            title: None,
-            r#type: None,
         }
+    }
+
+    /// Set `type`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<Option<String>>) -> Self {
+        self.r#type = value.into();
+        self
+    }
+
+    /// Set `title`.
+    #[must_use]
+    pub fn with_title(mut self, value: impl Into<Option<String>>) -> Self {
+        self.title = value.into();
+        self
     }
 
     /// Set `code`.
@@ -5581,20 +5546,6 @@ impl OperationStatusError {
     #[must_use]
     pub fn with_detail(mut self, value: impl Into<Option<String>>) -> Self {
         self.detail = value.into();
-        self
-    }
-
-    /// Set `title`.
-    #[must_use]
-    pub fn with_title(mut self, value: impl Into<Option<String>>) -> Self {
-        self.title = value.into();
-        self
-    }
-
-    /// Set `type`.
-    #[must_use]
-    pub fn with_type(mut self, value: impl Into<Option<String>>) -> Self {
-        self.r#type = value.into();
         self
     }
 }
@@ -5644,18 +5595,15 @@ rt::string_enum!(OrderBy { Asc => "ASC", Desc => "DESC" });
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Participant {
-    /// Address of the Participant (e.g., phone number, email address)
-    #[serde(rename = "address")]
-    pub address: String,
-    /// The channel on which the message originated
-    #[serde(rename = "channel")]
-    pub channel: ParticipantChannel,
     /// Participant identifier.
     #[serde(rename = "id", deserialize_with = "RecipientId::from_server")]
     pub id: RecipientId,
     /// Participant display name
     #[serde(rename = "name")]
     pub name: String,
+    /// Type of Participant in the Conversation
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<ParticipantType>,
     /// The canonical profile ID.
     ///
     /// JSON name: `profileId`.
@@ -5666,41 +5614,30 @@ pub struct Participant {
         deserialize_with = "ProfileId::from_server_opt"
     )]
     pub profile_id: Option<ProfileId>,
-    /// Type of Participant in the Conversation
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<ParticipantType>,
+    /// Address of the Participant (e.g., phone number, email address)
+    #[serde(rename = "address")]
+    pub address: String,
+    /// The channel on which the message originated
+    #[serde(rename = "channel")]
+    pub channel: ParticipantChannel,
 }
 
 impl Participant {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
-        address: String,
-        channel: ParticipantChannel,
         id: RecipientId,
         name: String,
+        address: String,
+        channel: ParticipantChannel,
     ) -> Self {
         Self {
-            address,
-            channel,
             id,
             name,
-            profile_id: None,
             r#type: None,
+            profile_id: None,
+            address,
+            channel,
         }
-    }
-
-    /// Set `address`.
-    #[must_use]
-    pub fn with_address(mut self, value: String) -> Self {
-        self.address = value;
-        self
-    }
-
-    /// Set `channel`.
-    #[must_use]
-    pub fn with_channel(mut self, value: ParticipantChannel) -> Self {
-        self.channel = value;
-        self
     }
 
     /// Set `id`.
@@ -5717,6 +5654,13 @@ impl Participant {
         self
     }
 
+    /// Set `type`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<Option<ParticipantType>>) -> Self {
+        self.r#type = value.into();
+        self
+    }
+
     /// Set `profileId`.
     #[must_use]
     pub fn with_profile_id(mut self, value: impl Into<Option<ProfileId>>) -> Self {
@@ -5724,10 +5668,17 @@ impl Participant {
         self
     }
 
-    /// Set `type`.
+    /// Set `address`.
     #[must_use]
-    pub fn with_type(mut self, value: impl Into<Option<ParticipantType>>) -> Self {
-        self.r#type = value.into();
+    pub fn with_address(mut self, value: String) -> Self {
+        self.address = value;
+        self
+    }
+
+    /// Set `channel`.
+    #[must_use]
+    pub fn with_channel(mut self, value: ParticipantChannel) -> Self {
+        self.channel = value;
         self
     }
 }
@@ -5960,9 +5911,6 @@ impl PatchStoreAcceptedBody {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PatchStoreBody {
-    /// A human readable description of this resource, up to 128 characters.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
     /// Provides a unique and addressable name to be assigned to this Store. This name is assigned by the developer and can be used in addition to the ID. It is intended to be human-readable and unique within the account.
     ///
     /// JSON name: `displayName`.
@@ -5973,22 +5921,18 @@ pub struct PatchStoreBody {
         deserialize_with = "StoreDisplayName::from_server_opt"
     )]
     pub display_name: Option<StoreDisplayName>,
+    /// A human readable description of this resource, up to 128 characters.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 impl PatchStoreBody {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
         Self {
-            description: None,
             display_name: None,
+            description: None,
         }
-    }
-
-    /// Set `description`.
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
-        self.description = value.into();
-        self
     }
 
     /// Set `displayName`.
@@ -5998,6 +5942,13 @@ impl PatchStoreBody {
         value: impl Into<Option<StoreDisplayName>>,
     ) -> Self {
         self.display_name = value.into();
+        self
+    }
+
+    /// Set `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
+        self.description = value.into();
         self
     }
 
@@ -6102,10 +6053,51 @@ impl PatchTraitGroupBody {
     }
 }
 
+/// The `PermanentRedirectBody` schema.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct PermanentRedirectBody {
+    /// `message`.
+    #[serde(rename = "message")]
+    pub message: String,
+    /// `uri`.
+    #[serde(rename = "uri")]
+    pub uri: String,
+}
+
+impl PermanentRedirectBody {
+    /// A value with the required fields set and every optional field empty.
+    pub fn new(message: String, uri: String) -> Self {
+        Self { message, uri }
+    }
+
+    /// Set `message`.
+    #[must_use]
+    pub fn with_message(mut self, value: String) -> Self {
+        self.message = value;
+        self
+    }
+
+    /// Set `uri`.
+    #[must_use]
+    pub fn with_uri(mut self, value: String) -> Self {
+        self.uri = value;
+        self
+    }
+}
+
 /// The `Profile` schema.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Profile {
+    /// `id`.
+    #[serde(
+        rename = "id",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "ProfileId::from_server_opt"
+    )]
+    pub id: Option<ProfileId>,
     /// The time the profile was created.
     ///
     /// JSON name: `createdAt`.
@@ -6116,14 +6108,6 @@ pub struct Profile {
         with = "time::serde::rfc3339::option"
     )]
     pub created_at: Option<time::OffsetDateTime>,
-    /// `id`.
-    #[serde(
-        rename = "id",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "ProfileId::from_server_opt"
-    )]
-    pub id: Option<ProfileId>,
     /// `traits`.
     #[serde(rename = "traits", default, skip_serializing_if = "Option::is_none")]
     pub traits: Option<TraitGroups>,
@@ -6133,10 +6117,17 @@ impl Profile {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
         Self {
-            created_at: None,
             id: None,
+            created_at: None,
             traits: None,
         }
+    }
+
+    /// Set `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<Option<ProfileId>>) -> Self {
+        self.id = value.into();
+        self
     }
 
     /// Set `createdAt`.
@@ -6146,13 +6137,6 @@ impl Profile {
         value: impl Into<Option<time::OffsetDateTime>>,
     ) -> Self {
         self.created_at = value.into();
-        self
-    }
-
-    /// Set `id`.
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<Option<ProfileId>>) -> Self {
-        self.id = value.into();
         self
     }
 
@@ -6307,12 +6291,12 @@ pub struct ProfilesMeta {
     /// This enables programmatic iteration over paginated results.
     #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// JSON name: `nextToken`.
-    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     /// JSON name: `pageSize`.
     #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
+    /// JSON name: `nextToken`.
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
     /// JSON name: `previousToken`.
     #[serde(rename = "previousToken", default, skip_serializing_if = "Option::is_none")]
     pub previous_token: Option<String>,
@@ -6323,8 +6307,8 @@ impl ProfilesMeta {
     pub fn new() -> Self {
         Self {
             key: None,
-            next_token: None,
             page_size: None,
+            next_token: None,
             previous_token: None,
         }
     }
@@ -6336,17 +6320,17 @@ impl ProfilesMeta {
         self
     }
 
-    /// Set `nextToken`.
-    #[must_use]
-    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
-        self.next_token = value.into();
-        self
-    }
-
     /// Set `pageSize`.
     #[must_use]
     pub fn with_page_size(mut self, value: impl Into<Option<i64>>) -> Self {
         self.page_size = value.into();
+        self
+    }
+
+    /// Set `nextToken`.
+    #[must_use]
+    pub fn with_next_token(mut self, value: impl Into<Option<String>>) -> Self {
+        self.next_token = value.into();
         self
     }
 
@@ -6365,6 +6349,14 @@ pub struct RecallObservationInfo {
     /// The main content of the observation.
     #[serde(rename = "content")]
     pub content: String,
+    /// The timestamp when the observation originally occurred.
+    ///
+    /// JSON name: `occurredAt`.
+    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
+    pub occurred_at: time::OffsetDateTime,
+    /// The source system that generated this observation. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
+    #[serde(rename = "source", deserialize_with = "ObservationSource::from_server")]
+    pub source: ObservationSource,
     /// Array of conversation IDs associated with this observation.
     ///
     /// JSON name: `conversationIds`.
@@ -6374,51 +6366,43 @@ pub struct RecallObservationInfo {
         skip_serializing_if = "Option::is_none"
     )]
     pub conversation_ids: Option<Vec<ConversationId>>,
+    /// `id`.
+    #[serde(rename = "id", deserialize_with = "ObservationId::from_server")]
+    pub id: ObservationId,
     /// The timestamp when the observation was created.
     ///
     /// JSON name: `createdAt`.
     #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
-    /// `id`.
-    #[serde(rename = "id", deserialize_with = "ObservationId::from_server")]
-    pub id: ObservationId,
-    /// The timestamp when the observation originally occurred.
-    ///
-    /// JSON name: `occurredAt`.
-    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
-    pub occurred_at: time::OffsetDateTime,
-    /// The relevance score of the observation in relation to the query. Higher values indicate greater relevance. This field is omitted when results are returned in most-recent order. This may occur when no query is provided and one cannot be inferred from the conversation context, or when the system defaults to chronological retrieval to ensure high availability.
-    #[serde(rename = "score", default, skip_serializing_if = "Option::is_none")]
-    pub score: Option<f64>,
-    /// The source system that generated this observation. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
-    #[serde(rename = "source", deserialize_with = "ObservationSource::from_server")]
-    pub source: ObservationSource,
     /// The timestamp when the observation was last updated.
     ///
     /// JSON name: `updatedAt`.
     #[serde(rename = "updatedAt", with = "time::serde::rfc3339")]
     pub updated_at: time::OffsetDateTime,
+    /// The relevance score of the observation in relation to the query. Higher values indicate greater relevance. This field is omitted when results are returned in most-recent order. This may occur when no query is provided and one cannot be inferred from the conversation context, or when the system defaults to chronological retrieval to ensure high availability.
+    #[serde(rename = "score", default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 impl RecallObservationInfo {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
         content: String,
-        created_at: time::OffsetDateTime,
-        id: ObservationId,
         occurred_at: time::OffsetDateTime,
         source: ObservationSource,
+        id: ObservationId,
+        created_at: time::OffsetDateTime,
         updated_at: time::OffsetDateTime,
     ) -> Self {
         Self {
             content,
-            conversation_ids: None,
-            created_at,
-            id,
             occurred_at,
-            score: None,
             source,
+            conversation_ids: None,
+            id,
+            created_at,
             updated_at,
+            score: None,
         }
     }
 
@@ -6426,6 +6410,20 @@ impl RecallObservationInfo {
     #[must_use]
     pub fn with_content(mut self, value: String) -> Self {
         self.content = value;
+        self
+    }
+
+    /// Set `occurredAt`.
+    #[must_use]
+    pub fn with_occurred_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.occurred_at = value;
+        self
+    }
+
+    /// Set `source`.
+    #[must_use]
+    pub fn with_source(mut self, value: ObservationSource) -> Self {
+        self.source = value;
         self
     }
 
@@ -6439,13 +6437,6 @@ impl RecallObservationInfo {
         self
     }
 
-    /// Set `createdAt`.
-    #[must_use]
-    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.created_at = value;
-        self
-    }
-
     /// Set `id`.
     #[must_use]
     pub fn with_id(mut self, value: ObservationId) -> Self {
@@ -6453,24 +6444,10 @@ impl RecallObservationInfo {
         self
     }
 
-    /// Set `occurredAt`.
+    /// Set `createdAt`.
     #[must_use]
-    pub fn with_occurred_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.occurred_at = value;
-        self
-    }
-
-    /// Set `score`.
-    #[must_use]
-    pub fn with_score(mut self, value: impl Into<Option<f64>>) -> Self {
-        self.score = value.into();
-        self
-    }
-
-    /// Set `source`.
-    #[must_use]
-    pub fn with_source(mut self, value: ObservationSource) -> Self {
-        self.source = value;
+    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.created_at = value;
         self
     }
 
@@ -6480,34 +6457,19 @@ impl RecallObservationInfo {
         self.updated_at = value;
         self
     }
+
+    /// Set `score`.
+    #[must_use]
+    pub fn with_score(mut self, value: impl Into<Option<f64>>) -> Self {
+        self.score = value.into();
+        self
+    }
 }
 
 /// A summary memory derived from conversations.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct RecallSummaryInfo {
-    /// The main content of the summary.
-    #[serde(rename = "content")]
-    pub content: String,
-    /// JSON name: `conversationId`.
-    #[serde(rename = "conversationId", deserialize_with = "ConversationId::from_server")]
-    pub conversation_id: ConversationId,
-    /// The timestamp when the summary was created.
-    ///
-    /// JSON name: `createdAt`.
-    #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
-    pub created_at: time::OffsetDateTime,
-    /// `id`.
-    #[serde(rename = "id", deserialize_with = "SummaryId::from_server")]
-    pub id: SummaryId,
-    /// The timestamp when the summary was originally created.
-    ///
-    /// JSON name: `occurredAt`.
-    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
-    pub occurred_at: time::OffsetDateTime,
-    /// The relevance score of the summary in relation to the query. Higher values indicate greater relevance. This field is omitted when results are returned in most-recent order. This may occur when no query is provided and one cannot be inferred from the conversation context, or when the system defaults to chronological retrieval to ensure high availability.
-    #[serde(rename = "score", default, skip_serializing_if = "Option::is_none")]
-    pub score: Option<f64>,
     /// The source system that generated the summary. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
     #[serde(
         rename = "source",
@@ -6516,39 +6478,75 @@ pub struct RecallSummaryInfo {
         deserialize_with = "SummarySource::from_server_opt"
     )]
     pub source: Option<SummarySource>,
+    /// The main content of the summary.
+    #[serde(rename = "content")]
+    pub content: String,
+    /// The timestamp when the summary was originally created.
+    ///
+    /// JSON name: `occurredAt`.
+    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
+    pub occurred_at: time::OffsetDateTime,
+    /// JSON name: `conversationId`.
+    #[serde(rename = "conversationId", deserialize_with = "ConversationId::from_server")]
+    pub conversation_id: ConversationId,
+    /// `id`.
+    #[serde(rename = "id", deserialize_with = "SummaryId::from_server")]
+    pub id: SummaryId,
+    /// The timestamp when the summary was created.
+    ///
+    /// JSON name: `createdAt`.
+    #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
     /// The timestamp when the summary was last updated.
     ///
     /// JSON name: `updatedAt`.
     #[serde(rename = "updatedAt", with = "time::serde::rfc3339")]
     pub updated_at: time::OffsetDateTime,
+    /// The relevance score of the summary in relation to the query. Higher values indicate greater relevance. This field is omitted when results are returned in most-recent order. This may occur when no query is provided and one cannot be inferred from the conversation context, or when the system defaults to chronological retrieval to ensure high availability.
+    #[serde(rename = "score", default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 impl RecallSummaryInfo {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
         content: String,
-        conversation_id: ConversationId,
-        created_at: time::OffsetDateTime,
-        id: SummaryId,
         occurred_at: time::OffsetDateTime,
+        conversation_id: ConversationId,
+        id: SummaryId,
+        created_at: time::OffsetDateTime,
         updated_at: time::OffsetDateTime,
     ) -> Self {
         Self {
-            content,
-            conversation_id,
-            created_at,
-            id,
-            occurred_at,
-            score: None,
             source: None,
+            content,
+            occurred_at,
+            conversation_id,
+            id,
+            created_at,
             updated_at,
+            score: None,
         }
+    }
+
+    /// Set `source`.
+    #[must_use]
+    pub fn with_source(mut self, value: impl Into<Option<SummarySource>>) -> Self {
+        self.source = value.into();
+        self
     }
 
     /// Set `content`.
     #[must_use]
     pub fn with_content(mut self, value: String) -> Self {
         self.content = value;
+        self
+    }
+
+    /// Set `occurredAt`.
+    #[must_use]
+    pub fn with_occurred_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.occurred_at = value;
         self
     }
 
@@ -6559,13 +6557,6 @@ impl RecallSummaryInfo {
         self
     }
 
-    /// Set `createdAt`.
-    #[must_use]
-    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.created_at = value;
-        self
-    }
-
     /// Set `id`.
     #[must_use]
     pub fn with_id(mut self, value: SummaryId) -> Self {
@@ -6573,24 +6564,10 @@ impl RecallSummaryInfo {
         self
     }
 
-    /// Set `occurredAt`.
+    /// Set `createdAt`.
     #[must_use]
-    pub fn with_occurred_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.occurred_at = value;
-        self
-    }
-
-    /// Set `score`.
-    #[must_use]
-    pub fn with_score(mut self, value: impl Into<Option<f64>>) -> Self {
-        self.score = value.into();
-        self
-    }
-
-    /// Set `source`.
-    #[must_use]
-    pub fn with_source(mut self, value: impl Into<Option<SummarySource>>) -> Self {
-        self.source = value.into();
+    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.created_at = value;
         self
     }
 
@@ -6598,6 +6575,13 @@ impl RecallSummaryInfo {
     #[must_use]
     pub fn with_updated_at(mut self, value: time::OffsetDateTime) -> Self {
         self.updated_at = value;
+        self
+    }
+
+    /// Set `score`.
+    #[must_use]
+    pub fn with_score(mut self, value: impl Into<Option<f64>>) -> Self {
+        self.score = value.into();
         self
     }
 }
@@ -6733,25 +6717,18 @@ rt::string_newtype!(RetryAfter);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ServiceList {
-    /// `meta`.
-    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
     /// List of Memory Store IDs associated with the Twilio account.
     #[serde(rename = "stores", default, skip_serializing_if = "Option::is_none")]
     pub stores: Option<Vec<StoreId>>,
+    /// `meta`.
+    #[serde(rename = "meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
 }
 
 impl ServiceList {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
-        Self { meta: None, stores: None }
-    }
-
-    /// Set `meta`.
-    #[must_use]
-    pub fn with_meta(mut self, value: impl Into<Option<Meta>>) -> Self {
-        self.meta = value.into();
-        self
+        Self { stores: None, meta: None }
     }
 
     /// Set `stores`.
@@ -6760,42 +6737,49 @@ impl ServiceList {
         self.stores = value.into();
         self
     }
+
+    /// Set `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, value: impl Into<Option<Meta>>) -> Self {
+        self.meta = value.into();
+        self
+    }
 }
 
 /// The `ServiceRequest` schema.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ServiceRequest {
-    /// A human readable description of this resource, up to 128 characters.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
     /// Provides a unique and addressable name to be assigned to this Store. This name is assigned by the developer and can be used in addition to the ID. It is intended to be human-readable and unique within the account.
     ///
     /// JSON name: `displayName`.
     #[serde(rename = "displayName", deserialize_with = "StoreDisplayName::from_server")]
     pub display_name: StoreDisplayName,
+    /// A human readable description of this resource, up to 128 characters.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 impl ServiceRequest {
     /// A value with the required fields set and every optional field empty.
     pub fn new(display_name: StoreDisplayName) -> Self {
         Self {
-            description: None,
             display_name,
+            description: None,
         }
-    }
-
-    /// Set `description`.
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
-        self.description = value.into();
-        self
     }
 
     /// Set `displayName`.
     #[must_use]
     pub fn with_display_name(mut self, value: StoreDisplayName) -> Self {
         self.display_name = value;
+        self
+    }
+
+    /// Set `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
+        self.description = value.into();
         self
     }
 
@@ -6813,25 +6797,25 @@ impl ServiceRequest {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Store {
-    /// A human readable description of this resource, up to 128 characters.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
     /// Provides a unique and addressable name to be assigned to this Store. This name is assigned by the developer and can be used in addition to the ID. It is intended to be human-readable and unique within the account.
     ///
     /// JSON name: `displayName`.
     #[serde(rename = "displayName", deserialize_with = "StoreDisplayName::from_server")]
     pub display_name: StoreDisplayName,
+    /// A human readable description of this resource, up to 128 characters.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The unique identifier for the Memory Store
     #[serde(rename = "id", deserialize_with = "StoreId::from_server")]
     pub id: StoreId,
+    /// The current status of the Memory Store.  A store begins in the QUEUED state as it is scheduled for processing.  It then moves to PROVISIONING at the beginning of processing. It transitions to ACTIVE once all dependent resources are provisioned, including Conversational Intelligence capabilities.  If there is an issue provisioning resources, the store will move to the FAILED state.
+    #[serde(rename = "status")]
+    pub status: StoreStatus,
     /// The ID of the associated intelligence service that was provisioned for memory extraction.
     ///
     /// JSON name: `intelligenceServiceId`.
     #[serde(rename = "intelligenceServiceId", default)]
     pub intelligence_service_id: Option<String>,
-    /// The current status of the Memory Store.  A store begins in the QUEUED state as it is scheduled for processing.  It then moves to PROVISIONING at the beginning of processing. It transitions to ACTIVE once all dependent resources are provisioned, including Conversational Intelligence capabilities.  If there is an issue provisioning resources, the store will move to the FAILED state.
-    #[serde(rename = "status")]
-    pub status: StoreStatus,
     /// The current version number of the Memory Store. Incremented on each successful update.
     #[serde(rename = "version")]
     pub version: u64,
@@ -6846,26 +6830,26 @@ impl Store {
         version: u64,
     ) -> Self {
         Self {
-            description: None,
             display_name,
+            description: None,
             id,
-            intelligence_service_id: None,
             status,
+            intelligence_service_id: None,
             version,
         }
-    }
-
-    /// Set `description`.
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
-        self.description = value.into();
-        self
     }
 
     /// Set `displayName`.
     #[must_use]
     pub fn with_display_name(mut self, value: StoreDisplayName) -> Self {
         self.display_name = value;
+        self
+    }
+
+    /// Set `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
+        self.description = value.into();
         self
     }
 
@@ -6876,6 +6860,13 @@ impl Store {
         self
     }
 
+    /// Set `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: StoreStatus) -> Self {
+        self.status = value;
+        self
+    }
+
     /// Set `intelligenceServiceId`.
     #[must_use]
     pub fn with_intelligence_service_id(
@@ -6883,13 +6874,6 @@ impl Store {
         value: impl Into<Option<String>>,
     ) -> Self {
         self.intelligence_service_id = value.into();
-        self
-    }
-
-    /// Set `status`.
-    #[must_use]
-    pub fn with_status(mut self, value: StoreStatus) -> Self {
-        self.status = value;
         self
     }
 
@@ -6905,36 +6889,36 @@ impl Store {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct StoreBase {
-    /// A human readable description of this resource, up to 128 characters.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
     /// Provides a unique and addressable name to be assigned to this Store. This name is assigned by the developer and can be used in addition to the ID. It is intended to be human-readable and unique within the account.
     ///
     /// JSON name: `displayName`.
     #[serde(rename = "displayName", deserialize_with = "StoreDisplayName::from_server")]
     pub display_name: StoreDisplayName,
+    /// A human readable description of this resource, up to 128 characters.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 impl StoreBase {
     /// A value with the required fields set and every optional field empty.
     pub fn new(display_name: StoreDisplayName) -> Self {
         Self {
-            description: None,
             display_name,
+            description: None,
         }
-    }
-
-    /// Set `description`.
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
-        self.description = value.into();
-        self
     }
 
     /// Set `displayName`.
     #[must_use]
     pub fn with_display_name(mut self, value: StoreDisplayName) -> Self {
         self.display_name = value;
+        self
+    }
+
+    /// Set `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
+        self.description = value.into();
         self
     }
 }
@@ -7122,19 +7106,19 @@ rt::string_enum!(
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct StringValidationRule {
-    /// Maximum string length
-    ///
-    /// JSON name: `maxLength`.
-    #[serde(rename = "maxLength", default, skip_serializing_if = "Option::is_none")]
-    pub max_length: Option<u64>,
+    /// Regex pattern (max 1000 chars)
+    #[serde(rename = "pattern", default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
     /// Minimum string length
     ///
     /// JSON name: `minLength`.
     #[serde(rename = "minLength", default, skip_serializing_if = "Option::is_none")]
     pub min_length: Option<u64>,
-    /// Regex pattern (max 1000 chars)
-    #[serde(rename = "pattern", default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
+    /// Maximum string length
+    ///
+    /// JSON name: `maxLength`.
+    #[serde(rename = "maxLength", default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
     /// Discriminator field indicating this is a string validation rule.
     ///
     /// JSON name: `ruleType`.
@@ -7144,19 +7128,19 @@ pub struct StringValidationRule {
 
 impl StringValidationRule {
     /// A value with the required fields set and every optional field empty.
-    pub fn new(rule_type: StringValidationRuleRuleType) -> Self {
+    pub fn new() -> Self {
         Self {
-            max_length: None,
-            min_length: None,
             pattern: None,
-            rule_type,
+            min_length: None,
+            max_length: None,
+            rule_type: StringValidationRuleRuleType::String,
         }
     }
 
-    /// Set `maxLength`.
+    /// Set `pattern`.
     #[must_use]
-    pub fn with_max_length(mut self, value: impl Into<Option<u64>>) -> Self {
-        self.max_length = value.into();
+    pub fn with_pattern(mut self, value: impl Into<Option<String>>) -> Self {
+        self.pattern = value.into();
         self
     }
 
@@ -7167,10 +7151,10 @@ impl StringValidationRule {
         self
     }
 
-    /// Set `pattern`.
+    /// Set `maxLength`.
     #[must_use]
-    pub fn with_pattern(mut self, value: impl Into<Option<String>>) -> Self {
-        self.pattern = value.into();
+    pub fn with_max_length(mut self, value: impl Into<Option<u64>>) -> Self {
+        self.max_length = value.into();
         self
     }
 
@@ -7184,13 +7168,8 @@ impl StringValidationRule {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        if let Some(v) = &self.max_length {
-            rt::check_range(
-                *v as f64,
-                Some(1f64),
-                None,
-                "StringValidationRule.maxLength",
-            )?;
+        if let Some(v) = &self.pattern {
+            rt::check_length(v, None, Some(1000u64), "StringValidationRule.pattern")?;
         }
         if let Some(v) = &self.min_length {
             rt::check_range(
@@ -7200,8 +7179,13 @@ impl StringValidationRule {
                 "StringValidationRule.minLength",
             )?;
         }
-        if let Some(v) = &self.pattern {
-            rt::check_length(v, None, Some(1000u64), "StringValidationRule.pattern")?;
+        if let Some(v) = &self.max_length {
+            rt::check_range(
+                *v as f64,
+                Some(1f64),
+                None,
+                "StringValidationRule.maxLength",
+            )?;
         }
         Ok(())
     }
@@ -7323,17 +7307,6 @@ impl SummariesCreatedResponse {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SummaryCore {
-    /// The main content of the summary.
-    #[serde(rename = "content")]
-    pub content: String,
-    /// JSON name: `conversationId`.
-    #[serde(rename = "conversationId", deserialize_with = "ConversationId::from_server")]
-    pub conversation_id: ConversationId,
-    /// The timestamp when the summary was originally created.
-    ///
-    /// JSON name: `occurredAt`.
-    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
-    pub occurred_at: time::OffsetDateTime,
     /// The source system that generated the summary. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
     #[serde(
         rename = "source",
@@ -7342,34 +7315,45 @@ pub struct SummaryCore {
         deserialize_with = "SummarySource::from_server_opt"
     )]
     pub source: Option<SummarySource>,
+    /// The main content of the summary.
+    #[serde(rename = "content")]
+    pub content: String,
+    /// The timestamp when the summary was originally created.
+    ///
+    /// JSON name: `occurredAt`.
+    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
+    pub occurred_at: time::OffsetDateTime,
+    /// JSON name: `conversationId`.
+    #[serde(rename = "conversationId", deserialize_with = "ConversationId::from_server")]
+    pub conversation_id: ConversationId,
 }
 
 impl SummaryCore {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
         content: String,
-        conversation_id: ConversationId,
         occurred_at: time::OffsetDateTime,
+        conversation_id: ConversationId,
     ) -> Self {
         Self {
-            content,
-            conversation_id,
-            occurred_at,
             source: None,
+            content,
+            occurred_at,
+            conversation_id,
         }
+    }
+
+    /// Set `source`.
+    #[must_use]
+    pub fn with_source(mut self, value: impl Into<Option<SummarySource>>) -> Self {
+        self.source = value.into();
+        self
     }
 
     /// Set `content`.
     #[must_use]
     pub fn with_content(mut self, value: String) -> Self {
         self.content = value;
-        self
-    }
-
-    /// Set `conversationId`.
-    #[must_use]
-    pub fn with_conversation_id(mut self, value: ConversationId) -> Self {
-        self.conversation_id = value;
         self
     }
 
@@ -7380,10 +7364,10 @@ impl SummaryCore {
         self
     }
 
-    /// Set `source`.
+    /// Set `conversationId`.
     #[must_use]
-    pub fn with_source(mut self, value: impl Into<Option<SummarySource>>) -> Self {
-        self.source = value.into();
+    pub fn with_conversation_id(mut self, value: ConversationId) -> Self {
+        self.conversation_id = value;
         self
     }
 
@@ -7402,17 +7386,17 @@ impl SummaryCore {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SummaryCorePatch {
+    /// The source system that generated the summary. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
+    #[serde(
+        rename = "source",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "SummarySource::from_server_opt"
+    )]
+    pub source: Option<SummarySource>,
     /// The main content of the summary.
     #[serde(rename = "content", default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    /// JSON name: `conversationId`.
-    #[serde(
-        rename = "conversationId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "ConversationId::from_server_opt"
-    )]
-    pub conversation_id: Option<ConversationId>,
     /// The timestamp when the summary was originally created. If not provided, defaults to the time the summary was received.
     ///
     /// JSON name: `occurredAt`.
@@ -7423,41 +7407,38 @@ pub struct SummaryCorePatch {
         with = "time::serde::rfc3339::option"
     )]
     pub occurred_at: Option<time::OffsetDateTime>,
-    /// The source system that generated the summary. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
+    /// JSON name: `conversationId`.
     #[serde(
-        rename = "source",
+        rename = "conversationId",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "SummarySource::from_server_opt"
+        deserialize_with = "ConversationId::from_server_opt"
     )]
-    pub source: Option<SummarySource>,
+    pub conversation_id: Option<ConversationId>,
 }
 
 impl SummaryCorePatch {
     /// A value with the required fields set and every optional field empty.
     pub fn new() -> Self {
         Self {
-            content: None,
-            conversation_id: None,
-            occurred_at: None,
             source: None,
+            content: None,
+            occurred_at: None,
+            conversation_id: None,
         }
+    }
+
+    /// Set `source`.
+    #[must_use]
+    pub fn with_source(mut self, value: impl Into<Option<SummarySource>>) -> Self {
+        self.source = value.into();
+        self
     }
 
     /// Set `content`.
     #[must_use]
     pub fn with_content(mut self, value: impl Into<Option<String>>) -> Self {
         self.content = value.into();
-        self
-    }
-
-    /// Set `conversationId`.
-    #[must_use]
-    pub fn with_conversation_id(
-        mut self,
-        value: impl Into<Option<ConversationId>>,
-    ) -> Self {
-        self.conversation_id = value.into();
         self
     }
 
@@ -7471,10 +7452,13 @@ impl SummaryCorePatch {
         self
     }
 
-    /// Set `source`.
+    /// Set `conversationId`.
     #[must_use]
-    pub fn with_source(mut self, value: impl Into<Option<SummarySource>>) -> Self {
-        self.source = value.into();
+    pub fn with_conversation_id(
+        mut self,
+        value: impl Into<Option<ConversationId>>,
+    ) -> Self {
+        self.conversation_id = value.into();
         self
     }
 
@@ -7567,25 +7551,6 @@ rt::string_newtype!(SummaryId);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SummaryInfo {
-    /// The main content of the summary.
-    #[serde(rename = "content")]
-    pub content: String,
-    /// JSON name: `conversationId`.
-    #[serde(rename = "conversationId", deserialize_with = "ConversationId::from_server")]
-    pub conversation_id: ConversationId,
-    /// The timestamp when the summary was created.
-    ///
-    /// JSON name: `createdAt`.
-    #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
-    pub created_at: time::OffsetDateTime,
-    /// `id`.
-    #[serde(rename = "id", deserialize_with = "SummaryId::from_server")]
-    pub id: SummaryId,
-    /// The timestamp when the summary was originally created.
-    ///
-    /// JSON name: `occurredAt`.
-    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
-    pub occurred_at: time::OffsetDateTime,
     /// The source system that generated the summary. Allows letters, numbers, spaces, and URL-safe symbols. Excludes URL-unsafe characters like quotes, angle brackets, and control characters.
     #[serde(
         rename = "source",
@@ -7594,6 +7559,25 @@ pub struct SummaryInfo {
         deserialize_with = "SummarySource::from_server_opt"
     )]
     pub source: Option<SummarySource>,
+    /// The main content of the summary.
+    #[serde(rename = "content")]
+    pub content: String,
+    /// The timestamp when the summary was originally created.
+    ///
+    /// JSON name: `occurredAt`.
+    #[serde(rename = "occurredAt", with = "time::serde::rfc3339")]
+    pub occurred_at: time::OffsetDateTime,
+    /// JSON name: `conversationId`.
+    #[serde(rename = "conversationId", deserialize_with = "ConversationId::from_server")]
+    pub conversation_id: ConversationId,
+    /// `id`.
+    #[serde(rename = "id", deserialize_with = "SummaryId::from_server")]
+    pub id: SummaryId,
+    /// The timestamp when the summary was created.
+    ///
+    /// JSON name: `createdAt`.
+    #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
     /// The timestamp when the summary was last updated.
     ///
     /// JSON name: `updatedAt`.
@@ -7605,48 +7589,34 @@ impl SummaryInfo {
     /// A value with the required fields set and every optional field empty.
     pub fn new(
         content: String,
-        conversation_id: ConversationId,
-        created_at: time::OffsetDateTime,
-        id: SummaryId,
         occurred_at: time::OffsetDateTime,
+        conversation_id: ConversationId,
+        id: SummaryId,
+        created_at: time::OffsetDateTime,
         updated_at: time::OffsetDateTime,
     ) -> Self {
         Self {
-            content,
-            conversation_id,
-            created_at,
-            id,
-            occurred_at,
             source: None,
+            content,
+            occurred_at,
+            conversation_id,
+            id,
+            created_at,
             updated_at,
         }
+    }
+
+    /// Set `source`.
+    #[must_use]
+    pub fn with_source(mut self, value: impl Into<Option<SummarySource>>) -> Self {
+        self.source = value.into();
+        self
     }
 
     /// Set `content`.
     #[must_use]
     pub fn with_content(mut self, value: String) -> Self {
         self.content = value;
-        self
-    }
-
-    /// Set `conversationId`.
-    #[must_use]
-    pub fn with_conversation_id(mut self, value: ConversationId) -> Self {
-        self.conversation_id = value;
-        self
-    }
-
-    /// Set `createdAt`.
-    #[must_use]
-    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
-        self.created_at = value;
-        self
-    }
-
-    /// Set `id`.
-    #[must_use]
-    pub fn with_id(mut self, value: SummaryId) -> Self {
-        self.id = value;
         self
     }
 
@@ -7657,10 +7627,24 @@ impl SummaryInfo {
         self
     }
 
-    /// Set `source`.
+    /// Set `conversationId`.
     #[must_use]
-    pub fn with_source(mut self, value: impl Into<Option<SummarySource>>) -> Self {
-        self.source = value.into();
+    pub fn with_conversation_id(mut self, value: ConversationId) -> Self {
+        self.conversation_id = value;
+        self
+    }
+
+    /// Set `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: SummaryId) -> Self {
+        self.id = value;
+        self
+    }
+
+    /// Set `createdAt`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: time::OffsetDateTime) -> Self {
+        self.created_at = value;
         self
     }
 
@@ -7758,6 +7742,9 @@ pub struct TraitDefinition {
     /// Description of the Trait, providing additional context or information.
     #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// JSON name: `validationRule`.
+    #[serde(rename = "validationRule", default, skip_serializing_if = "Option::is_none")]
+    pub validation_rule: Option<ValidationRule>,
     /// The name of the identifier type to promote the trait value to, such as ''email'', ''phone'', ''user_id'',
     /// etc. This allows the trait to be mapped to an identifier in Identity Resolution. The identifier type should be
     /// configured in the Identity Resolution Settings.
@@ -7769,9 +7756,6 @@ pub struct TraitDefinition {
         skip_serializing_if = "Option::is_none"
     )]
     pub id_type_promotion: Option<String>,
-    /// JSON name: `validationRule`.
-    #[serde(rename = "validationRule", default, skip_serializing_if = "Option::is_none")]
-    pub validation_rule: Option<ValidationRule>,
 }
 
 impl TraitDefinition {
@@ -7780,8 +7764,8 @@ impl TraitDefinition {
         Self {
             data_type,
             description: None,
-            id_type_promotion: None,
             validation_rule: None,
+            id_type_promotion: None,
         }
     }
 
@@ -7799,13 +7783,6 @@ impl TraitDefinition {
         self
     }
 
-    /// Set `idTypePromotion`.
-    #[must_use]
-    pub fn with_id_type_promotion(mut self, value: impl Into<Option<String>>) -> Self {
-        self.id_type_promotion = value.into();
-        self
-    }
-
     /// Set `validationRule`.
     #[must_use]
     pub fn with_validation_rule(
@@ -7813,6 +7790,13 @@ impl TraitDefinition {
         value: impl Into<Option<ValidationRule>>,
     ) -> Self {
         self.validation_rule = value.into();
+        self
+    }
+
+    /// Set `idTypePromotion`.
+    #[must_use]
+    pub fn with_id_type_promotion(mut self, value: impl Into<Option<String>>) -> Self {
+        self.id_type_promotion = value.into();
         self
     }
 
@@ -7859,9 +7843,6 @@ rt::string_enum!(
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TraitGroup {
-    /// description of the Trait Group
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
     /// Provides a unique and addressable name to be assigned to this Trait Group
     ///
     /// JSON name: `displayName`.
@@ -7870,6 +7851,9 @@ pub struct TraitGroup {
         deserialize_with = "TraitGroupDisplayName::from_server"
     )]
     pub display_name: TraitGroupDisplayName,
+    /// description of the Trait Group
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Map of traits that are part of this Trait Group, where the key is the trait name and the value is the trait's definition.
     #[serde(rename = "traits", default, skip_serializing_if = "Option::is_none")]
     pub traits: Option<::std::collections::BTreeMap<String, TraitGroupTraitsValue>>,
@@ -7882,24 +7866,24 @@ impl TraitGroup {
     /// A value with the required fields set and every optional field empty.
     pub fn new(display_name: TraitGroupDisplayName, version: u64) -> Self {
         Self {
-            description: None,
             display_name,
+            description: None,
             traits: None,
             version,
         }
-    }
-
-    /// Set `description`.
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
-        self.description = value.into();
-        self
     }
 
     /// Set `displayName`.
     #[must_use]
     pub fn with_display_name(mut self, value: TraitGroupDisplayName) -> Self {
         self.display_name = value;
+        self
+    }
+
+    /// Set `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
+        self.description = value.into();
         self
     }
 
@@ -7928,9 +7912,6 @@ impl TraitGroup {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TraitGroupCore {
-    /// description of the Trait Group
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
     /// Provides a unique and addressable name to be assigned to this Trait Group
     ///
     /// JSON name: `displayName`.
@@ -7939,6 +7920,9 @@ pub struct TraitGroupCore {
         deserialize_with = "TraitGroupDisplayName::from_server"
     )]
     pub display_name: TraitGroupDisplayName,
+    /// description of the Trait Group
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Map of traits that are part of this Trait Group, where the key is the trait name and the value is the trait's definition.
     #[serde(rename = "traits", default, skip_serializing_if = "Option::is_none")]
     pub traits: Option<::std::collections::BTreeMap<String, TraitGroupCoreTraitsValue>>,
@@ -7948,23 +7932,23 @@ impl TraitGroupCore {
     /// A value with the required fields set and every optional field empty.
     pub fn new(display_name: TraitGroupDisplayName) -> Self {
         Self {
-            description: None,
             display_name,
+            description: None,
             traits: None,
         }
-    }
-
-    /// Set `description`.
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
-        self.description = value.into();
-        self
     }
 
     /// Set `displayName`.
     #[must_use]
     pub fn with_display_name(mut self, value: TraitGroupDisplayName) -> Self {
         self.display_name = value;
+        self
+    }
+
+    /// Set `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
+        self.description = value.into();
         self
     }
 
@@ -7994,6 +7978,9 @@ pub struct TraitGroupCoreTraitsValue {
     /// Description of the Trait, providing additional context or information.
     #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// JSON name: `validationRule`.
+    #[serde(rename = "validationRule", default, skip_serializing_if = "Option::is_none")]
+    pub validation_rule: Option<ValidationRule>,
     /// The name of the identifier type to promote the trait value to, such as ''email'', ''phone'', ''user_id'',
     /// etc. This allows the trait to be mapped to an identifier in Identity Resolution. The identifier type should be
     /// configured in the Identity Resolution Settings.
@@ -8005,9 +7992,6 @@ pub struct TraitGroupCoreTraitsValue {
         skip_serializing_if = "Option::is_none"
     )]
     pub id_type_promotion: Option<String>,
-    /// JSON name: `validationRule`.
-    #[serde(rename = "validationRule", default, skip_serializing_if = "Option::is_none")]
-    pub validation_rule: Option<ValidationRule>,
 }
 
 impl TraitGroupCoreTraitsValue {
@@ -8016,8 +8000,8 @@ impl TraitGroupCoreTraitsValue {
         Self {
             data_type,
             description: None,
-            id_type_promotion: None,
             validation_rule: None,
+            id_type_promotion: None,
         }
     }
 
@@ -8035,13 +8019,6 @@ impl TraitGroupCoreTraitsValue {
         self
     }
 
-    /// Set `idTypePromotion`.
-    #[must_use]
-    pub fn with_id_type_promotion(mut self, value: impl Into<Option<String>>) -> Self {
-        self.id_type_promotion = value.into();
-        self
-    }
-
     /// Set `validationRule`.
     #[must_use]
     pub fn with_validation_rule(
@@ -8049,6 +8026,13 @@ impl TraitGroupCoreTraitsValue {
         value: impl Into<Option<ValidationRule>>,
     ) -> Self {
         self.validation_rule = value.into();
+        self
+    }
+
+    /// Set `idTypePromotion`.
+    #[must_use]
+    pub fn with_id_type_promotion(mut self, value: impl Into<Option<String>>) -> Self {
+        self.id_type_promotion = value.into();
         self
     }
 }
@@ -8170,9 +8154,6 @@ rt::string_newtype!(TraitGroupDisplayName);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TraitGroupRequest {
-    /// description of the Trait Group
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
     /// Unique name of the Trait Group
     ///
     /// JSON name: `displayName`.
@@ -8181,6 +8162,9 @@ pub struct TraitGroupRequest {
         deserialize_with = "TraitGroupDisplayName::from_server"
     )]
     pub display_name: TraitGroupDisplayName,
+    /// description of the Trait Group
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Map of traits belonging to this Trait Group, keyed by trait name.
     #[serde(rename = "traits", default, skip_serializing_if = "Option::is_none")]
     pub traits: Option<
@@ -8192,23 +8176,23 @@ impl TraitGroupRequest {
     /// A value with the required fields set and every optional field empty.
     pub fn new(display_name: TraitGroupDisplayName) -> Self {
         Self {
-            description: None,
             display_name,
+            description: None,
             traits: None,
         }
-    }
-
-    /// Set `description`.
-    #[must_use]
-    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
-        self.description = value.into();
-        self
     }
 
     /// Set `displayName`.
     #[must_use]
     pub fn with_display_name(mut self, value: TraitGroupDisplayName) -> Self {
         self.display_name = value;
+        self
+    }
+
+    /// Set `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<Option<String>>) -> Self {
+        self.description = value.into();
         self
     }
 
@@ -8252,6 +8236,9 @@ pub struct TraitGroupRequestTraitsValue {
     /// Description of the Trait, providing additional context or information.
     #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// JSON name: `validationRule`.
+    #[serde(rename = "validationRule", default, skip_serializing_if = "Option::is_none")]
+    pub validation_rule: Option<ValidationRule>,
     /// The name of the identifier type to promote the trait value to, such as ''email'', ''phone'', ''user_id'',
     /// etc. This allows the trait to be mapped to an identifier in Identity Resolution. The identifier type should be
     /// configured in the Identity Resolution Settings.
@@ -8263,9 +8250,6 @@ pub struct TraitGroupRequestTraitsValue {
         skip_serializing_if = "Option::is_none"
     )]
     pub id_type_promotion: Option<String>,
-    /// JSON name: `validationRule`.
-    #[serde(rename = "validationRule", default, skip_serializing_if = "Option::is_none")]
-    pub validation_rule: Option<ValidationRule>,
 }
 
 impl TraitGroupRequestTraitsValue {
@@ -8274,8 +8258,8 @@ impl TraitGroupRequestTraitsValue {
         Self {
             data_type,
             description: None,
-            id_type_promotion: None,
             validation_rule: None,
+            id_type_promotion: None,
         }
     }
 
@@ -8296,13 +8280,6 @@ impl TraitGroupRequestTraitsValue {
         self
     }
 
-    /// Set `idTypePromotion`.
-    #[must_use]
-    pub fn with_id_type_promotion(mut self, value: impl Into<Option<String>>) -> Self {
-        self.id_type_promotion = value.into();
-        self
-    }
-
     /// Set `validationRule`.
     #[must_use]
     pub fn with_validation_rule(
@@ -8310,6 +8287,13 @@ impl TraitGroupRequestTraitsValue {
         value: impl Into<Option<ValidationRule>>,
     ) -> Self {
         self.validation_rule = value.into();
+        self
+    }
+
+    /// Set `idTypePromotion`.
+    #[must_use]
+    pub fn with_id_type_promotion(mut self, value: impl Into<Option<String>>) -> Self {
+        self.id_type_promotion = value.into();
         self
     }
 
@@ -8375,6 +8359,9 @@ pub struct TraitGroupTraitsValue {
     /// Description of the Trait, providing additional context or information.
     #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// JSON name: `validationRule`.
+    #[serde(rename = "validationRule", default, skip_serializing_if = "Option::is_none")]
+    pub validation_rule: Option<ValidationRule>,
     /// The name of the identifier type to promote the trait value to, such as ''email'', ''phone'', ''user_id'',
     /// etc. This allows the trait to be mapped to an identifier in Identity Resolution. The identifier type should be
     /// configured in the Identity Resolution Settings.
@@ -8386,9 +8373,6 @@ pub struct TraitGroupTraitsValue {
         skip_serializing_if = "Option::is_none"
     )]
     pub id_type_promotion: Option<String>,
-    /// JSON name: `validationRule`.
-    #[serde(rename = "validationRule", default, skip_serializing_if = "Option::is_none")]
-    pub validation_rule: Option<ValidationRule>,
 }
 
 impl TraitGroupTraitsValue {
@@ -8397,8 +8381,8 @@ impl TraitGroupTraitsValue {
         Self {
             data_type,
             description: None,
-            id_type_promotion: None,
             validation_rule: None,
+            id_type_promotion: None,
         }
     }
 
@@ -8416,13 +8400,6 @@ impl TraitGroupTraitsValue {
         self
     }
 
-    /// Set `idTypePromotion`.
-    #[must_use]
-    pub fn with_id_type_promotion(mut self, value: impl Into<Option<String>>) -> Self {
-        self.id_type_promotion = value.into();
-        self
-    }
-
     /// Set `validationRule`.
     #[must_use]
     pub fn with_validation_rule(
@@ -8430,6 +8407,13 @@ impl TraitGroupTraitsValue {
         value: impl Into<Option<ValidationRule>>,
     ) -> Self {
         self.validation_rule = value.into();
+        self
+    }
+
+    /// Set `idTypePromotion`.
+    #[must_use]
+    pub fn with_id_type_promotion(mut self, value: impl Into<Option<String>>) -> Self {
+        self.id_type_promotion = value.into();
         self
     }
 }
@@ -8714,8 +8698,7 @@ impl UpdateProfilesBulkBody {
 
 /// The `ValidationRule` schema.
 ///
-/// Tagged by the `#prop` property. Unknown tags (and values that do not decode) are kept
-/// as `Unknown` with the raw JSON.
+/// Tagged by the `ruleType` property, which serialization writes itself. Unknown tags (and values that do not decode) are kept as `Unknown` with the raw JSON.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ValidationRule {

@@ -37,6 +37,57 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Named types the client sends (reachable from a request body), sorted.
     pub sent_types: Vec<String>,
+    /// Operation waiters (the spec's `x-waiter` declarations).
+    pub waiters: Vec<WaiterDef>,
+}
+
+/// A status operation that reports how a long-running operation is going, as `x-waiter`
+/// declares it.
+#[derive(Debug, Clone)]
+pub struct WaiterDef {
+    /// The `static` describing it (`FETCH_OPERATION_WAITER`).
+    pub static_name: String,
+    /// The status operation: its client method and `operationId`.
+    pub operation: Name,
+    /// The status operation's error enum.
+    pub error_type: String,
+    /// The status it answers with (a named struct).
+    pub status_type: String,
+    /// The response header (lower case) naming the operation to wait for.
+    pub header: String,
+    /// States that end the wait successfully.
+    pub success: Vec<String>,
+    /// States that end it with a failure.
+    pub failure: Vec<String>,
+    /// The status property that says why it failed (its JSON name).
+    pub error: Option<String>,
+    /// How to read the state from the status.
+    pub state: FieldPath,
+}
+
+/// A path of fields (Rust names) into a struct, each field a struct's until the last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldPath(pub Vec<String>);
+
+/// How a list operation pages: the request's token parameter and where the response says
+/// what comes next.
+#[derive(Debug, Clone)]
+pub struct Pagination {
+    /// The request builder's setter of the page-token parameter.
+    pub token_setter: String,
+    /// The page token's parameter name in the spec (for docs).
+    pub token_param: String,
+    /// From the page's body to the next token.
+    pub next: FieldPath,
+    /// The body's field (Rust name) holding the page's items, when it has a list.
+    pub items: Option<String>,
+    /// The success enum's variant of the page response, when the operation documents other
+    /// success responses (a redirect the client did not follow ends the stream).
+    pub page_variant: Option<String>,
+    /// The type of one item.
+    pub item_type: Option<TypeRef>,
+    /// The next token's JSON path in the response, dotted (for docs).
+    pub next_api: String,
 }
 
 impl Api {
@@ -112,7 +163,7 @@ pub struct TypeDef {
 pub enum TypeDefKind {
     /// A struct with named fields.
     Struct {
-        /// Fields, sorted by JSON name (the loader does not keep key order).
+        /// Fields, in the spec's order.
         fields: Vec<Field>,
     },
     /// A validated string newtype.
@@ -250,6 +301,11 @@ pub enum TypeRef {
     DateTime,
     /// `format: uuid`: `uuid::Uuid`.
     Uuid,
+    /// A whole body that is not JSON, form or text (`application/octet-stream`, `image/*`,
+    /// `application/xml`, `*/*`): `rt::Bytes`.
+    Bytes,
+    /// `format: binary` inside a schema (a file part of a multipart body): `rt::FilePart`.
+    File,
 }
 
 impl TypeRef {
@@ -338,6 +394,13 @@ pub struct Operation {
     /// says nothing, so configured credentials are sent; an empty list: none).
     pub security: Option<Vec<Vec<Requirement>>>,
     pub pointer: String,
+    /// Documents redirect responses (301, 302, 303, 307, 308): the client follows those that
+    /// stay on the same origin.
+    pub follow_redirects: bool,
+    /// A list operation the client can page through.
+    pub pagination: Option<Pagination>,
+    /// Starts a long-running operation that a waiter (index into [`Api::waiters`]) reports on.
+    pub waiter: Option<usize>,
 }
 
 /// A piece of a path template.
@@ -425,12 +488,20 @@ pub struct Response {
     /// `true` for 2xx (and 1xx/3xx, which are not errors either).
     pub success: bool,
     pub docs: Docs,
-    /// JSON body type, if any.
+    /// Body type, if any (JSON unless `body_kind` says otherwise).
     pub body: Option<TypeRef>,
+    /// How the body is read: `Json`, `Text` (`String`) or `Binary` (`rt::Bytes`).
+    pub body_kind: BodyKind,
+    /// The media type the body was documented with (sent as `Accept` for text and binary).
+    pub media_type: Option<String>,
     /// Typed headers; when non-empty the response gets a headers struct with this name.
     pub headers: Vec<Header>,
     /// Name of the headers struct.
     pub headers_type: String,
+    /// This operation defines the headers struct (a shared response's is defined once).
+    pub headers_owner: bool,
+    /// The `components/responses` entry it is (PascalCase), if it is one.
+    pub component: Option<String>,
     /// Boxed in the operation's success or error enum, so one large variant does not make
     /// every value of the enum large.
     pub boxed: bool,
@@ -456,9 +527,66 @@ pub struct Body {
     pub required: bool,
     /// Media type to send.
     pub content_type: String,
-    /// `application/x-www-form-urlencoded` instead of JSON.
-    pub form: bool,
+    /// How it is encoded.
+    pub kind: BodyKind,
     pub docs: Docs,
+    /// The operation's other request media types, each a builder setter that sends the body
+    /// that way instead.
+    pub alternatives: Vec<AltBody>,
+}
+
+/// Another media type an operation accepts for its request body.
+#[derive(Debug, Clone)]
+pub struct AltBody {
+    /// The setter's name (`body_form`, `body_xml`, …).
+    pub setter: String,
+    pub ty: TypeRef,
+    pub content_type: String,
+    pub kind: BodyKind,
+}
+
+/// How a body is encoded on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `application/json`, `*+json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `multipart/form-data` (and other `multipart/*`): one part per property.
+    Multipart,
+    /// `text/*`: a `String`.
+    Text,
+    /// Anything else: raw bytes.
+    Binary,
+}
+
+impl BodyKind {
+    /// The kind of a media type (parameters such as `; charset=utf-8` ignored).
+    pub fn of(media: &str) -> BodyKind {
+        let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if m == "application/json" || m.ends_with("+json") {
+            BodyKind::Json
+        } else if m == "application/x-www-form-urlencoded" {
+            BodyKind::Form
+        } else if m.starts_with("multipart/") {
+            BodyKind::Multipart
+        } else if m.starts_with("text/") {
+            BodyKind::Text
+        } else {
+            BodyKind::Binary
+        }
+    }
+
+    /// Which of several media types the client prefers (lower is preferred).
+    pub fn rank(self) -> u8 {
+        match self {
+            BodyKind::Json => 0,
+            BodyKind::Form => 1,
+            BodyKind::Multipart => 2,
+            BodyKind::Text => 3,
+            BodyKind::Binary => 4,
+        }
+    }
 }
 
 /// A compiled pattern.

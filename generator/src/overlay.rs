@@ -137,7 +137,8 @@ mod tests {
 
         // Removing several array items: indexes 9 and 10 both go.
         let mut list = json!({"xs": (0..12).map(|i| json!({"n": i, "drop": i == 9 || i == 10})).collect::<Vec<_>>()});
-        let drop = json!({"overlay": "1.0.0", "info": {}, "actions": [{"target": "$.xs[?@.drop == true]", "remove": true}]});
+        let drop =
+            json!({"overlay": "1.0.0", "info": {}, "actions": [{"target": "$.xs[?@.drop == true]", "remove": true}]});
         apply(&mut list, &drop, "o.yaml").unwrap();
         let left: Vec<i64> = list["xs"].as_array().unwrap().iter().map(|x| x["n"].as_i64().unwrap()).collect();
         assert_eq!(left, [0, 1, 2, 3, 4, 5, 6, 7, 8, 11]);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use twilio_memory::{credentials, Client, OperationAccepted, RetryConfig};
+use twilio_memory::{credentials, Client, DeleteStoreAcceptedBody, RetryConfig};
 
 const ID: &str = "mem_store_01h9krwzhcf3bdm6wdzwpvc3zj";
 const BODY: &str = "{\"message\":\"Deletion accepted.\",\"statusUrl\":\"https://memory.twilio.com/v1/ops/1\"}";
@@ -107,7 +107,7 @@ fn main() {
                     let resp = req.send().await.unwrap();
                     assert_eq!(resp.status().as_u16(), 202);
                     let body = resp.bytes().await.unwrap();
-                    let parsed: OperationAccepted = serde_json::from_slice(&body).unwrap();
+                    let parsed: DeleteStoreAcceptedBody = serde_json::from_slice(&body).unwrap();
                     std::hint::black_box(parsed);
                 })
             })

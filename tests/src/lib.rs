@@ -34,7 +34,7 @@ pub fn generate_file(path: &Path, settings: &Settings) -> Vec<OutputFile> {
 }
 
 /// What a behaviour test (`tests/fixtures/<stem>.behaviour.rs`) may use besides the crate.
-const BEHAVIOUR_DEV_DEPENDENCIES: &str = "\n[dev-dependencies]\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\nregress = \"0.10\"\n";
+const BEHAVIOUR_DEV_DEPENDENCIES: &str = "\n[dev-dependencies]\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"rt-multi-thread\", \"net\", \"io-util\"] }\nregress = \"0.10\"\n";
 
 /// Write each crate into `target/compile-check/<label>/` as members of one workspace and run
 /// `cargo clippy --workspace --all-targets -- -D warnings` and `cargo doc` (warnings denied) on
@@ -56,8 +56,8 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
         members.push(format!("\"{dir}\""));
     }
     // Two generated crates in one program sharing one `Config`.
-    let pair = ["twilio-memory-v1", "twilio-knowledge-v2"];
-    if pair.iter().all(|p| crates.iter().any(|(d, _)| d == p)) {
+    // The committed Memory crate (`generated/`) and the Knowledge crate generated here.
+    if crates.iter().any(|(d, _)| d == "twilio-knowledge-v2") {
         let dir = ws.join("two-clients");
         fs::create_dir_all(dir.join("tests")).map_err(|e| e.to_string())?;
         fs::copy(root.join("tests/fixtures/multi/two_clients.rs"), dir.join("tests/two_clients.rs"))
@@ -67,10 +67,9 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
             dir.join("Cargo.toml"),
             format!(
                 "[package]\nname = \"two-clients\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-                 [dev-dependencies]\ncheck-twilio-memory-v1 = {{ path = \"../{}\" }}\n\
-                 check-twilio-knowledge-v2 = {{ path = \"../{}\" }}\napigen-runtime = {{ path = \"{}\" }}\n{}",
-                pair[0],
-                pair[1],
+                 [dev-dependencies]\ntwilio-memory = {{ path = \"{}\" }}\n\
+                 check-twilio-knowledge-v2 = {{ path = \"../twilio-knowledge-v2\" }}\napigen-runtime = {{ path = \"{}\" }}\n{}",
+                root.join("generated").display(),
                 runtime.display(),
                 BEHAVIOUR_DEV_DEPENDENCIES.trim_start().trim_start_matches("[dev-dependencies]\n"),
             ),
@@ -93,8 +92,18 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
             fs::copy(&companion, dest).map_err(|e| e.to_string())?;
             // The behaviour test runs a local server on tokio.
             let manifest = ws.join(dir).join("Cargo.toml");
-            let mut text = fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
-            text.push_str(BEHAVIOUR_DEV_DEPENDENCIES);
+            let text = fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+            // The crate's own `[dev-dependencies]` (tokio for its examples) give way to ours.
+            let text = match text.find("\n[dev-dependencies]") {
+                Some(at) => {
+                    let (head, tail) = text.split_at(at);
+                    let rest = tail.trim_start_matches("\n[dev-dependencies]");
+                    let kept: String =
+                        rest.lines().filter(|l| !l.starts_with("tokio =")).map(|l| format!("{l}\n")).collect();
+                    format!("{head}{BEHAVIOUR_DEV_DEPENDENCIES}{}", kept.trim_start_matches('\n'))
+                }
+                None => format!("{text}{BEHAVIOUR_DEV_DEPENDENCIES}"),
+            };
             fs::write(&manifest, text).map_err(|e| e.to_string())?;
             behaviour = true;
         }

@@ -1,11 +1,14 @@
-//! The README's usage example, compiled (not run: it would call the real API). The test also
-//! checks that the README still shows this code, so the two cannot drift apart.
+//! The README's usage examples cannot drift from code that compiles: the first is
+//! `generated/examples/delete_and_wait.rs` (compiled by cargo as an example of the generated
+//! crate), the second, a fragment, is compiled here (not run: it would call the real API).
 
-mod example {
+mod configure {
+    use twilio_memory::StoreId;
+
     use std::time::Duration;
-    use twilio_memory::{credentials, Client, DeleteStoreError, Error, RetryConfig, StoreId};
+    use twilio_memory::{credentials, Client, RetryConfig};
 
-    pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    pub(crate) async fn example(store: StoreId) -> Result<(), Box<dyn std::error::Error>> {
         // credentials::api_key(sid, secret) or credentials::account(account_sid, auth_token);
         // or Client::from_env(), which reads TWILIO_API_KEY + TWILIO_API_SECRET, else
         // TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN.
@@ -16,35 +19,47 @@ mod example {
             .retry(RetryConfig::standard().with_max_attempts(4))
             .user_agent_suffix("my-app/1.0")
             .build()?;
-
-        let store: StoreId = "mem_store_01h9krwzhcf3bdm6wdzwpvc3zj".parse()?; // validated, no regex engine
-        match client.delete_store(&store).await {
-            Ok(accepted) => println!("{:?} {:?}", accepted.body.status_url, accepted.headers.operation_id),
-            Err(Error::Service { error: DeleteStoreError::NotFound(r), .. }) => {
-                println!("gone: {:?}", r.body.parsed().and_then(|b| b.message.as_deref()))
-            }
-            Err(e) => return Err(e.into()),
-        }
+        let accepted = client.delete_store(&store).await?; // one call: the 202, its body and headers
+        println!("{:?} {:?}", accepted.body.status_url, accepted.headers.operation_id);
         Ok(())
     }
 }
 
-/// The code of the README's `rust,ignore` block, whitespace removed.
-fn readme_block() -> String {
+/// The README's `rust,ignore` blocks, in order.
+fn readme_blocks() -> Vec<String> {
     let readme = std::fs::read_to_string(tests::root().join("README.md")).unwrap();
-    let start = readme.find("```rust,ignore").expect("README has the usage example") + "```rust,ignore".len();
-    let end = start + readme[start..].find("```").unwrap();
-    readme[start..end].replace("#[tokio::main]", "").chars().filter(|c| !c.is_whitespace()).collect()
+    readme.split("```rust,ignore\n").skip(1).map(|b| b[..b.find("```").unwrap()].to_owned()).collect()
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 #[test]
-fn readme_example_compiles_and_matches_the_readme() {
+fn the_first_example_is_the_delete_and_wait_example() {
+    let file = std::fs::read_to_string(tests::root().join("generated/examples/delete_and_wait.rs")).unwrap();
+    // The file without its `//!` header.
+    let code: String = file.lines().skip_while(|l| l.starts_with("//!")).collect::<Vec<_>>().join("\n");
+    let blocks = readme_blocks();
+    assert!(blocks.len() >= 2, "README.md shows the examples");
+    assert_eq!(blocks[0].trim(), code.trim(), "README.md's first example is not generated/examples/delete_and_wait.rs");
+    assert!(code.contains("client.delete_store(&store).wait().await"));
+}
+
+#[test]
+fn the_configuration_example_compiles_and_matches_the_readme() {
     fn assert_send<T: Send>(_: &T) {}
     // Building the future type-checks the example's calls; it is dropped without being polled.
-    let future = example::main();
+    let future = configure::example("mem_store_01h9krwzhcf3bdm6wdzwpvc3zj".parse().unwrap());
     assert_send(&future);
     drop(future);
-    let here: String = include_str!("readme_example.rs").chars().filter(|c| !c.is_whitespace()).collect();
-    let block = readme_block().replace("asyncfnmain", "pub(crate)asyncfnmain");
-    assert!(here.contains(&block), "README.md's example and tests/tests/readme_example.rs differ");
+    // Every line of the README's block appears here, in order (whitespace aside).
+    let here = squeeze(include_str!("readme_example.rs"));
+    let mut rest = here.as_str();
+    for line in readme_blocks()[1].lines().map(squeeze).filter(|l| !l.is_empty()) {
+        let at = rest.find(&line).unwrap_or_else(|| {
+            panic!("README.md's configuration example has `{line}`, tests/tests/readme_example.rs does not (in order)")
+        });
+        rest = &rest[at + line.len()..];
+    }
 }

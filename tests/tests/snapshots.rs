@@ -61,3 +61,24 @@ components:
     let code: usize = generated.files.iter().filter(|f| f.path.ends_with(".rs")).map(|f| f.contents.len()).sum();
     assert!(code < 50_000, "{code} bytes of code");
 }
+
+/// An overlay is applied before the spec is read; an action whose target selects nothing is
+/// an error in the overlay file, at the action's line and column, and nothing is generated.
+#[test]
+fn overlays_apply_and_their_errors_point_into_the_overlay() {
+    let spec = "openapi: 3.0.3\ninfo: {title: O, version: '1'}\npaths: {}\ncomponents:\n  securitySchemes:\n    basic: {type: http, scheme: basic}\n";
+    let overlay = "overlay: 1.0.0\ninfo: {title: hints, version: '1'}\nactions:\n  - target: $.components.securitySchemes.basic\n    update:\n      x-credentials:\n        - {name: account, username: sid, password: token, username-env: O_SID, password-env: O_TOKEN}\n";
+    let settings = generator::Settings::new("api.yaml", "o");
+    let inputs = |overlay: &'static str| generator::Inputs {
+        spec: generator::Source { path: "api.yaml", text: spec },
+        overlays: vec![generator::Source { path: "hints.yaml", text: overlay }],
+    };
+    let generated = generator::generate_inputs(&inputs(overlay), &settings).unwrap();
+    let lib = &generated.files.iter().find(|f| f.path == "src/lib.rs").unwrap().contents;
+    assert!(lib.contains("pub fn account(") && lib.contains("O_SID"), "the overlay's credentials are generated");
+
+    let stale = "overlay: 1.0.0\ninfo: {title: hints, version: '1'}\nactions:\n  - target: $.components.securitySchemes.gone\n    update: {x-credentials: []}\n";
+    let err = generator::generate_inputs(&inputs(stale), &settings).unwrap_err().to_string();
+    assert!(err.contains("hints.yaml:4:"), "{err}");
+    assert!(err.contains("selects nothing"), "{err}");
+}

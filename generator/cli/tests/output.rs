@@ -17,7 +17,8 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn spec_text() -> String {
-    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seed_delete_store.yaml")).unwrap()
+    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seed_delete_store.yaml"))
+        .unwrap()
 }
 
 fn job_for(spec_text: &str, dir: &Path) -> Job {

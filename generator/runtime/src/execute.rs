@@ -39,6 +39,66 @@ pub struct OperationInfo {
     pub idempotent: bool,
     /// What authentication the operation accepts.
     pub security: crate::auth::Security,
+    /// The spec documents redirect responses (301, 302, 303, 307, 308): follow those that stay
+    /// on the same origin.
+    pub follow_redirects: bool,
+}
+
+/// Redirects followed for one call, at most.
+pub const MAX_REDIRECTS: u32 = 5;
+
+/// The same-origin URL a redirect response points at, if it does.
+fn same_origin_location(from: &reqwest::Url, headers: &HeaderMap) -> Option<reqwest::Url> {
+    let location = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let to = from.join(location.trim()).ok()?;
+    (to.origin() == from.origin()).then_some(to)
+}
+
+/// Turn `request` into the request a redirect with `status` asks for: 307 and 308 repeat the
+/// method and body; 303 (and 301/302 after a POST) become a GET without a body.
+fn redirect(request: &mut reqwest::Request, status: StatusCode, to: reqwest::Url) {
+    let method = request.method().clone();
+    let to_get = match status.as_u16() {
+        303 => method != reqwest::Method::HEAD,
+        301 | 302 => method == reqwest::Method::POST,
+        _ => false,
+    };
+    *request.url_mut() = to;
+    if to_get {
+        *request.method_mut() = reqwest::Method::GET;
+        *request.body_mut() = None;
+        for h in [reqwest::header::CONTENT_TYPE, reqwest::header::CONTENT_ENCODING, reqwest::header::CONTENT_LENGTH] {
+            request.headers_mut().remove(h);
+        }
+    }
+}
+
+/// Compress a request body as its `Content-Encoding` header says.
+fn encode_body(body: Vec<u8>, encoding: &str) -> Result<Vec<u8>, ValidationError> {
+    use std::io::Write as _;
+    let unsupported = || {
+        ValidationError::new(
+            "header `Content-Encoding`",
+            None,
+            format!("`gzip`, `deflate` or `identity` (this client cannot compress with `{encoding}`)"),
+        )
+    };
+    let io = |_: std::io::Error| unsupported();
+    match encoding.trim().to_ascii_lowercase().as_str() {
+        "identity" | "" => Ok(body),
+        "gzip" | "x-gzip" => {
+            let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 2), flate2::Compression::fast());
+            e.write_all(&body).map_err(io)?;
+            e.finish().map_err(io)
+        }
+        "deflate" => {
+            let mut e =
+                flate2::write::ZlibEncoder::new(Vec::with_capacity(body.len() / 2), flate2::Compression::fast());
+            e.write_all(&body).map_err(io)?;
+            e.finish().map_err(io)
+        }
+        _ => Err(unsupported()),
+    }
 }
 
 /// A request ready to send.
@@ -52,7 +112,7 @@ pub struct RequestParts {
     /// Header names (lower case) and values.
     pub headers: Vec<(&'static str, String)>,
     /// Body bytes and content type.
-    pub body: Option<(Vec<u8>, &'static str)>,
+    pub body: Option<crate::EncodedBody>,
 }
 
 /// The final response of a call.
@@ -145,7 +205,17 @@ impl ApiClient {
             headers.insert(HeaderName::from_static(k), value);
         }
         if let Some((_, content_type)) = &parts.body {
-            headers.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            let value = HeaderValue::from_str(content_type).map_err(|_| Error::InvalidRequest {
+                source: ValidationError::new("content type", None, "a header value without control characters"),
+            })?;
+            headers.insert(reqwest::header::CONTENT_TYPE, value);
+        }
+        // A documented `Content-Encoding` parameter compresses the body it describes.
+        let mut body = parts.body.map(|(b, _)| b);
+        if let Some((_, encoding)) = parts.headers.iter().find(|h| h.0 == "content-encoding") {
+            if let Some(b) = body.take() {
+                body = Some(encode_body(b, encoding).map_err(|source| Error::InvalidRequest { source })?);
+            }
         }
         let http = config
             .pools
@@ -165,15 +235,18 @@ impl ApiClient {
         // Build the request once; clone it only while another attempt may follow.
         let mut first = reqwest::Request::new(method, url);
         *first.headers_mut() = headers;
-        if let Some((body, _)) = parts.body {
+        if let Some(body) = body {
             *first.body_mut() = Some(body.into());
         }
         // A rejected OAuth 2.0 token (401) is replaced once.
         let mut tokens = applied.tokens;
         let mut request = Some(first);
         let mut attempt: u32 = 0;
+        // Exchanges that were redirects followed (they do not count as retries).
+        let mut hops: u32 = 0;
         loop {
             attempt += 1;
+            let tries = attempt - hops;
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if remaining == Some(Duration::ZERO) {
                 return Err(Error::Timeout {
@@ -188,7 +261,8 @@ impl ApiClient {
                 (None, Some(r)) => (Some(r), TimeoutKind::Total),
                 (None, None) => (None, TimeoutKind::Attempt),
             };
-            let last_possible = (!may_retry || attempt >= retry.max_attempts) && tokens.is_empty();
+            let may_redirect = op.follow_redirects && hops < MAX_REDIRECTS;
+            let last_possible = (!may_retry || tries >= retry.max_attempts) && tokens.is_empty() && !may_redirect;
             let copy = if last_possible { None } else { request.as_ref().and_then(reqwest::Request::try_clone) };
             let this = match copy {
                 Some(copy) => copy,
@@ -199,14 +273,14 @@ impl ApiClient {
                 Some(l) => tokio::time::timeout(l, fut).await.ok(),
                 None => Some(fut.await),
             };
-            let retries_left = may_retry && attempt < retry.max_attempts;
+            let retries_left = may_retry && tries < retry.max_attempts;
             // Each outcome gives the result to return if we stop now, and the delay if we retry.
             let (give_up, delay): (Result<Exchange, Error<E>>, Option<Duration>) = match outcome {
                 None => {
                     tracing::debug!(attempt, "attempt timed out");
                     let retry_it = kind == TimeoutKind::Attempt && retries_left && retry.retry_transport_errors;
                     let err = Error::Timeout { kind, elapsed: start.elapsed(), attempts: attempt };
-                    (Err(err), retry_it.then(|| retry.backoff(attempt - 1)))
+                    (Err(err), retry_it.then(|| retry.backoff(tries - 1)))
                 }
                 Some(Attempt::Transport(e)) => {
                     tracing::debug!(attempt, error = %e, "transport error");
@@ -216,10 +290,7 @@ impl ApiClient {
                     // retried.
                     let transient = !(e.is_builder() || e.is_redirect());
                     let retry_it = retries_left && retry.retry_transport_errors && transient;
-                    (
-                        Err(Error::Transport { source: e, attempts: attempt }),
-                        retry_it.then(|| retry.backoff(attempt - 1)),
-                    )
+                    (Err(Error::Transport { source: e, attempts: attempt }), retry_it.then(|| retry.backoff(tries - 1)))
                 }
                 Some(Attempt::TooLarge(status)) => {
                     return Err(Error::ResponseTooLarge {
@@ -245,6 +316,25 @@ impl ApiClient {
                         Err(source) => (Err(Error::Auth { source, attempts: attempt }), None),
                     }
                 }
+                Some(Attempt::Done(ex)) if may_redirect && ex.status.is_redirection() => {
+                    // A documented redirect: followed (method, body and credentials kept for
+                    // 307/308) when it stays on the same origin; any other is the response.
+                    let to = request.as_ref().and_then(|r| same_origin_location(r.url(), &ex.headers));
+                    match (to, request.as_mut()) {
+                        (Some(to), Some(req)) if matches!(ex.status.as_u16(), 301 | 302 | 303 | 307 | 308) => {
+                            hops += 1;
+                            tracing::debug!(
+                                attempt,
+                                status = ex.status.as_u16(),
+                                hops,
+                                "following a same-origin redirect"
+                            );
+                            redirect(req, ex.status, to);
+                            (Ok(ex), Some(Duration::ZERO))
+                        }
+                        _ => (Ok(ex), None),
+                    }
+                }
                 Some(Attempt::Done(ex)) => {
                     let status = ex.status.as_u16();
                     tracing::debug!(attempt, status, "response");
@@ -253,7 +343,7 @@ impl ApiClient {
                             // Longer than we may wait: give up now; the error carries the value.
                             Some(d) if d > retry.max_retry_after => None,
                             Some(d) => Some(d),
-                            None => Some(retry.backoff(attempt - 1)),
+                            None => Some(retry.backoff(tries - 1)),
                         }
                     } else {
                         None
@@ -356,6 +446,21 @@ impl Exchange {
         Ok(self.response(body, headers))
     }
 
+    /// A documented success status with a text body (lossy UTF-8).
+    #[doc(hidden)]
+    pub fn success_text<H, E>(mut self, headers: H) -> Result<Response<String, H>, Error<E>> {
+        let body = String::from_utf8(std::mem::take(&mut self.body))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(self.response(body, headers))
+    }
+
+    /// A documented success status with a body handed over as bytes.
+    #[doc(hidden)]
+    pub fn success_bytes<H, E>(mut self, headers: H) -> Result<Response<bytes::Bytes, H>, Error<E>> {
+        let body = bytes::Bytes::from(std::mem::take(&mut self.body));
+        Ok(self.response(body, headers))
+    }
+
     /// A documented success status without a body (any body sent is ignored).
     #[doc(hidden)]
     pub fn success_empty<H, E>(self, headers: H) -> Result<Response<(), H>, Error<E>> {
@@ -441,6 +546,7 @@ mod tests {
         path_template: "/things",
         idempotent: false,
         security: None,
+        follow_redirects: false,
     };
 
     struct TestClient(ApiClient);
@@ -584,6 +690,7 @@ mod oauth_tests {
         path_template: "/things",
         idempotent: true,
         security: Some(&[&[Requirement { scheme: &OAUTH, scopes: &[] }]]),
+        follow_redirects: false,
     };
 
     struct TestClient(ApiClient);

@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod body;
 mod client;
 mod config;
 mod credentials;
@@ -43,27 +44,33 @@ mod error;
 mod execute;
 #[macro_use]
 mod macros;
+mod paginate;
 mod pattern;
 mod style;
 mod validate;
+mod wait;
 
 pub use auth::{
     AccessToken, ApiKeyLocation, AuthError, BoxFuture, ClientCredentials, Requirement, Security, SecurityScheme,
     TokenProvider, TokenRequest,
 };
+pub use body::{bytes_body, form_body, json_body, multipart_body, text_body, EncodedBody, FilePart, Multipart};
+pub use bytes::Bytes;
 pub use client::{ApiClient, ApiInfo, ClientBuilder, GeneratedClient};
 pub use config::{Config, ConfigBuilder, ConfigError, RequestOptions, RetryConfig, TimeoutConfig};
 pub use credentials::{Credentials, EnvKind, EnvSource};
 pub use error::{Error, ErrorBody, Response, TimeoutKind, UnhandledResponse, ValidationError};
-pub use execute::{Exchange, OperationInfo, RequestParts};
+pub use execute::{Exchange, OperationInfo, RequestParts, MAX_REDIRECTS};
+pub use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
+pub use paginate::{items, pages};
 pub use pattern::{LinearPattern, Piece};
 pub use reqwest::header;
 pub use reqwest::StatusCode;
 pub use style::{header_param, path_param, query_pair, query_param, Style};
 pub use validate::{
-    check_items, check_length, check_range, double_option, form_body, header_parse, header_str, json_body,
-    push_segment, IntoParam,
+    check_items, check_length, check_range, double_option, header_parse, header_str, push_segment, IntoParam,
 };
+pub use wait::{wait, HttpResponse, WaitError, WaitOptions, Waiter};
 
 /// Default limit on response bodies: 16 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -72,8 +79,9 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// file) and keeps a spec's type names clear of it.
 pub mod exports {
     pub use crate::{
-        header, AccessToken, AuthError, ClientBuilder, ClientCredentials, Config, ConfigBuilder, ConfigError,
-        Credentials, Error, ErrorBody, IntoParam, RequestOptions, Response, RetryConfig, StatusCode, TimeoutConfig,
-        TimeoutKind, TokenProvider, TokenRequest, UnhandledResponse, ValidationError, DEFAULT_MAX_RESPONSE_BYTES,
+        header, AccessToken, AuthError, Bytes, ClientBuilder, ClientCredentials, Config, ConfigBuilder, ConfigError,
+        Credentials, Error, ErrorBody, FilePart, HttpResponse, IntoParam, RequestOptions, Response, RetryConfig,
+        StatusCode, StreamExt, TimeoutConfig, TimeoutKind, TokenProvider, TokenRequest, TryStreamExt,
+        UnhandledResponse, ValidationError, WaitError, WaitOptions, DEFAULT_MAX_RESPONSE_BYTES,
     };
 }

@@ -56,8 +56,8 @@ macro_rules! request_builder {
     };
 }
 
-/// `status()`, `Display` and `Error` for a generated operation error enum, from its
-/// `describe(&self) -> (StatusCode, &'static str)`.
+/// `status()`, `raw_headers()`, `Display` and `Error` for a generated operation error enum,
+/// from its `describe(&self) -> (StatusCode, &'static str, &HeaderMap)`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! error_impls {
@@ -67,11 +67,16 @@ macro_rules! error_impls {
             pub fn status(&self) -> $crate::StatusCode {
                 self.describe().0
             }
+
+            /// Every header of the response, as received (e.g. a request ID for support).
+            pub fn raw_headers(&self) -> &$crate::header::HeaderMap {
+                self.describe().2
+            }
         }
 
         impl ::std::fmt::Display for $error {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                let (status, summary) = self.describe();
+                let (status, summary, _) = self.describe();
                 ::std::write!(f, "{} {}: {}", $operation, status, summary)
             }
         }

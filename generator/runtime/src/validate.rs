@@ -120,20 +120,6 @@ pub fn push_segment(path: &mut String, value: &str, name: &'static str) -> Resul
     Ok(())
 }
 
-/// Serialize a JSON request body.
-#[doc(hidden)]
-pub fn json_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, ValidationError> {
-    serde_json::to_vec(body).map_err(|e| ValidationError::new("request body", None, e.to_string()))
-}
-
-/// Serialize an `application/x-www-form-urlencoded` request body.
-#[doc(hidden)]
-pub fn form_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, ValidationError> {
-    serde_urlencoded::to_string(body)
-        .map(String::into_bytes)
-        .map_err(|e| ValidationError::new("request body", None, e.to_string()))
-}
-
 /// Read a header as text.
 #[doc(hidden)]
 pub fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -10,6 +10,7 @@
 //! Architecture invariant: nothing here imports `openapiv3`; every name comes from the IR, and
 //! the runtime crate is named through [`Context::rt`] only.
 
+mod features;
 mod pattern;
 mod request;
 mod responses;
@@ -52,9 +53,12 @@ pub fn operation(cx: &Context<'_>, op: &Operation) -> TokenStream {
     let responses = responses::ResponseItems::new(cx, op);
     let request = request::emit(cx, op, &responses);
     let items = &responses.items;
+    let waiters =
+        cx.api.waiters.iter().filter(|w| w.operation.api == op.name.api).map(|w| features::waiter_static(cx, w));
     quote! {
         #items
         #request
+        #(#waiters)*
     }
 }
 
@@ -117,6 +121,8 @@ pub fn ty(t: &TypeRef) -> TokenStream {
         TypeRef::Any => quote! { serde_json::Value },
         TypeRef::DateTime => quote! { time::OffsetDateTime },
         TypeRef::Uuid => quote! { uuid::Uuid },
+        TypeRef::Bytes => quote! { rt::Bytes },
+        TypeRef::File => quote! { rt::FilePart },
     }
 }
 
@@ -253,12 +259,8 @@ fn credentials_module(cx: &Context<'_>, env_prefix: &str) -> TokenStream {
     let mut fns = Vec::new();
     let mut sources: Vec<(&'static str, Vec<String>)> = Vec::new();
     // A scheme no operation accepts has no use for credentials (a document may define spares).
-    let used: std::collections::BTreeSet<usize> = cx
-        .api
-        .operations
-        .iter()
-        .flat_map(|op| op.security.iter().flatten().flatten().map(|r| r.scheme))
-        .collect();
+    let used: std::collections::BTreeSet<usize> =
+        cx.api.operations.iter().flat_map(|op| op.security.iter().flatten().flatten().map(|r| r.scheme)).collect();
     for (i, scheme) in cx.api.auth.iter().enumerate() {
         if !used.contains(&i) && !used.is_empty() {
             continue;
@@ -422,6 +424,10 @@ serde_json = "1"
     if uses(api, &TypeRef::Uuid) {
         out.push_str("# `format: uuid` values.\nuuid = { version = \"1\", default-features = false, features = [\"std\", \"serde\"] }\n");
     }
+    // Not a dependency of the library: what its own examples and tests run on.
+    out.push_str(
+        "\n[dev-dependencies]\n# Examples and tests (`examples/`, `tests/`, written by hand) run the client on tokio.\ntokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n",
+    );
     if settings.standalone {
         out.push_str("\n[workspace]\n");
     }

@@ -8,7 +8,9 @@ use quote::quote;
 use super::responses::ResponseItems;
 use super::types::value_checks;
 use super::{doc_attrs, ident, ty, Context};
-use crate::ir::{Body, Operation, Param, ParamLocation, ParamStyle, PathSegment, TypeDefKind, TypeRef};
+use crate::ir::{
+    AltBody, Body, BodyKind, Field, Operation, Param, ParamLocation, ParamStyle, PathSegment, TypeDefKind, TypeRef,
+};
 
 /// The request of one operation.
 pub(super) fn emit(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStream {
@@ -33,9 +35,19 @@ pub(super) fn emit(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) 
             quote! { body: Option<#t>, }
         }
     });
+    let alt_field = op.body.as_ref().filter(|b| !b.alternatives.is_empty()).map(|_| {
+        quote! { alt_body: Option<Result<rt::EncodedBody, rt::ValidationError>>, }
+    });
     let setters = optional.iter().map(|p| setter(p));
     let body_setter = op.body.as_ref().filter(|b| !b.required).map(body_setter);
+    let alt_setters: Vec<TokenStream> =
+        op.body.iter().flat_map(|b| b.alternatives.iter().map(move |a| alt_setter(cx, b, a))).collect();
     let send = send(cx, op, responses);
+    let paginator = op.pagination.as_ref().map(|p| super::features::paginator(cx, op, p, responses));
+    let waiter = op.waiter.and_then(|i| cx.api.waiters.get(i));
+    let wait = waiter.map(|w| super::features::wait_methods(cx, w, responses));
+    let several_successes = op.responses.iter().filter(|r| r.success).count() > 1;
+    let http_response = several_successes.then(|| super::features::http_response_impl(op));
     let doc = format!(
         " A pending `{}` call; await it to send. Built by [`Client::{}`].",
         op.name.api,
@@ -46,20 +58,26 @@ pub(super) fn emit(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) 
 
         #[doc = #doc]
         #[must_use = "a request does nothing until it is awaited"]
-        #[derive(Debug)]
+        #[derive(Debug, Clone)]
         pub struct #request<'a> {
             client: &'a Client,
             #(#fields)*
             #(#opt_fields)*
             #body_field
+            #alt_field
             options: rt::RequestOptions,
         }
 
         impl<'a> #request<'a> {
             #(#setters)*
             #body_setter
+            #(#alt_setters)*
             #send
+            #paginator
+            #wait
         }
+
+        #http_response
 
         rt::request_builder!(#request, #output);
     }
@@ -101,6 +119,7 @@ fn client_method(op: &Operation, required: &[&Param], optional: &[&Param]) -> To
         Some(_) => quote! { body: None, },
         None => quote! {},
     };
+    let alt_init = op.body.as_ref().filter(|b| !b.alternatives.is_empty()).map(|_| quote! { alt_body: None, });
     let docs = doc_attrs(&method_docs(op, required));
     quote! {
         impl Client {
@@ -111,6 +130,7 @@ fn client_method(op: &Operation, required: &[&Param], optional: &[&Param]) -> To
                     #(#inits)*
                     #(#opt_inits)*
                     #body_init
+                    #alt_init
                     options: Default::default(),
                 }
             }
@@ -141,8 +161,15 @@ fn method_docs(op: &Operation, required: &[&Param]) -> Vec<String> {
             )
         })
         .collect();
-    if op.body.as_ref().is_some_and(|b| b.required) {
-        args.push("- `body`: the JSON request body".to_owned());
+    if let Some(b) = op.body.as_ref().filter(|b| b.required) {
+        let what = match b.kind {
+            BodyKind::Json => "JSON",
+            BodyKind::Form => "form-encoded",
+            BodyKind::Multipart => "multipart",
+            BodyKind::Text => "text",
+            BodyKind::Binary => "raw",
+        };
+        args.push(format!("- `body`: the {what} request body (`{}`)", b.content_type));
     }
     if !args.is_empty() {
         docs.push(String::new());
@@ -175,6 +202,83 @@ fn setter(p: &Param) -> TokenStream {
     }
 }
 
+/// `body_<media>(value)`: send the body as another documented media type instead.
+fn alt_setter(cx: &Context<'_>, primary: &Body, a: &AltBody) -> TokenStream {
+    let (name, t) = (ident(&a.setter), ty(&a.ty));
+    let d = doc_attrs(&[format!(
+        "Send the request body as `{}` instead of `{}`{}.",
+        a.content_type,
+        primary.content_type,
+        if primary.required { " (this value replaces the one given to the method)" } else { "" }
+    )]);
+    let encode = encode_body(cx, &a.ty, a.kind, &a.content_type);
+    quote! {
+        #d
+        pub fn #name(mut self, body: #t) -> Self {
+            self.alt_body = Some(#encode);
+            self
+        }
+    }
+}
+
+/// An expression, over `body: T`, giving `Result<rt::EncodedBody, rt::ValidationError>`:
+/// validated (structs the client sends) and encoded as `kind`.
+fn encode_body(cx: &Context<'_>, t: &TypeRef, kind: BodyKind, content_type: &str) -> TokenStream {
+    let fields = match t {
+        TypeRef::Named(n) => match cx.api.type_def(n).map(|d| &d.kind) {
+            Some(TypeDefKind::Struct { fields }) => Some(fields),
+            _ => None,
+        },
+        _ => None,
+    };
+    let encode = match kind {
+        BodyKind::Json => quote! { rt::json_body(&body, #content_type) },
+        BodyKind::Form => quote! { rt::form_body(&body, #content_type) },
+        BodyKind::Text => quote! { rt::text_body(body, #content_type) },
+        BodyKind::Binary => quote! { rt::bytes_body(body, #content_type) },
+        BodyKind::Multipart => {
+            let parts = match fields {
+                Some(fields) => {
+                    let parts = fields.iter().map(multipart_part);
+                    quote! { #(#parts)* }
+                }
+                None => quote! { form.fields(&body)?; },
+            };
+            quote! {
+                rt::multipart_body(#content_type, |form| {
+                    #parts
+                    Ok(())
+                })
+            }
+        }
+    };
+    match fields {
+        Some(_) if matches!(kind, BodyKind::Json | BodyKind::Form | BodyKind::Multipart) => {
+            quote! { body.validate().and_then(|()| #encode) }
+        }
+        _ => encode,
+    }
+}
+
+/// One property of a multipart body: files as file parts, anything else as text (JSON for
+/// objects; one part per item for arrays).
+fn multipart_part(f: &Field) -> TokenStream {
+    let (n, key) = (ident(&f.name.rust), &f.name.api);
+    let optional = !f.required || f.nullable;
+    let (pattern, files) = match &f.ty {
+        TypeRef::File => (quote! { v }, quote! { form.file(#key, v); }),
+        TypeRef::Array(inner) if **inner == TypeRef::File => {
+            (quote! { v }, quote! { for file in v.iter() { form.file(#key, file); } })
+        }
+        _ => return quote! { form.value(#key, &body.#n)?; },
+    };
+    match (optional, f.absent_vs_null) {
+        (false, _) => quote! { { let #pattern = &body.#n; #files } },
+        (true, false) => quote! { if let Some(#pattern) = &body.#n { #files } },
+        (true, true) => quote! { if let Some(Some(#pattern)) = &body.#n { #files } },
+    }
+}
+
 fn body_setter(b: &Body) -> TokenStream {
     let t = ty(&b.ty);
     let mut d = b.docs.clone();
@@ -191,6 +295,7 @@ fn body_setter(b: &Body) -> TokenStream {
 
 /// `send`: unwrap and check the arguments, build the parts, run the request loop, dispatch.
 fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStream {
+    let follow_redirects = op.follow_redirects;
     let invalid = quote! { |source| rt::Error::InvalidRequest { source } };
     let unwrap = op.params.iter().map(|p| {
         let n = ident(&p.name.rust);
@@ -236,6 +341,17 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
     let header_pushes =
         op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| header_push(cx, p, &invalid));
     let body = op.body.as_ref().map(|b| body_build(cx, b, &invalid));
+    // A success that is not JSON: ask for what the spec documents (the client's default
+    // `Accept` is `application/json`).
+    let accept =
+        op.responses.iter().any(|r| r.success && r.body.is_some() && r.body_kind != BodyKind::Json).then(|| {
+            let mut media: Vec<&str> =
+                op.responses.iter().filter(|r| r.success).filter_map(|r| r.media_type.as_deref()).collect();
+            media.sort_unstable();
+            media.dedup();
+            let accept = media.join(", ");
+            quote! { parts.headers.push(("accept", #accept.to_owned())); }
+        });
     let (op_id, http_method, template) = (&op.name.api, op.method.as_str(), &op.path_template);
     let idempotent = op.method.idempotent();
     let capacity = Literal::usize_unsuffixed(op.path_template.len() + 32);
@@ -268,6 +384,7 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
                 path_template: #template,
                 idempotent: #idempotent,
                 security: #security,
+                follow_redirects: #follow_redirects,
             };
             #(#unwrap)*
             #(#checks)*
@@ -277,6 +394,7 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
             let mut parts = rt::RequestParts { path, ..Default::default() };
             #(#query_pushes)*
             #(#header_pushes)*
+            #accept
             #body
             let ex = self.client.inner.execute::<#error>(&OPERATION, parts, self.options).await?;
             #dispatch
@@ -326,7 +444,7 @@ fn scalar(cx: &Context<'_>, t: &TypeRef) -> bool {
             Some(TypeDefKind::Alias(t)) => scalar(cx, t),
             _ => false,
         },
-        TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Any => false,
+        TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Any | TypeRef::Bytes | TypeRef::File => false,
     }
 }
 
@@ -383,27 +501,25 @@ fn header_push(cx: &Context<'_>, p: &Param, invalid: &TokenStream) -> TokenStrea
     }
 }
 
-/// Validate (sent structs) and serialize the body into `parts.body`.
+/// Validate (sent structs) and encode the body into `parts.body`; a body set with another
+/// media type's setter wins.
 fn body_build(cx: &Context<'_>, b: &Body, invalid: &TokenStream) -> TokenStream {
-    let sent_struct = matches!(&b.ty, TypeRef::Named(n) if matches!(cx.api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Struct { .. })));
-    let check = if sent_struct {
-        quote! { body.validate().map_err(#invalid)?; }
-    } else {
-        quote! {}
-    };
-    let serialize = if b.form {
-        quote! { rt::form_body(&body) }
-    } else {
-        quote! { rt::json_body(&body) }
-    };
-    let ct = &b.content_type;
-    let encode = quote! {
-        #check
-        parts.body = Some((#serialize.map_err(#invalid)?, #ct));
-    };
-    if b.required {
+    let encode = encode_body(cx, &b.ty, b.kind, &b.content_type);
+    let encode = quote! { parts.body = Some(#encode.map_err(#invalid)?); };
+    let primary = if b.required {
         quote! { let body = self.body; #encode }
     } else {
         quote! { if let Some(body) = self.body { #encode } }
+    };
+    if b.alternatives.is_empty() {
+        primary
+    } else {
+        quote! {
+            if let Some(alt) = self.alt_body {
+                parts.body = Some(alt.map_err(#invalid)?);
+            } else {
+                #primary
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{doc_attrs, ident, ty, Context};
-use crate::ir::{Operation, Response, StatusMatch, TypeRef};
+use crate::ir::{BodyKind, Operation, Response, StatusMatch, TypeRef};
 
 /// What the responses of one operation contribute.
 pub(super) struct ResponseItems {
@@ -14,6 +14,8 @@ pub(super) struct ResponseItems {
     pub output: TokenStream,
     /// The operation's error enum.
     pub error: TokenStream,
+    /// The success type (`rt::Response<B, H>`, or the success enum).
+    pub ok: TokenStream,
     /// Success enum, header structs, `Result` alias, error enum and its impls.
     pub items: TokenStream,
     /// The expression, over the final exchange `ex`, that gives the result.
@@ -27,7 +29,8 @@ impl ResponseItems {
         let error = ident(&op.error_type);
         let result = ident(&op.result_type);
         let (ok_ty, ok_def) = success_type(op, &successes);
-        let header_structs = op.responses.iter().filter(|r| !r.headers.is_empty()).map(|r| headers_struct(op, r));
+        let header_structs =
+            op.responses.iter().filter(|r| !r.headers.is_empty() && r.headers_owner).map(|r| headers_struct(op, r));
         let error_enum = error_enum(cx, op, &errors);
         let result_doc = format!(" What awaiting [`{}`] gives.", op.request_type);
         let items = quote! {
@@ -42,6 +45,7 @@ impl ResponseItems {
         ResponseItems {
             output: quote! { #result },
             error: quote! { #error },
+            ok: ok_ty.clone(),
             items,
             dispatch: dispatch(op, &successes),
         }
@@ -146,7 +150,10 @@ fn success_type(op: &Operation, successes: &[&Response]) -> (TokenStream, TokenS
 
 fn headers_struct(op: &Operation, r: &Response) -> TokenStream {
     let name = ident(&r.headers_type);
-    let doc = format!(" Headers of the {} response of `{}`.", status_text(r.status), op.name.api);
+    let doc = match &r.component {
+        Some(c) => format!(" Headers of the `{c}` response (`components/responses`)."),
+        None => format!(" Headers of the {} response of `{}`.", status_text(r.status), op.name.api),
+    };
     let fields = r.headers.iter().map(|h| {
         let f = ident(&h.name.rust);
         let t = ty(&h.ty);
@@ -177,7 +184,7 @@ fn error_enum(_cx: &Context<'_>, op: &Operation, errors: &[&Response]) -> TokenS
     let summaries = errors.iter().map(|r| {
         let v = ident(&r.variant);
         let summary = r.docs.first().cloned().unwrap_or_default();
-        quote! { Self::#v(r) => (r.status, #summary), }
+        quote! { Self::#v(r) => (r.status, #summary, &r.raw_headers), }
     });
     let doc = format!(" The documented error responses of [`Client::{}`], plus any other status.", method_name(op));
     let op_id = &op.type_name;
@@ -192,11 +199,11 @@ fn error_enum(_cx: &Context<'_>, op: &Operation, errors: &[&Response]) -> TokenS
         }
 
         impl #error {
-            /// The HTTP status and a one-line description of the response.
-            fn describe(&self) -> (rt::StatusCode, &'static str) {
+            /// The HTTP status, a one-line description and the headers of the response.
+            fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
                 match self {
                     #(#summaries)*
-                    Self::Unhandled(r) => (r.status, "status not documented for this operation"),
+                    Self::Unhandled(r) => (r.status, "status not documented for this operation", &r.headers),
                 }
             }
         }
@@ -241,6 +248,8 @@ fn dispatch(op: &Operation, successes: &[&Response]) -> TokenStream {
         // Responses without a documented body are not decoded (a body there is ignored).
         let into_error = variant_ctor(&error_enum, r);
         let call = match (r.success, r.body.is_some()) {
+            (true, true) if r.body_kind == BodyKind::Text => quote! { ex.success_text(#h) },
+            (true, true) if r.body_kind == BodyKind::Binary => quote! { ex.success_bytes(#h) },
             (true, true) => quote! { ex.success(#h) },
             (true, false) => quote! { ex.success_empty(#h) },
             (false, true) => quote! { ex.failure(#h, #into_error) },

@@ -229,7 +229,19 @@ fn struct_def(cx: &Context<'_>, t: &TypeDef, docs: &[String], fields: &[Field]) 
         let serde_attr = serde_attr(cx, f);
         quote! { #fdocs #serde_attr pub #fname: #fty, }
     });
-    let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
+    // A required property that can hold one value only (a one-value enum, such as the tag of
+    // a tagged union's variant) is filled in by `new`, not asked for.
+    let constant = |f: &Field| -> Option<TokenStream> {
+        let TypeRef::Named(n) = &f.ty else { return None };
+        match &cx.api.type_def(n)?.kind {
+            TypeDefKind::StringEnum { variants } if variants.len() == 1 && !f.nullable => {
+                let (ty, v) = (ident(n), ident(&variants[0].rust));
+                Some(quote! { #ty::#v })
+            }
+            _ => None,
+        }
+    };
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable && constant(f).is_none()).collect();
     let args = required.iter().map(|f| {
         let n = ident(&f.name.rust);
         let t = field_type(f);
@@ -237,7 +249,9 @@ fn struct_def(cx: &Context<'_>, t: &TypeDef, docs: &[String], fields: &[Field]) 
     });
     let inits = fields.iter().map(|f| {
         let n = ident(&f.name.rust);
-        if f.required && !f.nullable {
+        if let (true, Some(value)) = (f.required, constant(f)) {
+            quote! { #n: #value }
+        } else if f.required && !f.nullable {
             quote! { #n }
         } else {
             quote! { #n: None }
@@ -383,11 +397,16 @@ fn one_of_def(t: &TypeDef, docs: &[String], variants: &[Variant], discriminator:
             },
         }
     });
+    let tagged = doc_attrs(&[
+        String::new(),
+        format!(
+            "Tagged by the `{prop}` property, which serialization writes itself. Unknown tags (and values \
+             that do not decode) are kept as `Unknown` with the raw JSON."
+        ),
+    ]);
     quote! {
         #docs
-        ///
-        /// Tagged by the `#prop` property. Unknown tags (and values that do not decode) are kept
-        /// as `Unknown` with the raw JSON.
+        #tagged
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub enum #name {

@@ -9,6 +9,7 @@
 //! Architecture invariant: lowering never produces tokens; every identifier in the IR is
 //! decided here (through [`crate::naming`]).
 
+mod features;
 mod ids;
 mod operations;
 mod passes;
@@ -78,7 +79,21 @@ const CLIENT_METHODS: &[&str] = &["builder", "new", "from_env", "base_url", "con
 /// Names a request builder or its `send` binds itself: struct fields, the one method the
 /// generator emits on every builder, and the locals of `send` that live while parameters are
 /// read (the runtime's methods are added from [`crate::runtime_names`]).
-const BUILDER_OWN: &[&str] = &["client", "options", "send", "into_future", "path", "parts", "ex"];
+const BUILDER_OWN: &[&str] = &[
+    "client",
+    "options",
+    "send",
+    "into_future",
+    "path",
+    "parts",
+    "ex",
+    "pages",
+    "items",
+    "wait",
+    "wait_with",
+    "clone",
+    "fmt",
+];
 
 /// A lowered API and what it leaves out.
 #[derive(Debug)]
@@ -108,6 +123,9 @@ pub fn lower(loaded: &crate::load::Loaded, strict: bool) -> Result<Lowered, Vec<
         component_names: BTreeMap::new(),
         schemes: Vec::new(),
         pattern_groups: BTreeMap::new(),
+        op_extensions: Vec::new(),
+        inline_enums: BTreeMap::new(),
+        shared_headers: BTreeMap::new(),
     };
     // Components first, in key order, so their names win over derived ones.
     if let Some(c) = &doc.components {
@@ -155,6 +173,7 @@ pub fn lower(loaded: &crate::load::Loaded, strict: bool) -> Result<Lowered, Vec<
         }
     }
     l.document_pattern_groups();
+    let waiters = l.features(&mut operations);
     if strict {
         for d in &mut l.diags {
             d.severity = Severity::Error;
@@ -187,6 +206,7 @@ pub fn lower(loaded: &crate::load::Loaded, strict: bool) -> Result<Lowered, Vec<
         types: types.into_values().collect(),
         operations,
         sent_types,
+        waiters,
     };
     Ok(Lowered { api, warnings })
 }
@@ -228,6 +248,13 @@ struct Lowerer<'a> {
     schemes: Vec<AuthScheme>,
     /// Pattern types by what they validate (see [`ids`]).
     pattern_groups: BTreeMap<crate::load::PatternKey, ids::Group>,
+    /// Operation extensions read after every operation is lowered (see [`features`]).
+    op_extensions: Vec<operations::OpExtension<'a>>,
+    /// Inline string enums by the name they asked for and their values, so identical ones
+    /// are one type.
+    inline_enums: BTreeMap<(String, Vec<String>), String>,
+    /// Headers structs of `components/responses` entries, by the response's pointer.
+    shared_headers: BTreeMap<String, String>,
 }
 
 impl Lowerer<'_> {

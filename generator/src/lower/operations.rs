@@ -25,6 +25,15 @@ pub(super) struct OperationCtx<'a, 'p> {
 /// operation-level ones with the same key).
 type ParamKey = (ParamLocation, String);
 
+/// An extension on an operation that a later pass reads (`x-waiter`, `x-pagination`).
+pub(super) struct OpExtension<'a> {
+    /// The operation's `operationId`.
+    pub operation: String,
+    pub key: &'static str,
+    pub value: &'a serde_json::Value,
+    pub pointer: String,
+}
+
 /// The names of an operation's own types.
 struct OperationNames {
     method: String,
@@ -56,17 +65,28 @@ impl<'a> Lowerer<'a> {
             }
         };
         let names = self.operation_names(&op_id, methods);
+        let body = match &op.request_body {
+            None => None,
+            Some(rb) => self.request_body(
+                rb,
+                &format!("{}Body", names.type_name),
+                &join(ctx.pointer, "requestBody"),
+                builder_reserved,
+            ),
+        };
         let mut reserved = builder_reserved.to_vec();
         if op.request_body.is_some() {
-            // The body is the method's last argument.
+            // The body is the method's last argument (or the `body` setter).
             reserved.push("body");
+        }
+        // The setters of the body's other media types.
+        reserved.extend(body.iter().flat_map(|b| b.alternatives.iter().map(|a| a.setter.as_str())));
+        if body.as_ref().is_some_and(|b| !b.alternatives.is_empty()) {
+            // The builder's field for a body set that way.
+            reserved.push("alt_body");
         }
         let params = self.parameters(ctx, op, &reserved);
         let path = self.path_template(ctx, &params);
-        let body = match &op.request_body {
-            None => None,
-            Some(rb) => self.request_body(rb, &format!("{}Body", names.type_name), &join(ctx.pointer, "requestBody")),
-        };
         let responses = self.responses(ctx, op, &names.type_name);
         let schemes = std::mem::take(&mut self.schemes);
         let security = self.security(&op.security, ctx.pointer, &schemes);
@@ -81,7 +101,22 @@ impl<'a> Lowerer<'a> {
         } else {
             None
         };
+        for key in ["x-waiter", "x-pagination"] {
+            if let Some(v) = op.extensions.get(key) {
+                self.op_extensions.push(OpExtension {
+                    operation: op_id.clone(),
+                    key,
+                    value: v,
+                    pointer: join(ctx.pointer, key),
+                });
+            }
+        }
+        let follow_redirects =
+            responses.iter().any(|r| matches!(r.status, StatusMatch::Code(301 | 302 | 303 | 307 | 308)));
         Some(Operation {
+            follow_redirects,
+            pagination: None,
+            waiter: None,
             server,
             request_type: names.request,
             error_type: names.error,
@@ -255,30 +290,50 @@ impl<'a> Lowerer<'a> {
         segments
     }
 
-    fn request_body(&mut self, rb: &'a ReferenceOr<oa::RequestBody>, ctx: &str, pointer: &str) -> Option<Body> {
+    /// The request body: the preferred media type (JSON, form, multipart, text, bytes) is the
+    /// method's `body`; every other one is a setter sending the body that way instead.
+    fn request_body(
+        &mut self,
+        rb: &'a ReferenceOr<oa::RequestBody>,
+        ctx: &str,
+        pointer: &str,
+        reserved: &[&str],
+    ) -> Option<Body> {
         let (rb, at) = self.resolve(rb, pointer)?;
         let mut keys: Vec<&String> = rb.content.keys().collect();
-        keys.sort();
-        let Some(key) = keys.iter().find(|k| is_json(k)).or_else(|| keys.iter().find(|k| is_form(k))) else {
-            let found = keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+        keys.sort_by_key(|k| (BodyKind::of(k).rank(), (*k).clone()));
+        let Some(first) = keys.first() else {
             self.diags.push(
-                Diagnostic::new(join(&at, "content"), format!("request body media type `{found}` is not supported"))
-                    .with_help("describe the body as `application/json` or `application/x-www-form-urlencoded`"),
+                Diagnostic::new(join(&at, "content"), "request body has no media type")
+                    .with_help("add one under `content`, e.g. `application/json: {schema: …}`"),
             );
             return None;
         };
-        let media = &rb.content[*key];
-        let schema_at = join(&join(&join(&at, "content"), key), "schema");
-        let ty = match &media.schema {
-            None => TypeRef::Any,
-            Some(s) => self.type_of(s, ctx, &schema_at)?,
-        };
+        let mut lowered = Vec::new();
+        let mut setters = Namespace::with_reserved(reserved).on_reserved_suffix("_media");
+        for (i, key) in keys.iter().enumerate() {
+            let kind = BodyKind::of(key);
+            let media = &rb.content[*key];
+            let schema_at = join(&join(&join(&at, "content"), key), "schema");
+            let ty = match (kind, &media.schema) {
+                (BodyKind::Binary, _) => TypeRef::Bytes,
+                (BodyKind::Text, _) => TypeRef::String,
+                (_, None) => TypeRef::Any,
+                // Every media type of one body usually shares one schema: one type.
+                (_, Some(s)) => self.type_of(s, ctx, &schema_at)?,
+            };
+            let setter = if i == 0 { String::new() } else { setters.claim(&format!("body_{}", media_suffix(key))) };
+            lowered.push(AltBody { setter, ty, content_type: (*key).clone(), kind });
+        }
+        let primary = lowered.remove(0);
+        debug_assert_eq!(&primary.content_type, *first);
         Some(Body {
-            ty,
+            ty: primary.ty,
             required: rb.required,
-            form: is_form(key),
-            content_type: (*key).clone(),
+            kind: primary.kind,
+            content_type: primary.content_type,
             docs: naming::docs(rb.description.as_deref()),
+            alternatives: lowered,
         })
     }
 
@@ -312,11 +367,36 @@ impl<'a> Lowerer<'a> {
                 StatusMatch::Range(n) => (1..4).contains(&n),
                 StatusMatch::Default => false,
             };
-            let body = self.response_body(resp, &format!("{type_name}{variant}Body"), &resp_at);
+            // A response of `components/responses` is one shape wherever it is used: its
+            // inline body and its headers are named after it and defined once.
+            let component = resp_at
+                .strip_prefix("/components/responses/")
+                .filter(|k| !k.contains('/'))
+                .map(|k| naming::pascal(&crate::pointer::unescape(k)));
+            let body_ctx = match &component {
+                Some(c) => format!("{c}Body"),
+                None => format!("{type_name}{variant}Body"),
+            };
+            let (body, body_kind, media_type) = match self.response_body(resp, &body_ctx, &resp_at, success) {
+                Some((t, kind, media)) => (Some(t), kind, Some(media)),
+                None => (None, BodyKind::Json, None),
+            };
             let headers = self.response_headers(resp, &resp_at);
-            let headers_type =
-                if headers.is_empty() { String::new() } else { self.ns.claim(&format!("{type_name}{variant}Headers")) };
+            let (headers_type, headers_owner) = match (&component, headers.is_empty()) {
+                (_, true) => (String::new(), false),
+                (Some(c), false) => match self.shared_headers.get(&resp_at) {
+                    Some(name) => (name.clone(), false),
+                    None => {
+                        let name = self.ns.claim(&format!("{c}Headers"));
+                        self.shared_headers.insert(resp_at.clone(), name.clone());
+                        (name, true)
+                    }
+                },
+                (None, false) => (self.ns.claim(&format!("{type_name}{variant}Headers")), true),
+            };
             responses.push(Response {
+                component,
+                headers_owner,
                 pointer: resp_at.clone(),
                 status,
                 headers_type,
@@ -324,6 +404,8 @@ impl<'a> Lowerer<'a> {
                 success,
                 docs: naming::docs(Some(&resp.description)),
                 body,
+                body_kind,
+                media_type,
                 headers,
                 boxed: false,
             });
@@ -363,15 +445,37 @@ impl<'a> Lowerer<'a> {
         headers
     }
 
-    fn response_body(&mut self, resp: &'a oa::Response, ctx: &str, pointer: &str) -> Option<TypeRef> {
+    /// The body of a response: JSON when documented (its type), else for a success text
+    /// (`String`) or anything else as bytes. Error bodies are JSON or nothing (the runtime keeps
+    /// the text of any other).
+    fn response_body(
+        &mut self,
+        resp: &'a oa::Response,
+        ctx: &str,
+        pointer: &str,
+        success: bool,
+    ) -> Option<(TypeRef, BodyKind, String)> {
         let mut keys: Vec<&String> = resp.content.keys().collect();
-        keys.sort();
-        let key = keys.iter().find(|k| is_json(k))?;
-        let media = &resp.content[*key];
-        let at = join(&join(&join(pointer, "content"), key), "schema");
-        match &media.schema {
-            None => Some(TypeRef::Any),
-            Some(s) => self.type_of(s, ctx, &at),
+        // Preferred kind first, then by name (the map's order is the document's).
+        keys.sort_by_key(|k| (BodyKind::of(k).rank(), (*k).clone()));
+        let key = *keys.first()?;
+        match BodyKind::of(key) {
+            BodyKind::Json => {
+                let media = &resp.content[key];
+                let at = join(&join(&join(pointer, "content"), key), "schema");
+                let t = match &media.schema {
+                    None => TypeRef::Any,
+                    Some(s) => self.type_of(s, ctx, &at)?,
+                };
+                Some((t, BodyKind::Json, key.clone()))
+            }
+            _ if !success => None,
+            // The client accepts every media type documented for it.
+            BodyKind::Text if keys.iter().all(|k| BodyKind::of(k) == BodyKind::Text) => {
+                Some((TypeRef::String, BodyKind::Text, join_media(&keys)))
+            }
+            // Form and multipart responses are rare; the client hands over the bytes.
+            _ => Some((TypeRef::Bytes, BodyKind::Binary, join_media(&keys))),
         }
     }
 }
@@ -385,13 +489,29 @@ fn is_header_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-fn is_form(media: &str) -> bool {
-    media.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
+/// Media types as one `Accept` value, sorted.
+fn join_media(keys: &[&String]) -> String {
+    let mut keys: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
+    keys.sort_unstable();
+    keys.join(", ")
 }
 
-fn is_json(media: &str) -> bool {
+/// A setter suffix for a media type: `form`, `multipart`, `xml`, `text`, `bytes`, `png`, ….
+fn media_suffix(media: &str) -> String {
     let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    m == "application/json" || m.ends_with("+json")
+    let suffix = match BodyKind::of(&m) {
+        BodyKind::Form => "form".to_owned(),
+        BodyKind::Multipart => "multipart".to_owned(),
+        BodyKind::Text if m == "text/plain" => "text".to_owned(),
+        BodyKind::Binary if m == "application/octet-stream" || m.contains('*') => "bytes".to_owned(),
+        BodyKind::Json if m == "application/json" => "json".to_owned(),
+        _ => {
+            // `application/vnd.api+json` → `vnd_api_json`, `image/png` → `png`.
+            let sub = m.rsplit('/').next().unwrap_or(&m);
+            sub.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+        }
+    };
+    naming::snake(&suffix)
 }
 
 /// The parameter names in a path template, in order.

@@ -92,6 +92,9 @@ pub(super) fn mark_sent_types(types: &mut BTreeMap<String, TypeDef>, ops: &[Oper
     for op in ops {
         if let Some(b) = &op.body {
             b.ty.collect_names(&mut stack);
+            for a in &b.alternatives {
+                a.ty.collect_names(&mut stack);
+            }
         }
         for p in &op.params {
             p.ty.collect_names(&mut stack);
@@ -232,6 +235,9 @@ impl Sizes<'_> {
             TypeRef::Integer { bits32: false } | TypeRef::Number { bits32: false } | TypeRef::Unsigned => b(8),
             TypeRef::Any => VALUE,
             TypeRef::DateTime | TypeRef::Uuid => b(16),
+            // `bytes::Bytes` is four words; `FilePart` adds two `Option<String>`.
+            TypeRef::Bytes => b(32),
+            TypeRef::File => b(80),
             TypeRef::Named(n) => self.named(n),
         }
     }

@@ -168,6 +168,9 @@ impl<'a> Lowerer<'a> {
                             for (k, v) in &o.properties {
                                 let p = join(&join(&at, "properties"), k);
                                 match props.iter_mut().find(|x| x.0 == k) {
+                                    // A later member refines the property; one that only
+                                    // annotates it (`{example: ...}`) leaves its type alone.
+                                    Some(_) if constrains_nothing(v) => {}
                                     Some(slot) => *slot = (k, v, p),
                                     None => props.push((k, v, p)),
                                 }
@@ -325,8 +328,25 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        // Inline string enums that want the same name and list the same values (a
+        // `Content-Encoding` header and parameter both listing `gzip`, `deflate`, …) are one
+        // type, not `ContentEncoding` and `ContentEncoding2`.
+        let enum_key: Option<(String, Vec<String>)> = match &s.schema_kind {
+            oa::SchemaKind::Type(oa::Type::String(st)) if st.pattern.is_none() && !st.enumeration.is_empty() => {
+                Some((ctx.to_owned(), st.enumeration.iter().flatten().cloned().collect()))
+            }
+            _ => None,
+        };
+        if let Some(existing) = enum_key.as_ref().and_then(|k| self.inline_enums.get(k)) {
+            let t = TypeRef::Named(existing.clone());
+            self.cache.insert(pointer.to_owned(), t.clone());
+            return t;
+        }
         let t = if needs_name {
             let name = self.ns.claim(ctx);
+            if let Some(k) = enum_key {
+                self.inline_enums.insert(k, name.clone());
+            }
             // While its members are lowered, a schema that leads back here refers to this
             // name (recursion through `allOf` members would otherwise never end).
             self.cache.insert(pointer.to_owned(), TypeRef::Named(name.clone()));
@@ -347,6 +367,8 @@ impl<'a> Lowerer<'a> {
                 oa::SchemaKind::Type(oa::Type::String(st)) => match &st.format {
                     oa::VariantOrUnknownOrEmpty::Item(oa::StringFormat::DateTime) => TypeRef::DateTime,
                     oa::VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid" => TypeRef::Uuid,
+                    // Bytes of a file (a multipart part); `byte` (base64 text) stays a string.
+                    oa::VariantOrUnknownOrEmpty::Item(oa::StringFormat::Binary) => TypeRef::File,
                     _ => TypeRef::String,
                 },
                 oa::SchemaKind::Type(oa::Type::Boolean(_)) => TypeRef::Bool,
@@ -414,6 +436,11 @@ impl<'a> Lowerer<'a> {
             ReferenceOr::Item(s) => Some(demote(self.type_ref_inline(s, ctx, pointer))),
         }
     }
+}
+
+/// A schema with no type and no constraint: annotations only (`{example: ...}`).
+fn constrains_nothing(s: &ReferenceOr<Box<oa::Schema>>) -> bool {
+    matches!(s, ReferenceOr::Item(s) if matches!(&s.schema_kind, oa::SchemaKind::Any(a) if *a == oa::AnySchema::default()))
 }
 
 /// What makes two pattern schemas one type.
