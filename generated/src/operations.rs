@@ -7930,8 +7930,8 @@ pub struct ListProfileObservationsRequest<'a> {
     store_id: Result<StoreId, rt::ValidationError>,
     profile_id: Result<ProfileId, rt::ValidationError>,
     conversation_id: Option<Result<ConversationId, rt::ValidationError>>,
-    created_after: Option<Result<String, rt::ValidationError>>,
-    created_before: Option<Result<String, rt::ValidationError>>,
+    created_after: Option<Result<time::OffsetDateTime, rt::ValidationError>>,
+    created_before: Option<Result<time::OffsetDateTime, rt::ValidationError>>,
     order_by: Option<Result<OrderBy, rt::ValidationError>>,
     page_size: Option<Result<u64, rt::ValidationError>>,
     page_token: Option<Result<String, rt::ValidationError>>,
@@ -7952,7 +7952,10 @@ impl<'a> ListProfileObservationsRequest<'a> {
     /// Filter observations created after this timestamp (inclusive).
     ///
     /// Optional query parameter `createdAfter`.
-    pub fn created_after(mut self, value: impl rt::IntoParam<String>) -> Self {
+    pub fn created_after(
+        mut self,
+        value: impl rt::IntoParam<time::OffsetDateTime>,
+    ) -> Self {
         self.created_after = Some(value.into_param());
         self
     }
@@ -7960,7 +7963,10 @@ impl<'a> ListProfileObservationsRequest<'a> {
     /// Filter observations created before this timestamp (exclusive).
     ///
     /// Optional query parameter `createdBefore`.
-    pub fn created_before(mut self, value: impl rt::IntoParam<String>) -> Self {
+    pub fn created_before(
+        mut self,
+        value: impl rt::IntoParam<time::OffsetDateTime>,
+    ) -> Self {
         self.created_before = Some(value.into_param());
         self
     }
@@ -8121,10 +8127,34 @@ impl<'a> ListProfileObservationsRequest<'a> {
             rt::query_pair(&mut parts.query, "conversationId", conversation_id.as_str());
         }
         if let Some(created_after) = &created_after {
-            rt::query_pair(&mut parts.query, "createdAfter", created_after.as_str());
+            rt::query_pair(
+                &mut parts.query,
+                "createdAfter",
+                &created_after
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .map_err(|e| rt::Error::InvalidRequest {
+                        source: rt::ValidationError::new(
+                            "date-time",
+                            None,
+                            e.to_string(),
+                        ),
+                    })?,
+            );
         }
         if let Some(created_before) = &created_before {
-            rt::query_pair(&mut parts.query, "createdBefore", created_before.as_str());
+            rt::query_pair(
+                &mut parts.query,
+                "createdBefore",
+                &created_before
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .map_err(|e| rt::Error::InvalidRequest {
+                        source: rt::ValidationError::new(
+                            "date-time",
+                            None,
+                            e.to_string(),
+                        ),
+                    })?,
+            );
         }
         if let Some(order_by) = &order_by {
             rt::query_pair(&mut parts.query, "orderBy", order_by.as_str());

@@ -418,7 +418,7 @@ serde_json = "1"
             _ => Vec::new(),
         })
     };
-    if fields().any(|t| *t == TypeRef::DateTime) {
+    if fields().any(|t| *t == TypeRef::DateTime) || uses(api, &TypeRef::DateTime) {
         out.push_str("# `format: date-time` fields (RFC 3339).\ntime = { version = \"0.3\", default-features = false, features = [\"std\", \"serde-well-known\"] }\n");
     }
     if uses(api, &TypeRef::Uuid) {

@@ -402,10 +402,26 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
     }
 }
 
+/// A `date-time` parameter as RFC 3339 text (a value `time` cannot write, such as a year
+/// beyond 9999, is refused before sending).
+fn rfc3339(value: TokenStream) -> TokenStream {
+    quote! {
+        #value
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| rt::Error::InvalidRequest {
+                source: rt::ValidationError::new("date-time", None, e.to_string()),
+            })?
+    }
+}
+
 /// How a parameter value becomes text (`&str`).
 fn text_of(cx: &Context<'_>, t: &TypeRef, value: TokenStream) -> TokenStream {
     match t {
         TypeRef::String => quote! { #value.as_str() },
+        TypeRef::DateTime => {
+            let text = rfc3339(value);
+            quote! { &#text }
+        }
         TypeRef::Named(n) => match cx.api.type_def(n).map(|d| &d.kind) {
             Some(TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. } | TypeDefKind::Alias(TypeRef::String)) => {
                 quote! { #value.as_str() }
@@ -420,6 +436,7 @@ fn text_of(cx: &Context<'_>, t: &TypeRef, value: TokenStream) -> TokenStream {
 fn owned_text_of(cx: &Context<'_>, t: &TypeRef, value: TokenStream) -> TokenStream {
     match t {
         TypeRef::String => quote! { #value.clone() },
+        TypeRef::DateTime => rfc3339(value),
         TypeRef::Named(n) => match cx.api.type_def(n).map(|d| &d.kind) {
             Some(TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. }) => quote! { #value.as_str().to_owned() },
             Some(TypeDefKind::Alias(TypeRef::String)) => quote! { #value.clone() },

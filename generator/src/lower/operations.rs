@@ -205,7 +205,12 @@ impl<'a> Lowerer<'a> {
             };
             // On failure the diagnostic is recorded; keep the parameter so that later checks
             // (path template) do not report follow-on errors.
-            let ty = self.type_of(schema, &naming::pascal(&api_name), &join(&at, "schema")).unwrap_or(TypeRef::String);
+            let mut ty =
+                self.type_of(schema, &naming::pascal(&api_name), &join(&at, "schema")).unwrap_or(TypeRef::String);
+            // A `date-time` parameter takes a `time::OffsetDateTime` (sent as RFC 3339).
+            if ty == TypeRef::String && is_date_time(schema) {
+                ty = TypeRef::DateTime;
+            }
             if location == ParamLocation::Path && !data.required {
                 self.err(&join(&at, "required"), format!("path parameter `{api_name}` must be `required: true`"));
             }
@@ -487,6 +492,13 @@ pub(super) fn is_token(name: &str) -> bool {
 
 fn is_header_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// An inline `type: string, format: date-time` schema.
+fn is_date_time(schema: &ReferenceOr<oa::Schema>) -> bool {
+    matches!(schema, ReferenceOr::Item(s) if matches!(&s.schema_kind,
+        oa::SchemaKind::Type(oa::Type::String(st))
+            if matches!(st.format, oa::VariantOrUnknownOrEmpty::Item(oa::StringFormat::DateTime))))
 }
 
 /// Media types as one `Accept` value, sorted.
