@@ -1928,11 +1928,7 @@ impl DataMappingName {
         let len = value.chars().count() as u64;
         if len < 1 {
             return Err(
-                rt::ValidationError::new(
-                    "DataMappingName",
-                    None,
-                    "at least 1 characters",
-                ),
+                rt::ValidationError::new("DataMappingName", None, "at least 1 character"),
             );
         }
         if len > 64 {
@@ -5146,7 +5142,7 @@ impl ObservationSource {
                 rt::ValidationError::new(
                     "ObservationSource",
                     None,
-                    "at least 1 characters",
+                    "at least 1 character",
                 ),
             );
         }
@@ -8085,7 +8081,7 @@ impl TraitGroupDisplayName {
                 rt::ValidationError::new(
                     "TraitGroupDisplayName",
                     None,
-                    "at least 1 characters",
+                    "at least 1 character",
                 ),
             );
         }
@@ -8469,7 +8465,7 @@ impl TraitName {
         let len = value.chars().count() as u64;
         if len < 1 {
             return Err(
-                rt::ValidationError::new("TraitName", None, "at least 1 characters"),
+                rt::ValidationError::new("TraitName", None, "at least 1 character"),
             );
         }
         if len > 128 {

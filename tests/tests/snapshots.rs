@@ -82,3 +82,13 @@ fn overlays_apply_and_their_errors_point_into_the_overlay() {
     assert!(err.contains("hints.yaml:4:"), "{err}");
     assert!(err.contains("selects nothing"), "{err}");
 }
+
+/// Spec bugs with one reading (a path parameter spelled differently from its template slot)
+/// are warnings, each at the parameter, and the crate is generated.
+#[test]
+fn lenient_readings_are_warnings() {
+    let path = tests::root().join("tests/fixtures/lenient.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    let generated = generator::generate_full(&text, &fixture_settings(&path)).unwrap_or_else(|d| panic!("{d}"));
+    insta::assert_snapshot!(generated.warnings.to_string());
+}

@@ -467,10 +467,12 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
     let check_fns = code.as_ref().map(|c| &c.fns);
     let check = code.as_ref().map(|c| &c.check);
     let lengths = match (p.min_length, p.max_length) {
+        // Nothing the client can check.
+        (None, None) if code.is_none() => quote! { let _ = value; },
         (None, None) => quote! {},
         (min, max) => {
             let min = min.map(|n| {
-                let msg = format!("at least {n} characters");
+                let msg = format!("at least {n} character{}", if n == 1 { "" } else { "s" });
                 let n = proc_macro2::Literal::u64_unsuffixed(n);
                 quote! {
                     if len < #n {
@@ -479,7 +481,7 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
                 }
             });
             let max = max.map(|n| {
-                let msg = format!("at most {n} characters");
+                let msg = format!("at most {n} character{}", if n == 1 { "" } else { "s" });
                 let n = proc_macro2::Literal::u64_unsuffixed(n);
                 quote! {
                     if len > #n {

@@ -261,6 +261,7 @@ impl<'a> Lowerer<'a> {
     /// parameter and every path parameter must appear.
     fn path_template(&mut self, ctx: &OperationCtx<'a, '_>, params: &[Param]) -> Vec<PathSegment> {
         let mut segments = Vec::new();
+        let mut matched = Vec::new();
         let mut rest = ctx.path;
         while let Some(open) = rest.find('{') {
             if open > 0 {
@@ -273,10 +274,16 @@ impl<'a> Lowerer<'a> {
             let name = &rest[open + 1..open + close];
             match params.iter().position(|p| p.location == ParamLocation::Path && p.name.api == name) {
                 Some(i) => segments.push(PathSegment::Param(i)),
-                None => self.diags.push(
-                    Diagnostic::new(ctx.pointer, format!("path parameter `{name}` is not declared"))
-                        .with_help(format!("add a parameter with `name: {name}` and `in: path`")),
-                ),
+                None => match self.misspelled_path_param(ctx, params, name) {
+                    Some(i) => {
+                        matched.push(i);
+                        segments.push(PathSegment::Param(i));
+                    }
+                    None => self.diags.push(
+                        Diagnostic::new(ctx.pointer, format!("path parameter `{name}` is not declared"))
+                            .with_help(format!("add a parameter with `name: {name}` and `in: path`")),
+                    ),
+                },
             }
             rest = &rest[open + close + 1..];
         }
@@ -284,8 +291,8 @@ impl<'a> Lowerer<'a> {
             segments.push(PathSegment::Literal(rest.to_owned()));
         }
         let in_path = path_params(ctx.path);
-        for p in params.iter().filter(|p| p.location == ParamLocation::Path) {
-            if !in_path.contains(&p.name.api) {
+        for (i, p) in params.iter().enumerate().filter(|(_, p)| p.location == ParamLocation::Path) {
+            if !in_path.contains(&p.name.api) && !matched.contains(&i) {
                 self.err(
                     ctx.pointer,
                     format!("path parameter `{}` does not appear in the path `{}`", p.name.api, ctx.path),
@@ -293,6 +300,34 @@ impl<'a> Lowerer<'a> {
             }
         }
         segments
+    }
+
+    /// A spec bug with one reading: the template says `{itemId}`, the only undeclared-in-the-path
+    /// path parameter is `item_id` (same name but for case, `_` and `-`). A warning, and that
+    /// parameter fills the slot.
+    fn misspelled_path_param(&mut self, ctx: &OperationCtx<'a, '_>, params: &[Param], name: &str) -> Option<usize> {
+        let fold =
+            |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect::<String>();
+        let in_path = path_params(ctx.path);
+        let candidates: Vec<usize> = params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.location == ParamLocation::Path && !in_path.contains(&p.name.api))
+            .filter(|(_, p)| fold(&p.name.api) == fold(name))
+            .map(|(i, _)| i)
+            .collect();
+        let [i] = candidates.as_slice() else { return None };
+        self.diags.push(
+            Diagnostic::warning(
+                &params[*i].pointer,
+                format!(
+                    "path parameter `{}` is written `{{{name}}}` in the path `{}`; the client uses it for `{{{name}}}`",
+                    params[*i].name.api, ctx.path
+                ),
+            )
+            .with_help(format!("name the parameter `{name}` (or the template `{{{}}}`)", params[*i].name.api)),
+        );
+        Some(*i)
     }
 
     /// The request body: the preferred media type (JSON, form, multipart, text, bytes) is the

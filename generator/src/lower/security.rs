@@ -12,13 +12,32 @@ use crate::pointer::join;
 impl Lowerer<'_> {
     pub(super) fn base_url(&mut self, servers: &[oa::Server], pointer: &str) -> String {
         let Some(server) = servers.first() else { return String::new() };
-        let mut url = server.url.clone();
-        if let Some(vars) = &server.variables {
-            for (k, v) in vars {
-                url = url.replace(&format!("{{{k}}}"), &v.default);
+        // One pass over the template: a default that contains braces is text, not another
+        // variable.
+        let vars = server.variables.as_ref();
+        let mut url = String::with_capacity(server.url.len());
+        let mut unresolved = false;
+        let mut rest = server.url.as_str();
+        while let Some(open) = rest.find('{') {
+            url.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else {
+                unresolved = true;
+                url.push_str(&rest[open..]);
+                rest = "";
+                break;
+            };
+            let name = &rest[open + 1..open + close];
+            match vars.and_then(|v| v.get(name)) {
+                Some(v) => url.push_str(&v.default),
+                None => {
+                    unresolved = true;
+                    url.push_str(&rest[open..=open + close]);
+                }
             }
+            rest = &rest[open + close + 1..];
         }
-        if url.contains('{') {
+        url.push_str(rest);
+        if unresolved {
             self.err(&format!("{pointer}/0/url"), format!("server URL `{url}` has a variable without a default"));
         }
         url.trim_end_matches('/').to_owned()
