@@ -52,7 +52,7 @@ pub struct Waiter<S: 'static> {
     pub state: fn(&S) -> Option<&str>,
 }
 
-/// How long and how often [`wait`](crate::wait) polls.
+/// How long and how often a `.wait()` polls.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitOptions {
     /// The whole wait, the first request included (default 10 minutes).
