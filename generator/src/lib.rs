@@ -8,6 +8,7 @@
 //! [`emit`](mod@emit) (→ tokens) → [`render`](mod@render) (syn + prettyplease + header).
 #![deny(missing_docs)]
 
+pub mod bundle;
 pub mod diagnostics;
 pub mod emit;
 pub mod ir;
@@ -151,6 +152,9 @@ pub struct Inputs<'a> {
     pub spec: Source<'a>,
     /// Overlays, applied in order before the document is read.
     pub overlays: Vec<Source<'a>>,
+    /// Other files the document's `$ref`s reach, `path` relative to the document's folder (see
+    /// [`bundle::referenced_files`]); they are bundled into it.
+    pub externals: Vec<Source<'a>>,
 }
 
 /// Generate a client crate from spec text (warnings are dropped; see [`generate_full`]).
@@ -165,7 +169,8 @@ pub fn generate_timed(spec: &str, settings: &Settings) -> Result<(Vec<OutputFile
 
 /// Generate from spec text, with warnings and time per phase.
 pub fn generate_full(spec: &str, settings: &Settings) -> Result<Generated, Diagnostics> {
-    let inputs = Inputs { spec: Source { path: &settings.spec_path, text: spec }, overlays: Vec::new() };
+    let inputs =
+        Inputs { spec: Source { path: &settings.spec_path, text: spec }, overlays: Vec::new(), externals: Vec::new() };
     generate_inputs(&inputs, settings)
 }
 
@@ -173,12 +178,19 @@ pub fn generate_full(spec: &str, settings: &Settings) -> Result<Generated, Diagn
 pub fn generate_inputs(inputs: &Inputs<'_>, settings: &Settings) -> Result<Generated, Diagnostics> {
     let mut times = PhaseTimes::default();
     let t = std::time::Instant::now();
-    let mut sources: Vec<(&str, &str)> = vec![(inputs.spec.path, inputs.spec.text)];
-    sources.extend(inputs.overlays.iter().map(|o| (o.path, o.text)));
+    let mut sources: Vec<(String, &str)> = vec![(inputs.spec.path.to_owned(), inputs.spec.text)];
+    sources.extend(inputs.overlays.iter().map(|o| (o.path.to_owned(), o.text)));
+    // Other files are named in diagnostics by their path next to the spec's.
+    let spec_dir = inputs.spec.path.rsplit_once('/').map_or("", |(d, _)| d);
+    let shown = |p: &str| if spec_dir.is_empty() { p.to_owned() } else { format!("{spec_dir}/{p}") };
+    sources.extend(inputs.externals.iter().map(|e| (shown(e.path), e.text)));
+    let sources: Vec<(&str, &str)> = sources.iter().map(|(p, t)| (p.as_str(), *t)).collect();
     // Positions come from a second parse of a file, only when some problem in it needs one.
     let report = |items: Vec<Diagnostic>| Diagnostics::new(inputs.spec.path, items, &sources);
     let overlays: Vec<(&str, &str)> = inputs.overlays.iter().map(|o| (o.path, o.text)).collect();
-    let loaded = load::load_with(inputs.spec.text, &overlays).map_err(report)?;
+    let externals: Vec<(&str, &str)> = inputs.externals.iter().map(|e| (e.path, e.text)).collect();
+    let root = inputs.spec.path.rsplit('/').next().unwrap_or(inputs.spec.path);
+    let loaded = load::load_files(inputs.spec.text, (root, spec_dir), &overlays, &externals).map_err(report)?;
     times.load = t.elapsed();
     let t = std::time::Instant::now();
     let lowered = lower::lower(&loaded, settings.strict).map_err(report)?;

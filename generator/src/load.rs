@@ -70,6 +70,18 @@ pub fn load(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
 
 /// [`load`], with overlays (path, text) applied in order before the document is read.
 pub fn load_with(text: &str, overlays: &[(&str, &str)]) -> Result<Loaded, Vec<Diagnostic>> {
+    load_files(text, ("", ""), overlays, &[])
+}
+
+/// [`load_with`] for a document (its file name and folder, as diagnostics show them) whose
+/// `$ref`s reach `externals` (paths relative to its folder → texts): those are bundled in
+/// after the overlays.
+pub fn load_files(
+    text: &str,
+    path: (&str, &str),
+    overlays: &[(&str, &str)],
+    externals: &[(&str, &str)],
+) -> Result<Loaded, Vec<Diagnostic>> {
     let mut value = parse_value(text)?;
     check_version(&value)?;
     for (path, overlay) in overlays {
@@ -77,6 +89,7 @@ pub fn load_with(text: &str, overlays: &[(&str, &str)]) -> Result<Loaded, Vec<Di
             parse_value(overlay).map_err(|ds| ds.into_iter().map(|d| d.in_file(*path)).collect::<Vec<_>>())?;
         crate::overlay::apply(&mut value, &overlay, path)?;
     }
+    crate::bundle::bundle(&mut value, path.0, path.1, externals)?;
     let problems = crate::shape::check(&value);
     if !problems.is_empty() {
         return Err(problems);
@@ -190,7 +203,7 @@ pub const MAX_SIZE: usize = 64 * 1024 * 1024;
 /// document is refused before any parser runs, in linear time.
 pub const MAX_DEPTH: usize = 128;
 
-fn parse_value(text: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
+pub(crate) fn parse_value(text: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
     if text.len() > MAX_SIZE {
         return Err(vec![Diagnostic::new(
             "",

@@ -27,10 +27,21 @@ pub fn fixture_settings(path: &Path) -> Settings {
     s
 }
 
-/// Generate a crate for `path` (panics with the diagnostics on failure).
+/// Generate a crate for `path`, with the other files its `$ref`s reach (panics with the
+/// diagnostics on failure).
 pub fn generate_file(path: &Path, settings: &Settings) -> Vec<OutputFile> {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    generator::generate(&text, settings).unwrap_or_else(|d| panic!("{d}"))
+    generate_files(path, settings).unwrap_or_else(|d| panic!("{d}")).files
+}
+
+/// [`generate_file`], returning the diagnostics (the way `apigen` reads a spec and its files).
+pub fn generate_files(path: &Path, settings: &Settings) -> Result<generator::Generated, generator::Diagnostics> {
+    let mut job = apigen::Job::new(path, root().join("target/unused-out"));
+    job.settings = settings.clone();
+    match job.generate() {
+        Ok(g) => Ok(g),
+        Err(apigen::Error::Spec(d)) => Err(d),
+        Err(e) => panic!("{e}"),
+    }
 }
 
 /// What a behaviour test (`tests/fixtures/<stem>.behaviour.rs`) may use besides the crate.

@@ -22,8 +22,9 @@ fn generated_code() {
 #[test]
 fn diagnostics() {
     insta::glob!("../fixtures/invalid", "*.*", |path| {
-        let text = fs::read_to_string(path).unwrap();
-        let err = generator::generate(&text, &fixture_settings(path)).expect_err("invalid fixtures must fail");
+        let Err(err) = tests::generate_files(path, &fixture_settings(path)) else {
+            panic!("invalid fixtures must fail");
+        };
         insta::assert_snapshot!(err.to_string());
     });
 }
@@ -72,6 +73,7 @@ fn overlays_apply_and_their_errors_point_into_the_overlay() {
     let inputs = |overlay: &'static str| generator::Inputs {
         spec: generator::Source { path: "api.yaml", text: spec },
         overlays: vec![generator::Source { path: "hints.yaml", text: overlay }],
+        externals: Vec::new(),
     };
     let generated = generator::generate_inputs(&inputs(overlay), &settings).unwrap();
     let lib = &generated.files.iter().find(|f| f.path == "src/lib.rs").unwrap().contents;

@@ -20,7 +20,7 @@
 //! The crate then depends on `apigen-runtime`, `serde` (with `derive`) and `serde_json` (and on
 //! `time` / `uuid` when the spec uses `date-time` / `uuid` formats).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::{Error, Job, Layout};
 
@@ -70,6 +70,12 @@ impl Builder {
         job.settings.layout = Layout::Module;
         job.settings.command = "cargo build (apigen::build in build.rs)".to_owned();
         let generated = job.generate()?;
+        if let Ok(text) = std::fs::read_to_string(&self.spec) {
+            let dir = self.spec.parent().map(Path::to_path_buf).unwrap_or_default();
+            for (file, _) in job.external_files(&text) {
+                println!("cargo:rerun-if-changed={}", dir.join(file).display());
+            }
+        }
         // Cargo shows a build script's warnings.
         for w in generated.warnings.items.iter() {
             println!("cargo:warning={} ({}#{})", w.message, generated.warnings.file, w.pointer);

@@ -93,7 +93,9 @@ impl Job {
         let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| Error::Read(p.clone(), e));
         let text = read(&self.spec)?;
         let overlays = self.overlays.iter().map(read).collect::<Result<Vec<String>, Error>>()?;
+        let externals = self.external_files(&text);
         let inputs = generator::Inputs {
+            externals: externals.iter().map(|(path, text)| generator::Source { path, text }).collect(),
             spec: generator::Source { path: &self.settings.spec_path, text: &text },
             overlays: self
                 .settings
@@ -104,6 +106,33 @@ impl Job {
                 .collect(),
         };
         generator::generate_inputs(&inputs, &self.settings).map_err(Error::Spec)
+    }
+
+    /// The other files the spec's `$ref`s reach, transitively: paths relative to the spec's
+    /// folder and their texts. A file that cannot be read is left out (the generator reports the
+    /// `$ref` that names it).
+    pub fn external_files(&self, spec_text: &str) -> Vec<(String, String)> {
+        let dir = self.spec.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = self.spec.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut queue = generator::bundle::referenced_files(spec_text, &root);
+        let mut seen: std::collections::BTreeSet<String> = queue.iter().cloned().collect();
+        seen.insert(root);
+        let mut out = Vec::new();
+        // A bound, so a folder of thousands of cross-referencing files cannot run away.
+        while let Some(rel) = queue.pop() {
+            if out.len() >= 10_000 {
+                break;
+            }
+            let Ok(text) = std::fs::read_to_string(dir.join(&rel)) else { continue };
+            for next in generator::bundle::referenced_files(&text, &rel) {
+                if seen.insert(next.clone()) {
+                    queue.push(next);
+                }
+            }
+            out.push((rel, text));
+        }
+        out.sort();
+        out
     }
 
     /// Write the files (see [`output::write`]).
