@@ -153,6 +153,20 @@ pub fn bundle(doc: &mut Value, root: &str, shown_dir: &str, texts: &[(&str, &str
         let keys = doc.pointer(&format!("/components/{section}")).and_then(Value::as_object);
         b.taken.insert(section, keys.map(|m| m.keys().cloned().collect()).unwrap_or_default());
     }
+    // The root's own component entries first, so an entry that is a reference to a file
+    // (`Tag: {$ref: tag.yaml}`) names that file's content wherever else it is used.
+    for section in ["schemas", "parameters", "responses", "requestBodies", "headers"] {
+        let Some(entries) = doc.pointer_mut(&format!("/components/{section}")).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (name, entry) in entries.iter_mut() {
+            let is_file_ref = entry.get("$ref").and_then(Value::as_str).is_some_and(|r| !r.starts_with('#'));
+            if is_file_ref {
+                let mut path = vec!["components".to_owned(), section.to_owned(), name.clone()];
+                b.walk(entry, root, &format!("/components/{section}/{}", escape(name)), &mut path);
+            }
+        }
+    }
     let mut path = Vec::new();
     b.walk(doc, root, "", &mut path);
     if !b.diags.is_empty() {
@@ -236,6 +250,16 @@ impl Bundler<'_> {
         };
         let key = (target_file.clone(), fragment.to_owned());
         let role = Role::of(path);
+        // A component entry of the root that is a reference (`Pet: {$ref: pet.yaml}`) becomes
+        // the content itself, under the root's name.
+        if let (Some(section), [c, _, name]) = (role.section(), path.as_slice()) {
+            if c == "components" && !self.placed.contains_key(&key) {
+                self.placed.insert(key, (section, name.clone()));
+                let mut content = target;
+                self.walk(&mut content, &target_file, fragment, path);
+                return Some(content);
+            }
+        }
         match role.section() {
             Some(section) => {
                 if let Some((s, name)) = self.placed.get(&key) {
@@ -299,10 +323,11 @@ impl Bundler<'_> {
                 stem.split('.').next().unwrap_or(stem).to_owned()
             }
         };
+        // Keys that differ only in case would become one Rust name: they clash too.
         let taken = self.taken.entry(section).or_default();
         let mut name = base.clone();
         let mut n = 2;
-        while !taken.insert(name.clone()) {
+        while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) || !taken.insert(name.clone()) {
             name = format!("{base}{n}");
             n += 1;
         }
