@@ -92,7 +92,7 @@ impl Role {
     fn of(path: &[String]) -> Role {
         let n = path.len();
         let at = |i: usize| if i < n { path[n - 1 - i].as_str() } else { "" };
-        if n >= 3 && path[0] == "components" && n == 3 {
+        if n == 3 && path[0] == "components" {
             return match path[1].as_str() {
                 "schemas" => Role::Schema,
                 "parameters" => Role::Parameter,

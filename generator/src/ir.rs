@@ -397,6 +397,9 @@ pub struct Operation {
     /// Documents redirect responses (301, 302, 303, 307, 308): the client follows those that
     /// stay on the same origin.
     pub follow_redirects: bool,
+    /// The `Accept` header to send when a success response is not JSON: every media type the
+    /// successes document (the client's default is `application/json`).
+    pub accept: Option<String>,
     /// A list operation the client can page through.
     pub pagination: Option<Pagination>,
     /// Starts a long-running operation that a waiter (index into [`Api::waiters`]) reports on.

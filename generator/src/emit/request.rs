@@ -341,17 +341,7 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
     let header_pushes =
         op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| header_push(cx, p, &invalid));
     let body = op.body.as_ref().map(|b| body_build(cx, b, &invalid));
-    // A success that is not JSON: ask for what the spec documents (the client's default
-    // `Accept` is `application/json`).
-    let accept =
-        op.responses.iter().any(|r| r.success && r.body.is_some() && r.body_kind != BodyKind::Json).then(|| {
-            let mut media: Vec<&str> =
-                op.responses.iter().filter(|r| r.success).filter_map(|r| r.media_type.as_deref()).collect();
-            media.sort_unstable();
-            media.dedup();
-            let accept = media.join(", ");
-            quote! { parts.headers.push(("accept", #accept.to_owned())); }
-        });
+    let accept = op.accept.as_ref().map(|a| quote! { parts.headers.push(("accept", #a.to_owned())); });
     let (op_id, http_method, template) = (&op.name.api, op.method.as_str(), &op.path_template);
     let idempotent = op.method.idempotent();
     let capacity = Literal::usize_unsuffixed(op.path_template.len() + 32);

@@ -113,8 +113,17 @@ impl<'a> Lowerer<'a> {
         }
         let follow_redirects =
             responses.iter().any(|r| matches!(r.status, StatusMatch::Code(301 | 302 | 303 | 307 | 308)));
+        let accept =
+            responses.iter().any(|r| r.success && r.body.is_some() && r.body_kind != BodyKind::Json).then(|| {
+                let mut media: Vec<&str> =
+                    responses.iter().filter(|r| r.success).filter_map(|r| r.media_type.as_deref()).collect();
+                media.sort_unstable();
+                media.dedup();
+                media.join(", ")
+            });
         Some(Operation {
             follow_redirects,
+            accept,
             pagination: None,
             waiter: None,
             server,
