@@ -55,11 +55,11 @@ fn check_supported(ast: &Ast) -> Result<(), String> {
     match ast {
         Ast::Flags(_) => Err("inline flags such as `(?i)` are not part of ECMA-262 patterns".into()),
         Ast::Assertion(a) => match a.kind {
-            ast::AssertionKind::StartLine | ast::AssertionKind::EndLine => Ok(()),
-            ast::AssertionKind::WordBoundary | ast::AssertionKind::NotWordBoundary => {
-                Err("word boundaries (`\\b`, `\\B`) are not supported".into())
-            }
-            _ => Err(format!("assertion {} is not supported (only `^` and `$`)", span_text(a.span))),
+            ast::AssertionKind::StartLine
+            | ast::AssertionKind::EndLine
+            | ast::AssertionKind::WordBoundary
+            | ast::AssertionKind::NotWordBoundary => Ok(()),
+            _ => Err(format!("assertion {} is not supported (only `^`, `$`, `\\b` and `\\B`)", span_text(a.span))),
         },
         Ast::ClassUnicode(_) => Err("Unicode property classes (`\\p{..}`) are not supported".into()),
         Ast::ClassBracketed(c) => bracketed(c).map(|_| ()),
@@ -295,10 +295,20 @@ fn byte_lengths(pieces: &[Piece]) -> (usize, Option<usize>) {
 
 #[derive(Debug, Clone)]
 enum Node {
-    Range { lo: u8, hi: u8, next: usize },
+    Range {
+        lo: u8,
+        hi: u8,
+        next: usize,
+    },
     Split(Vec<usize>),
     AssertStart(usize),
     AssertEnd(usize),
+    /// `\b` (`word`) or `\B`: whether the characters on either side differ in being word
+    /// characters (ECMA-262: ASCII `[0-9A-Za-z_]`; the input's ends count as non-word).
+    Boundary {
+        word: bool,
+        next: usize,
+    },
     Match,
 }
 
@@ -326,7 +336,9 @@ impl Builder {
             Ast::Assertion(a) => match a.kind {
                 ast::AssertionKind::StartLine => self.push(Node::AssertStart(next)),
                 ast::AssertionKind::EndLine => self.push(Node::AssertEnd(next)),
-                _ => Err(format!("assertion `{}` is not supported (only `^` and `$`)", span_text(a.span))),
+                ast::AssertionKind::WordBoundary => self.push(Node::Boundary { word: true, next }),
+                ast::AssertionKind::NotWordBoundary => self.push(Node::Boundary { word: false, next }),
+                _ => Err(format!("assertion {} is not supported (only `^`, `$`, `\\b` and `\\B`)", span_text(a.span))),
             },
             Ast::ClassUnicode(_) => Err("Unicode property classes (`\\p{..}`) are not supported".into()),
             Ast::ClassPerl(p) => self.class(&perl(p), next),
@@ -516,14 +528,33 @@ fn item_set(item: &ast::ClassSetItem) -> Result<Ranges, String> {
     })
 }
 
+/// What is known of the character after the position a closure is taken at (word boundaries
+/// depend on it).
+#[derive(Clone, Copy)]
+enum Next {
+    /// Not yet read: boundary assertions wait in [`Closure::pending`].
+    Unknown,
+    /// A character follows; whether it is a word character.
+    Char { word: bool },
+    /// The input ends here.
+    End,
+}
+
 #[derive(Default)]
 struct Closure {
     ranges: Vec<usize>,
+    /// Word-boundary assertions that wait for the next character.
+    pending: Vec<usize>,
     accept_now: bool,
     accept_at_end: bool,
 }
 
-fn closure(nodes: &[Node], roots: &[usize], at_start: bool) -> Closure {
+/// ECMA-262 `\w` (without the `i` flag): ASCII only, so one byte decides it.
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn closure(nodes: &[Node], roots: &[usize], at_start: bool, prev_word: bool, next: Next) -> Closure {
     let mut seen = vec![[false; 2]; nodes.len()];
     let mut stack: Vec<(usize, bool)> = roots.iter().map(|&r| (r, false)).collect();
     let mut c = Closure::default();
@@ -533,7 +564,7 @@ fn closure(nodes: &[Node], roots: &[usize], at_start: bool) -> Closure {
         }
         match &nodes[id] {
             Node::Range { .. } => {
-                if !ended {
+                if !ended && !matches!(next, Next::End) {
                     c.ranges.push(id);
                 }
             }
@@ -543,9 +574,29 @@ fn closure(nodes: &[Node], roots: &[usize], at_start: bool) -> Closure {
                     stack.push((*n, ended));
                 }
             }
-            Node::AssertEnd(n) => stack.push((*n, true)),
+            Node::AssertEnd(n) => {
+                if !matches!(next, Next::Char { .. }) {
+                    stack.push((*n, true));
+                }
+            }
+            Node::Boundary { word, next: n } => {
+                let next_word = match next {
+                    _ if ended => Some(false),
+                    Next::Unknown => None,
+                    Next::Char { word } => Some(word),
+                    Next::End => Some(false),
+                };
+                match next_word {
+                    None => c.pending.push(id),
+                    Some(w) => {
+                        if (prev_word != w) == *word {
+                            stack.push((*n, ended));
+                        }
+                    }
+                }
+            }
             Node::Match => {
-                if ended {
+                if ended || matches!(next, Next::End) {
                     c.accept_at_end = true;
                 } else {
                     c.accept_now = true;
@@ -556,25 +607,49 @@ fn closure(nodes: &[Node], roots: &[usize], at_start: bool) -> Closure {
     }
     c.ranges.sort_unstable();
     c.ranges.dedup();
+    c.pending.sort_unstable();
+    c.pending.dedup();
     c
 }
 
+/// A DFA state under construction: its closure and what its pending boundaries depend on.
+struct Building {
+    c: Closure,
+    prev_word: bool,
+    at_start: bool,
+    transitions: Vec<(u8, u8, usize)>,
+}
+
+/// The closure of `roots` as a state, with its acceptance at the end of input decided (a
+/// boundary waiting for the next character is resolved against the end).
+fn state(nodes: &[Node], roots: &[usize], at_start: bool, prev_word: bool) -> Building {
+    let mut c = closure(nodes, roots, at_start, prev_word, Next::Unknown);
+    if !c.pending.is_empty() {
+        c.accept_at_end = closure(nodes, roots, at_start, prev_word, Next::End).accept_at_end;
+    }
+    Building { c, prev_word, at_start, transitions: Vec::new() }
+}
+
 fn determinize(nodes: &[Node], start: usize) -> Result<Dfa, String> {
-    type Key = (Vec<usize>, bool, bool);
+    // What tells states apart; what pending boundaries depend on counts only when some wait.
+    type Key = (Vec<usize>, Vec<usize>, Option<(bool, bool)>, bool, bool);
+    let key = |b: &Building| {
+        let context = (!b.c.pending.is_empty()).then_some((b.prev_word, b.at_start));
+        (b.c.ranges.clone(), b.c.pending.clone(), context, b.c.accept_now, b.c.accept_at_end)
+    };
     let mut index: BTreeMap<Key, usize> = BTreeMap::new();
-    type Transitions = Vec<(u8, u8, usize)>;
-    let mut states: Vec<(Closure, Transitions)> = Vec::new();
-    let first = closure(nodes, &[start], true);
-    index.insert((first.ranges.clone(), first.accept_now, first.accept_at_end), 0);
-    states.push((first, Vec::new()));
+    let mut states: Vec<Building> = vec![state(nodes, &[start], true, false)];
+    index.insert(key(&states[0]), 0);
     let mut work = 0;
     // Byte classes: bytes no range boundary separates behave the same, so one representative
     // per class is enough.
     let mut cuts = vec![0u16, 256];
     for n in nodes {
-        if let Node::Range { lo, hi, .. } = n {
-            cuts.push(*lo as u16);
-            cuts.push(*hi as u16 + 1);
+        match n {
+            Node::Range { lo, hi, .. } => cuts.extend([*lo as u16, *hi as u16 + 1]),
+            // Word and non-word bytes differ wherever a boundary is asserted.
+            Node::Boundary { .. } => cuts.extend([0x30, 0x3A, 0x41, 0x5B, 0x5F, 0x60, 0x61, 0x7B]),
+            _ => {}
         }
     }
     cuts.sort_unstable();
@@ -582,34 +657,58 @@ fn determinize(nodes: &[Node], start: usize) -> Result<Dfa, String> {
     let classes: Vec<(u8, u8)> = cuts.windows(2).map(|w| (w[0] as u8, (w[1] - 1) as u8)).collect();
     while work < states.len() {
         let mut transitions: Vec<(u8, u8, usize)> = Vec::new();
-        if !states[work].0.accept_now {
+        if !states[work].c.accept_now {
             for &(byte, last) in &classes {
-                let targets: Vec<usize> = states[work]
-                    .0
-                    .ranges
-                    .iter()
-                    .filter_map(|&id| match nodes[id] {
-                        Node::Range { lo, hi, next } if lo <= byte && byte <= hi => Some(next),
-                        _ => None,
-                    })
-                    .collect();
-                if targets.is_empty() {
-                    continue;
-                }
-                let c = closure(nodes, &targets, false);
-                if c.ranges.is_empty() && !c.accept_at_end {
-                    continue;
-                }
-                let key = (c.ranges.clone(), c.accept_now, c.accept_at_end);
-                let target = match index.get(&key) {
+                let s = &states[work];
+                let word = is_word(byte);
+                // Boundaries that hold before this byte open more of the pattern.
+                let resumed: Vec<usize> =
+                    s.c.pending
+                        .iter()
+                        .filter_map(|&id| match nodes[id] {
+                            Node::Boundary { word: w, next } if (s.prev_word != word) == w => Some(next),
+                            _ => None,
+                        })
+                        .collect();
+                let opened = (!resumed.is_empty())
+                    .then(|| closure(nodes, &resumed, s.at_start, s.prev_word, Next::Char { word }));
+                let next = if opened.as_ref().is_some_and(|o| o.accept_now) {
+                    // The match ended before this byte.
+                    Building {
+                        c: Closure { accept_now: true, accept_at_end: true, ..Closure::default() },
+                        prev_word: false,
+                        at_start: false,
+                        transitions: Vec::new(),
+                    }
+                } else {
+                    let ranges = s.c.ranges.iter().chain(opened.iter().flat_map(|o| o.ranges.iter()));
+                    let mut targets: Vec<usize> = ranges
+                        .filter_map(|&id| match nodes[id] {
+                            Node::Range { lo, hi, next } if lo <= byte && byte <= hi => Some(next),
+                            _ => None,
+                        })
+                        .collect();
+                    targets.sort_unstable();
+                    targets.dedup();
+                    if targets.is_empty() {
+                        continue;
+                    }
+                    let next = state(nodes, &targets, false, word);
+                    if next.c.ranges.is_empty() && next.c.pending.is_empty() && !next.c.accept_at_end {
+                        continue;
+                    }
+                    next
+                };
+                let k = key(&next);
+                let target = match index.get(&k) {
                     Some(&t) => t,
                     None => {
                         if states.len() >= MAX_DFA {
                             return Err("pattern is too complex (its automaton exceeds the supported size)".into());
                         }
                         let t = states.len();
-                        index.insert(key, t);
-                        states.push((c, Vec::new()));
+                        index.insert(k, t);
+                        states.push(next);
                         t
                     }
                 };
@@ -619,16 +718,16 @@ fn determinize(nodes: &[Node], start: usize) -> Result<Dfa, String> {
                 }
             }
         }
-        states[work].1 = transitions;
+        states[work].transitions = transitions;
         work += 1;
     }
     // Prune states that can never lead to a match, then renumber from the start state.
     let n = states.len();
-    let mut live: Vec<bool> = states.iter().map(|(c, _)| c.accept_now || c.accept_at_end).collect();
+    let mut live: Vec<bool> = states.iter().map(|b| b.c.accept_now || b.c.accept_at_end).collect();
     loop {
         let mut changed = false;
         for s in 0..n {
-            if !live[s] && states[s].1.iter().any(|t| live[t.2]) {
+            if !live[s] && states[s].transitions.iter().any(|t| live[t.2]) {
                 live[s] = true;
                 changed = true;
             }
@@ -644,7 +743,7 @@ fn determinize(nodes: &[Node], start: usize) -> Result<Dfa, String> {
     while let Some(s) = queue.first().copied() {
         queue.remove(0);
         out_order.push(s);
-        for &(_, _, t) in &states[s].1 {
+        for &(_, _, t) in &states[s].transitions {
             if live[t] && order[t] == usize::MAX {
                 order[t] = out_order.len() + queue.len();
                 queue.push(t);
@@ -653,7 +752,7 @@ fn determinize(nodes: &[Node], start: usize) -> Result<Dfa, String> {
     }
     let mut out = Vec::with_capacity(out_order.len());
     for &s in &out_order {
-        let (c, ts) = &states[s];
+        let Building { c, transitions: ts, .. } = &states[s];
         let transitions: Vec<(u8, u8, usize)> =
             ts.iter().filter(|t| live[t.2]).map(|&(lo, hi, t)| (lo, hi, order[t])).collect();
         let expected = describe(&transitions, c.accept_at_end && !c.accept_now);
@@ -787,11 +886,38 @@ mod tests {
     }
 
     #[test]
+    fn word_boundaries() {
+        let m = compile("\\bfoo\\b").unwrap();
+        assert!(matches!(m, Matcher::Dfa(_)));
+        for (input, want) in [
+            ("foo", true),
+            ("a foo b", true),
+            ("foo-bar", true),
+            ("xfoo", false),
+            ("foox", false),
+            ("foo_", false),
+            ("fo", false),
+            ("foofoo foo", true),
+            ("é foo", true),
+            ("éfooé", true),
+        ] {
+            assert_eq!(m.is_match(input), want, "{input:?}");
+        }
+        let m = compile("^a\\Bb").unwrap();
+        assert!(m.is_match("ab") && m.is_match("abc") && !m.is_match("a b"));
+        let m = compile("^\\w+\\b-\\b\\w+$").unwrap();
+        assert!(m.is_match("ab-cd") && !m.is_match("ab-") && !m.is_match("-cd"));
+        let m = compile("x\\B").unwrap();
+        assert!(m.is_match("xy") && !m.is_match("x") && !m.is_match("x-"));
+        let m = compile("\\b$").unwrap();
+        assert!(m.is_match("a") && !m.is_match("a ") && !m.is_match(""));
+    }
+
+    #[test]
     fn unsupported() {
         assert!(compile("(?i)abc").is_err());
         assert!(compile("a(?=b)").unwrap_err().contains("lookaround"));
         assert!(compile("(a)\\1").unwrap_err().contains("backreference"));
-        assert!(compile("\\bword").is_err());
         assert!(compile("\\p{L}").is_err());
         assert!(compile("[").is_err());
     }
