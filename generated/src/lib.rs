@@ -17,11 +17,12 @@ use ::apigen_runtime as rt;
 pub use operations::*;
 
 pub use rt::{
-    AccessToken, AuthError, Bytes, ClientBuilder, ClientCredentials, Config,
+    AccessToken, AuthError, ByteStream, Bytes, ClientBuilder, ClientCredentials, Config,
     ConfigBuilder, ConfigError, Credentials, DEFAULT_MAX_RESPONSE_BYTES, Error,
     ErrorBody, FilePart, HttpResponse, IntoParam, RequestOptions, Response, RetryConfig,
-    StatusCode, StreamExt, TimeoutConfig, TimeoutKind, TokenProvider, TokenRequest,
-    TryStreamExt, UnhandledResponse, ValidationError, WaitError, WaitOptions, header,
+    StatusCode, StreamError, StreamExt, TimeoutConfig, TimeoutKind, TokenProvider,
+    TokenRequest, TryStreamExt, UnhandledResponse, ValidationError, WaitError,
+    WaitOptions, header,
 };
 
 pub use types::*;

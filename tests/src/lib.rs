@@ -45,7 +45,7 @@ pub fn generate_files(path: &Path, settings: &Settings) -> Result<generator::Gen
 }
 
 /// What a behaviour test (`tests/fixtures/<stem>.behaviour.rs`) may use besides the crate.
-const BEHAVIOUR_DEV_DEPENDENCIES: &str = "\n[dev-dependencies]\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"rt-multi-thread\", \"net\", \"io-util\"] }\nregress = \"0.10\"\n";
+const BEHAVIOUR_DEV_DEPENDENCIES: &str = "\n[dev-dependencies]\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"rt-multi-thread\", \"net\", \"io-util\"] }\nregress = \"0.10\"\nfutures-util = { version = \"0.3\", default-features = false, features = [\"std\"] }\n";
 
 /// Write each crate into `target/compile-check/<label>/` as members of one workspace and run
 /// `cargo clippy --workspace --all-targets -- -D warnings` and `cargo doc` (warnings denied) on

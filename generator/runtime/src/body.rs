@@ -2,15 +2,79 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use futures_util::stream::{BoxStream, Stream, StreamExt};
 use serde::Serialize;
 
 use crate::ValidationError;
 
 /// An encoded request body and its content type.
 #[doc(hidden)]
-pub type EncodedBody = (Vec<u8>, Cow<'static, str>);
+pub type EncodedBody = (RequestBody, Cow<'static, str>);
+
+/// The bytes of a request body: in memory (what a retry sends again), or a stream (a body with
+/// a file part read from a stream; sent once, so such a call is not retried).
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub enum RequestBody {
+    /// The whole body.
+    Buffered(Vec<u8>),
+    /// Chunks as they come.
+    Streamed(SharedStream),
+}
+
+impl From<Vec<u8>> for RequestBody {
+    fn from(bytes: Vec<u8>) -> Self {
+        RequestBody::Buffered(bytes)
+    }
+}
+
+/// The error a body stream may end with.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+type ChunkStream = BoxStream<'static, Result<Bytes, BoxError>>;
+
+/// A stream of chunks that can be taken once; clones share it (a request builder holding one
+/// stays `Clone`, and sending a clone a second time fails instead of sending a partial body).
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct SharedStream(Arc<Mutex<Option<ChunkStream>>>);
+
+impl SharedStream {
+    fn new(stream: ChunkStream) -> Self {
+        SharedStream(Arc::new(Mutex::new(Some(stream))))
+    }
+
+    /// The stream, or one that fails if it was already taken.
+    fn take(&self) -> ChunkStream {
+        let taken = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        taken.unwrap_or_else(|| {
+            futures_util::stream::once(async { Err::<Bytes, BoxError>("a streamed body can be sent only once".into()) })
+                .boxed()
+        })
+    }
+
+    /// The stream as a request body.
+    pub(crate) fn into_body(self) -> reqwest::Body {
+        reqwest::Body::wrap_stream(self.take())
+    }
+}
+
+impl fmt::Debug for SharedStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedStream")
+    }
+}
+
+impl PartialEq for SharedStream {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SharedStream {}
 
 fn body_error(e: impl fmt::Display) -> ValidationError {
     ValidationError::new("request body", None, e.to_string())
@@ -20,26 +84,26 @@ fn body_error(e: impl fmt::Display) -> ValidationError {
 #[doc(hidden)]
 pub fn json_body<T: Serialize>(body: &T, content_type: &'static str) -> Result<EncodedBody, ValidationError> {
     let bytes = serde_json::to_vec(body).map_err(body_error)?;
-    Ok((bytes, Cow::Borrowed(content_type)))
+    Ok((bytes.into(), Cow::Borrowed(content_type)))
 }
 
 /// Serialize an `application/x-www-form-urlencoded` request body.
 #[doc(hidden)]
 pub fn form_body<T: Serialize>(body: &T, content_type: &'static str) -> Result<EncodedBody, ValidationError> {
     let text = serde_urlencoded::to_string(body).map_err(body_error)?;
-    Ok((text.into_bytes(), Cow::Borrowed(content_type)))
+    Ok((text.into_bytes().into(), Cow::Borrowed(content_type)))
 }
 
 /// A `text/*` request body.
 #[doc(hidden)]
 pub fn text_body(body: String, content_type: &'static str) -> Result<EncodedBody, ValidationError> {
-    Ok((body.into_bytes(), Cow::Borrowed(content_type)))
+    Ok((body.into_bytes().into(), Cow::Borrowed(content_type)))
 }
 
 /// A raw request body (`application/octet-stream`, `image/png`, …).
 #[doc(hidden)]
 pub fn bytes_body(body: Bytes, content_type: &'static str) -> Result<EncodedBody, ValidationError> {
-    Ok((Vec::from(body), Cow::Borrowed(content_type)))
+    Ok((Vec::from(body).into(), Cow::Borrowed(content_type)))
 }
 
 /// A `multipart/*` request body: `parts` adds the parts to the form.
@@ -53,8 +117,8 @@ pub fn multipart_body(
     Ok(form.finish(content_type))
 }
 
-/// A file to upload as one part of a multipart request: its bytes, and optionally the file
-/// name and content type the part announces.
+/// A file to upload as one part of a multipart request: its bytes (or a stream of them), and
+/// optionally the file name and content type the part announces.
 ///
 /// ```
 /// use apigen_runtime::FilePart;
@@ -65,15 +129,49 @@ pub fn multipart_body(
 /// ```
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct FilePart {
-    bytes: Bytes,
+    content: FileContent,
     file_name: Option<String>,
     content_type: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum FileContent {
+    Bytes(Bytes),
+    Stream(SharedStream),
+}
+
+impl Default for FileContent {
+    fn default() -> Self {
+        FileContent::Bytes(Bytes::new())
+    }
 }
 
 impl FilePart {
     /// A part with these bytes (`Vec<u8>`, `&'static [u8]`, `Bytes`, `String` …).
     pub fn new(bytes: impl Into<Bytes>) -> Self {
-        FilePart { bytes: bytes.into(), file_name: None, content_type: None }
+        FilePart { content: FileContent::Bytes(bytes.into()), file_name: None, content_type: None }
+    }
+
+    /// A part whose bytes come from a stream (a file read in chunks, a download passed on),
+    /// sent as it is read, without holding the file in memory.
+    ///
+    /// The request body is then a stream too: it is sent with chunked encoding, and the call is
+    /// not retried (the stream cannot be read twice). A request holding it can be cloned, but
+    /// only one send reads the stream; another fails with a transport error.
+    ///
+    /// ```
+    /// use apigen_runtime::{Bytes, FilePart};
+    /// let chunks = vec![Ok::<_, std::io::Error>(Bytes::from("a,b\n")), Ok(Bytes::from("1,2\n"))];
+    /// let part = FilePart::stream(futures_util::stream::iter(chunks)).file_name("data.csv");
+    /// assert!(part.bytes().is_none());
+    /// ```
+    pub fn stream<S, E>(stream: S) -> Self
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        let stream = stream.map(|chunk| chunk.map_err(Into::into)).boxed();
+        FilePart { content: FileContent::Stream(SharedStream::new(stream)), file_name: None, content_type: None }
     }
 
     /// The file name the part announces (`filename="…"`).
@@ -90,9 +188,12 @@ impl FilePart {
         self
     }
 
-    /// The bytes.
-    pub fn bytes(&self) -> &Bytes {
-        &self.bytes
+    /// The bytes (`None` for a part made with [`FilePart::stream`]).
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match &self.content {
+            FileContent::Bytes(b) => Some(b),
+            FileContent::Stream(_) => None,
+        }
     }
 
     /// The file name, if one was set.
@@ -104,11 +205,12 @@ impl FilePart {
 impl fmt::Debug for FilePart {
     /// The size, not the contents.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FilePart")
-            .field("len", &self.bytes.len())
-            .field("file_name", &self.file_name)
-            .field("content_type", &self.content_type)
-            .finish()
+        let mut d = f.debug_struct("FilePart");
+        match &self.content {
+            FileContent::Bytes(b) => d.field("len", &b.len()),
+            FileContent::Stream(_) => d.field("len", &format_args!("streamed")),
+        };
+        d.field("file_name", &self.file_name).field("content_type", &self.content_type).finish()
     }
 }
 
@@ -121,7 +223,12 @@ impl<T: Into<Bytes>> From<T> for FilePart {
 /// Inside JSON a file is its bytes (`format: binary` outside a multipart body is rare).
 impl Serialize for FilePart {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.bytes)
+        match &self.content {
+            FileContent::Bytes(b) => s.serialize_bytes(b),
+            FileContent::Stream(_) => {
+                Err(serde::ser::Error::custom("a streamed file can only be sent as a part of a multipart body"))
+            }
+        }
     }
 }
 
@@ -157,6 +264,14 @@ impl<'de> serde::Deserialize<'de> for FilePart {
 pub struct Multipart {
     boundary: String,
     buf: Vec<u8>,
+    /// What comes before `buf` when the form has streamed parts.
+    segments: Vec<Segment>,
+}
+
+#[derive(Debug)]
+enum Segment {
+    Bytes(Vec<u8>),
+    Stream(SharedStream),
 }
 
 impl Default for Multipart {
@@ -181,7 +296,11 @@ impl Multipart {
             h.write_usize(i);
             *w = h.finish();
         }
-        Multipart { boundary: format!("apigen-{:016x}{:016x}", words[0], words[1]), buf: Vec::new() }
+        Multipart {
+            boundary: format!("apigen-{:016x}{:016x}", words[0], words[1]),
+            buf: Vec::new(),
+            segments: Vec::new(),
+        }
     }
 
     fn head(&mut self, name: &str, file_name: Option<&str>, content_type: Option<&str>) {
@@ -216,7 +335,13 @@ impl Multipart {
         let ct = file.content_type.as_deref().unwrap_or("application/octet-stream");
         // A file part always names a file (some servers only treat such parts as uploads).
         self.head(name, Some(file.file_name.as_deref().unwrap_or(name)), Some(ct));
-        self.buf.extend_from_slice(&file.bytes);
+        match &file.content {
+            FileContent::Bytes(b) => self.buf.extend_from_slice(b),
+            FileContent::Stream(s) => {
+                self.segments.push(Segment::Bytes(std::mem::take(&mut self.buf)));
+                self.segments.push(Segment::Stream(s.clone()));
+            }
+        }
         self.buf.extend_from_slice(b"\r\n");
     }
 
@@ -273,7 +398,17 @@ impl Multipart {
         self.buf.extend_from_slice(self.boundary.as_bytes());
         self.buf.extend_from_slice(b"--\r\n");
         let media = content_type.split(';').next().unwrap_or(content_type).trim();
-        (self.buf, Cow::Owned(format!("{media}; boundary={}", self.boundary)))
+        let content_type = Cow::Owned(format!("{media}; boundary={}", self.boundary));
+        if self.segments.is_empty() {
+            return (RequestBody::Buffered(self.buf), content_type);
+        }
+        self.segments.push(Segment::Bytes(self.buf));
+        // Each file stream is taken when the body reaches it.
+        let chunks = futures_util::stream::iter(self.segments).flat_map(|segment| match segment {
+            Segment::Bytes(b) => futures_util::stream::once(async move { Ok(Bytes::from(b)) }).boxed(),
+            Segment::Stream(s) => s.take(),
+        });
+        (RequestBody::Streamed(SharedStream::new(chunks.boxed())), content_type)
     }
 }
 
@@ -301,7 +436,7 @@ mod tests {
         form.value("missing", &None::<String>).unwrap();
         form.value("meta", &serde_json::json!({"k": 1})).unwrap();
         form.file("photo", &FilePart::new(&b"\x89PNG"[..]).file_name("a\"b.png").content_type("image/png"));
-        let (body, ct) = form.finish("multipart/form-data");
+        let (RequestBody::Buffered(body), ct) = form.finish("multipart/form-data") else { panic!("buffered") };
         assert_eq!(ct, format!("multipart/form-data; boundary={boundary}"));
         let text = String::from_utf8_lossy(&body);
         let b = format!("--{boundary}\r\n");
@@ -318,6 +453,37 @@ mod tests {
         ]
         .concat();
         assert_eq!(text, expected);
+    }
+
+    #[tokio::test]
+    async fn streamed_file_parts_are_read_in_place_and_once() {
+        use futures_util::TryStreamExt;
+        let mut form = Multipart::new();
+        let boundary = form.boundary.clone();
+        form.text("name", "Rex");
+        let chunks = vec![Ok::<_, std::io::Error>(Bytes::from("ab")), Ok(Bytes::from("cd"))];
+        let part = FilePart::stream(futures_util::stream::iter(chunks)).file_name("f.bin");
+        assert_eq!(format!("{part:?}"), "FilePart { len: streamed, file_name: Some(\"f.bin\"), content_type: None }");
+        form.file("file", &part);
+        form.text("after", "1");
+        let (RequestBody::Streamed(stream), _) = form.finish("multipart/form-data") else { panic!("streamed") };
+        let body: Vec<u8> = stream.take().map_ok(|b| b.to_vec()).try_concat().await.unwrap();
+        let b = format!("--{boundary}\r\n");
+        let expected = [
+            format!("{b}content-disposition: form-data; name=\"name\"\r\n\r\nRex\r\n"),
+            format!("{b}content-disposition: form-data; name=\"file\"; filename=\"f.bin\"\r\ncontent-type: application/octet-stream\r\n\r\nabcd\r\n"),
+            format!("{b}content-disposition: form-data; name=\"after\"\r\n\r\n1\r\n"),
+            format!("--{boundary}--\r\n"),
+        ]
+        .concat();
+        assert_eq!(String::from_utf8(body).unwrap(), expected);
+        // The same part in a second form: its stream was read, so that body fails.
+        let mut again = Multipart::new();
+        again.file("file", &part);
+        let (RequestBody::Streamed(stream), _) = again.finish("multipart/form-data") else { panic!("streamed") };
+        let err = stream.take().map_ok(|b| b.to_vec()).try_concat().await.unwrap_err();
+        assert!(err.to_string().contains("only once"), "{err}");
+        assert!(serde_json::to_string(&part).is_err());
     }
 
     #[test]

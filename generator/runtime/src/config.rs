@@ -186,6 +186,8 @@ pub struct RequestOptions {
     pub connect_timeout: Option<Duration>,
     /// Extra headers sent with this call (they replace generated ones of the same name).
     pub headers: reqwest::header::HeaderMap,
+    /// Largest response body this call accepts (default: the config's `max_response_bytes`).
+    pub max_response_bytes: Option<usize>,
 }
 
 /// A problem with the client configuration.

@@ -8,9 +8,11 @@ use reqwest::StatusCode;
 use tracing::Instrument as _;
 
 use crate::auth::authorize;
+use crate::body::RequestBody;
 use crate::client::ApiClient;
 use crate::config::RequestOptions;
 use crate::error::{Error, ErrorBody, Response, TimeoutKind, UnhandledResponse, ValidationError};
+use crate::stream::ByteStream;
 use crate::validate::header_parse;
 
 /// `Retry-After` (RFC 9110 §10.2.3): seconds, or an HTTP date (a date in the past is zero).
@@ -73,6 +75,10 @@ fn redirect(request: &mut reqwest::Request, status: StatusCode, to: reqwest::Url
     }
 }
 
+fn is_identity(encoding: &str) -> bool {
+    matches!(encoding.trim(), "" | "identity")
+}
+
 /// Compress a request body as its `Content-Encoding` header says.
 fn encode_body(body: Vec<u8>, encoding: &str) -> Result<Vec<u8>, ValidationError> {
     use std::io::Write as _;
@@ -113,6 +119,8 @@ pub struct RequestParts {
     pub headers: Vec<(&'static str, String)>,
     /// Body bytes and content type.
     pub body: Option<crate::EncodedBody>,
+    /// Hand a success body over unread ([`Exchange::success_stream`]).
+    pub stream_response: bool,
 }
 
 /// The final response of a call.
@@ -123,8 +131,10 @@ pub struct Exchange {
     pub status: StatusCode,
     /// Headers.
     pub headers: HeaderMap,
-    /// The whole body.
-    pub body: Vec<u8>,
+    /// The whole body (empty when `streamed`).
+    pub body: bytes::Bytes,
+    /// A success response whose body is still to be read, and the limit for reading it.
+    pub streamed: Option<Box<(reqwest::Response, usize)>>,
     /// Attempts made.
     pub attempts: u32,
 }
@@ -213,8 +223,21 @@ impl ApiClient {
         // A documented `Content-Encoding` parameter compresses the body it describes.
         let mut body = parts.body.map(|(b, _)| b);
         if let Some((_, encoding)) = parts.headers.iter().find(|h| h.0 == "content-encoding") {
-            if let Some(b) = body.take() {
-                body = Some(encode_body(b, encoding).map_err(|source| Error::InvalidRequest { source })?);
+            match body.take() {
+                Some(RequestBody::Buffered(b)) => {
+                    let encoded = encode_body(b, encoding).map_err(|source| Error::InvalidRequest { source })?;
+                    body = Some(RequestBody::Buffered(encoded));
+                }
+                Some(RequestBody::Streamed(_)) if !is_identity(encoding) => {
+                    return Err(Error::InvalidRequest {
+                        source: ValidationError::new(
+                            "header `Content-Encoding`",
+                            None,
+                            "`identity` for a streamed body (this client compresses only bodies held in memory)",
+                        ),
+                    });
+                }
+                other => body = other,
             }
         }
         let http = config
@@ -235,9 +258,15 @@ impl ApiClient {
         // Build the request once; clone it only while another attempt may follow.
         let mut first = reqwest::Request::new(method, url);
         *first.headers_mut() = headers;
-        if let Some(body) = body {
-            *first.body_mut() = Some(body.into());
+        // A streamed body is sent once: that attempt is the last.
+        let streamed = matches!(body, Some(RequestBody::Streamed(_)));
+        match body {
+            Some(RequestBody::Buffered(b)) => *first.body_mut() = Some(b.into()),
+            Some(RequestBody::Streamed(s)) => *first.body_mut() = Some(s.into_body()),
+            None => {}
         }
+        let max_body = options.max_response_bytes.unwrap_or(config.max_response_bytes);
+        let stream_success = parts.stream_response;
         // A rejected OAuth 2.0 token (401) is replaced once.
         let mut tokens = applied.tokens;
         let mut request = Some(first);
@@ -262,13 +291,14 @@ impl ApiClient {
                 (None, None) => (None, TimeoutKind::Attempt),
             };
             let may_redirect = op.follow_redirects && hops < MAX_REDIRECTS;
-            let last_possible = (!may_retry || tries >= retry.max_attempts) && tokens.is_empty() && !may_redirect;
+            let last_possible =
+                streamed || ((!may_retry || tries >= retry.max_attempts) && tokens.is_empty() && !may_redirect);
             let copy = if last_possible { None } else { request.as_ref().and_then(reqwest::Request::try_clone) };
             let this = match copy {
                 Some(copy) => copy,
                 None => request.take().expect("the request is kept until the last attempt"),
             };
-            let fut = attempt_once(&http, this, config.max_response_bytes, attempt);
+            let fut = attempt_once(&http, this, max_body, stream_success, attempt);
             let outcome = match limit {
                 Some(l) => tokio::time::timeout(l, fut).await.ok(),
                 None => Some(fut.await),
@@ -293,11 +323,7 @@ impl ApiClient {
                     (Err(Error::Transport { source: e, attempts: attempt }), retry_it.then(|| retry.backoff(tries - 1)))
                 }
                 Some(Attempt::TooLarge(status)) => {
-                    return Err(Error::ResponseTooLarge {
-                        status,
-                        limit: config.max_response_bytes,
-                        attempts: attempt,
-                    });
+                    return Err(Error::ResponseTooLarge { status, limit: max_body, attempts: attempt });
                 }
                 Some(Attempt::Done(ex)) if ex.status == StatusCode::UNAUTHORIZED && !tokens.is_empty() => {
                     tracing::debug!(attempt, "token rejected; fetching a new one");
@@ -351,7 +377,8 @@ impl ApiClient {
                     (Ok(ex), delay)
                 }
             };
-            let Some(delay) = delay else { return give_up };
+            // Nothing to send again once the request was handed over (its body was a stream).
+            let Some(delay) = delay.filter(|_| request.is_some()) else { return give_up };
             if deadline.is_some_and(|d| Instant::now() + delay >= d) {
                 // Waiting would pass the deadline: stop now with what we have.
                 tracing::debug!(attempt, "no time left for another attempt");
@@ -363,22 +390,30 @@ impl ApiClient {
     }
 }
 
-/// One attempt: send, then read the whole body within `max` bytes.
-async fn attempt_once(http: &reqwest::Client, request: reqwest::Request, max: usize, attempt: u32) -> Attempt {
+/// One attempt: send, then read the whole body within `max` bytes (a success body is left
+/// unread when `stream_success`).
+async fn attempt_once(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    max: usize,
+    stream_success: bool,
+    attempt: u32,
+) -> Attempt {
     let mut resp = match http.execute(request).await {
         Ok(r) => r,
         Err(e) => return Attempt::Transport(e),
     };
     let status = resp.status();
     let headers = std::mem::take(resp.headers_mut());
+    let done =
+        |body: bytes::Bytes, streamed| Attempt::Done(Exchange { status, headers, body, streamed, attempts: attempt });
     match resp.content_length() {
         Some(n) if n > max as u64 => return Attempt::TooLarge(status),
+        _ if stream_success && status.is_success() => return done(bytes::Bytes::new(), Some(Box::new((resp, max)))),
         // Known length within the limit: one read into one buffer.
         Some(_) => {
             return match resp.bytes().await {
-                Ok(body) if body.len() <= max => {
-                    Attempt::Done(Exchange { status, headers, body: body.to_vec(), attempts: attempt })
-                }
+                Ok(body) if body.len() <= max => done(body, None),
                 Ok(_) => Attempt::TooLarge(status),
                 Err(e) => Attempt::Transport(e),
             }
@@ -398,7 +433,7 @@ async fn attempt_once(http: &reqwest::Client, request: reqwest::Request, max: us
             Err(e) => return Attempt::Transport(e),
         }
     }
-    Attempt::Done(Exchange { status, headers, body, attempts: attempt })
+    done(body.into(), None)
 }
 
 impl Exchange {
@@ -449,7 +484,7 @@ impl Exchange {
     /// A documented success status with a text body (lossy UTF-8).
     #[doc(hidden)]
     pub fn success_text<H, E>(mut self, headers: H) -> Result<Response<String, H>, Error<E>> {
-        let body = String::from_utf8(std::mem::take(&mut self.body))
+        let body = String::from_utf8(Vec::from(std::mem::take(&mut self.body)))
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Ok(self.response(body, headers))
     }
@@ -457,7 +492,17 @@ impl Exchange {
     /// A documented success status with a body handed over as bytes.
     #[doc(hidden)]
     pub fn success_bytes<H, E>(mut self, headers: H) -> Result<Response<bytes::Bytes, H>, Error<E>> {
-        let body = bytes::Bytes::from(std::mem::take(&mut self.body));
+        let body = std::mem::take(&mut self.body);
+        Ok(self.response(body, headers))
+    }
+
+    /// A documented success status with a raw body, read as it arrives.
+    #[doc(hidden)]
+    pub fn success_stream<H, E>(mut self, headers: H) -> Result<Response<ByteStream, H>, Error<E>> {
+        let body = match self.streamed.take().map(|s| *s) {
+            Some((response, limit)) => ByteStream::from_response(response, limit),
+            None => ByteStream::from_bytes(std::mem::take(&mut self.body), usize::MAX),
+        };
         Ok(self.response(body, headers))
     }
 
@@ -581,6 +626,21 @@ mod tests {
         let ex = client.execute::<()>(&POST, parts(), opts).await.unwrap();
         assert_eq!((ex.status.as_u16(), ex.attempts), (503, 3));
         assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn a_streamed_body_is_sent_once_even_when_retries_are_allowed() {
+        let (url, count) = counting_server(503).await;
+        let TestClient(client) =
+            ClientBuilder::<TestClient>::default().base_url(&url).retry(fast_retry()).build().unwrap();
+        let mut form = crate::Multipart::new();
+        let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from("data"))]);
+        form.file("f", &crate::FilePart::stream(chunks));
+        let parts = RequestParts { body: Some(form.finish("multipart/form-data")), ..parts() };
+        let opts = RequestOptions { retry: Some(fast_retry().with_retry_non_idempotent(true)), ..Default::default() };
+        let ex = client.execute::<()>(&POST, parts, opts).await.unwrap();
+        assert_eq!((ex.status.as_u16(), ex.attempts), (503, 1));
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -46,6 +46,7 @@ mod execute;
 mod macros;
 mod paginate;
 mod pattern;
+mod stream;
 mod style;
 mod validate;
 mod wait;
@@ -54,7 +55,10 @@ pub use auth::{
     AccessToken, ApiKeyLocation, AuthError, BoxFuture, ClientCredentials, Requirement, Security, SecurityScheme,
     TokenProvider, TokenRequest,
 };
-pub use body::{bytes_body, form_body, json_body, multipart_body, text_body, EncodedBody, FilePart, Multipart};
+pub use body::{
+    bytes_body, form_body, json_body, multipart_body, text_body, BoxError, EncodedBody, FilePart, Multipart,
+    RequestBody, SharedStream,
+};
 pub use bytes::Bytes;
 pub use client::{ApiClient, ApiInfo, ClientBuilder, GeneratedClient};
 pub use config::{Config, ConfigBuilder, ConfigError, RequestOptions, RetryConfig, TimeoutConfig};
@@ -66,6 +70,7 @@ pub use paginate::{items, pages};
 pub use pattern::{LinearPattern, Piece};
 pub use reqwest::header;
 pub use reqwest::StatusCode;
+pub use stream::{ByteStream, StreamError};
 pub use style::{header_param, path_param, query_pair, query_param, Style};
 pub use validate::{
     check_items, check_length, check_range, double_option, header_parse, header_str, push_segment, IntoParam,
@@ -79,9 +84,9 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// file) and keeps a spec's type names clear of it.
 pub mod exports {
     pub use crate::{
-        header, AccessToken, AuthError, Bytes, ClientBuilder, ClientCredentials, Config, ConfigBuilder, ConfigError,
-        Credentials, Error, ErrorBody, FilePart, HttpResponse, IntoParam, RequestOptions, Response, RetryConfig,
-        StatusCode, StreamExt, TimeoutConfig, TimeoutKind, TokenProvider, TokenRequest, TryStreamExt,
-        UnhandledResponse, ValidationError, WaitError, WaitOptions, DEFAULT_MAX_RESPONSE_BYTES,
+        header, AccessToken, AuthError, ByteStream, Bytes, ClientBuilder, ClientCredentials, Config, ConfigBuilder,
+        ConfigError, Credentials, Error, ErrorBody, FilePart, HttpResponse, IntoParam, RequestOptions, Response,
+        RetryConfig, StatusCode, StreamError, StreamExt, TimeoutConfig, TimeoutKind, TokenProvider, TokenRequest,
+        TryStreamExt, UnhandledResponse, ValidationError, WaitError, WaitOptions, DEFAULT_MAX_RESPONSE_BYTES,
     };
 }

@@ -35,6 +35,14 @@ macro_rules! request_builder {
                 self
             }
 
+            /// Largest response body this call accepts, in bytes (default: the config's
+            /// `max_response_bytes`); `usize::MAX` lifts the limit, e.g. for a large download
+            /// read with `send_streaming`.
+            pub fn max_response_bytes(mut self, limit: usize) -> Self {
+                self.options.max_response_bytes = Some(limit);
+                self
+            }
+
             /// Send an extra header with this call (replaces a generated header of that name).
             /// The value is marked sensitive, so it never shows in `Debug` output.
             pub fn header(mut self, name: $crate::header::HeaderName, mut value: $crate::header::HeaderValue) -> Self {

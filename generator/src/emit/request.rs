@@ -364,30 +364,61 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
         }
     };
     let (output, error, dispatch) = (&responses.output, &responses.error, &responses.dispatch);
-    quote! {
-        /// Send the request.
-        pub async fn send(self) -> #output {
-            static OPERATION: rt::OperationInfo = rt::OperationInfo {
-                id: #op_id,
-                server: #server,
-                method: #http_method,
-                path_template: #template,
-                idempotent: #idempotent,
-                security: #security,
-                follow_redirects: #follow_redirects,
-            };
+    let operation = quote! {
+        static OPERATION: rt::OperationInfo = rt::OperationInfo {
+            id: #op_id,
+            server: #server,
+            method: #http_method,
+            path_template: #template,
+            idempotent: #idempotent,
+            security: #security,
+            follow_redirects: #follow_redirects,
+        };
+    };
+    let build = |stream: TokenStream| {
+        quote! {
+            #operation
             #(#unwrap)*
             #(#checks)*
             let mut path = String::with_capacity(#capacity);
             #(#path_pushes)*
             #[allow(unused_mut)]
-            let mut parts = rt::RequestParts { path, ..Default::default() };
+            let mut parts = rt::RequestParts { path, #stream ..Default::default() };
             #(#query_pushes)*
             #(#header_pushes)*
             #accept
             #body
-            let ex = self.client.inner.execute::<#error>(&OPERATION, parts, self.options).await?;
+        }
+    };
+    let Some((stream_ok, stream_dispatch)) = &responses.streaming else {
+        let build = build(quote! {});
+        return quote! {
+            /// Send the request.
+            pub async fn send(self) -> #output {
+                #build
+                let ex = self.client.inner.execute::<#error>(&OPERATION, parts, self.options).await?;
+                #dispatch
+            }
+        };
+    };
+    let build = build(quote! { stream_response, });
+    quote! {
+        /// Send the request.
+        pub async fn send(self) -> #output {
+            let ex = self.exchange(false).await?;
             #dispatch
+        }
+
+        /// Send the request, and hand the success body over as it arrives instead of reading
+        /// it into memory first (still within the size limit: see `max_response_bytes`).
+        pub async fn send_streaming(self) -> Result<#stream_ok, rt::Error<#error>> {
+            let ex = self.exchange(true).await?;
+            #stream_dispatch
+        }
+
+        async fn exchange(self, stream_response: bool) -> Result<rt::Exchange, rt::Error<#error>> {
+            #build
+            self.client.inner.execute::<#error>(&OPERATION, parts, self.options).await
         }
     }
 }

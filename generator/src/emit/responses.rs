@@ -20,6 +20,9 @@ pub(super) struct ResponseItems {
     pub items: TokenStream,
     /// The expression, over the final exchange `ex`, that gives the result.
     pub dispatch: TokenStream,
+    /// For an operation whose one success response is a raw body: the success type and the
+    /// dispatch of `send_streaming` (the body handed over unread, as an `rt::ByteStream`).
+    pub streaming: Option<(TokenStream, TokenStream)>,
 }
 
 impl ResponseItems {
@@ -42,12 +45,20 @@ impl ResponseItems {
 
             #error_enum
         };
+        let streaming = match successes.as_slice() {
+            [r] if r.body.is_some() && r.body_kind == BodyKind::Binary => {
+                let h = headers_ty(r);
+                Some((quote! { rt::Response<rt::ByteStream, #h> }, dispatch(op, &successes, true)))
+            }
+            _ => None,
+        };
         ResponseItems {
             output: quote! { #result },
             error: quote! { #error },
             ok: ok_ty.clone(),
             items,
-            dispatch: dispatch(op, &successes),
+            dispatch: dispatch(op, &successes, false),
+            streaming,
         }
     }
 }
@@ -229,8 +240,9 @@ fn status_pattern(s: StatusMatch) -> TokenStream {
 
 /// The expression (over the final exchange `ex`) that gives the call's result: a `match` on
 /// the status with one arm per documented status (plus `Unhandled`), or, when every status goes
-/// the same way (no responses, or only `default`), that one arm's body.
-fn dispatch(op: &Operation, successes: &[&Response]) -> TokenStream {
+/// the same way (no responses, or only `default`), that one arm's body. With `stream`, a raw
+/// success body is handed over unread.
+fn dispatch(op: &Operation, successes: &[&Response], stream: bool) -> TokenStream {
     let error = ident(&op.error_type);
     let error_enum = quote! { #error };
     let success_enum = {
@@ -249,6 +261,7 @@ fn dispatch(op: &Operation, successes: &[&Response]) -> TokenStream {
         let into_error = variant_ctor(&error_enum, r);
         let call = match (r.success, r.body.is_some()) {
             (true, true) if r.body_kind == BodyKind::Text => quote! { ex.success_text(#h) },
+            (true, true) if r.body_kind == BodyKind::Binary && stream => quote! { ex.success_stream(#h) },
             (true, true) if r.body_kind == BodyKind::Binary => quote! { ex.success_bytes(#h) },
             (true, true) => quote! { ex.success(#h) },
             (true, false) => quote! { ex.success_empty(#h) },
