@@ -19,6 +19,9 @@ use crate::pointer::{escape, join, unescape};
 /// The files `text` (at `path`) refers to, as paths relative to the root document's folder
 /// (`path` itself is relative to it too). URLs are not files: they are left for the diagnostic.
 pub fn referenced_files(text: &str, path: &str) -> Vec<String> {
+    if only_local_refs(text) {
+        return Vec::new();
+    }
     let Ok(value) = crate::load::parse_value(text) else { return Vec::new() };
     let mut out = BTreeSet::new();
     visit_refs(&value, &mut |r| {
@@ -27,6 +30,20 @@ pub fn referenced_files(text: &str, path: &str) -> Vec<String> {
         }
     });
     out.into_iter().collect()
+}
+
+/// Whether a byte scan shows that every `$ref` in `text` points into the document itself
+/// (`$ref: '#/…'`, `"$ref": "#/…"`), so there is nothing to read and no need to parse. Anything
+/// the scan cannot read that way (an escaped `$`, a reference in another form) answers `false`.
+fn only_local_refs(text: &str) -> bool {
+    if ["\\u0024", "\\x24", "\\U00000024"].iter().any(|e| text.contains(e)) {
+        return false;
+    }
+    text.match_indices("$ref").all(|(at, _)| {
+        let rest = text[at + 4..].trim_start_matches(['"', '\'']).trim_start_matches([' ', '\t']);
+        let Some(rest) = rest.strip_prefix(':') else { return false };
+        rest.trim_start_matches([' ', '\t']).trim_start_matches(['"', '\'']).starts_with('#')
+    })
 }
 
 fn visit_refs(v: &Value, f: &mut impl FnMut(&str)) {
@@ -361,6 +378,17 @@ fn local_ref(section: &str, name: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_scan_only_skips_documents_with_local_refs() {
+        assert!(only_local_refs("{\"a\": {\"$ref\": \"#/components/schemas/A\"}}"));
+        assert!(only_local_refs("a:\n  $ref: '#/components/schemas/A'\nb: {$ref: \"#/x\"}\n"));
+        assert!(!only_local_refs("a:\n  $ref: 'pet.yaml'\n"));
+        assert!(!only_local_refs("a:\n  $ref: pet.yaml#/Pet\n"));
+        assert!(!only_local_refs("{\"\\u0024ref\": \"#/x\"}"));
+        assert!(!only_local_refs("description: see $ref below\n"));
+        assert_eq!(referenced_files("a:\n  $ref: 'pet.yaml'\n", "spec/root.yaml"), vec!["spec/pet.yaml".to_owned()]);
+    }
 
     #[test]
     fn paths_resolve_from_the_referring_file() {

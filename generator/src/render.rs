@@ -81,31 +81,55 @@ impl Clock {
     }
 }
 
-/// Emit and format `items` (in order), on up to 4 threads when there are many.
+/// Items rendered together: tokens and syntax trees exist for one batch at a time, so memory
+/// follows the output, not the spec.
+const BATCH: usize = 32;
+
+/// Emit and format `items` (in order) in batches, on up to 4 threads when there are several
+/// batches. Batches are joined in order, so the output does not depend on the thread count.
 fn render_items<T: Sync>(
     items: &[T],
     path: &str,
     emit_one: impl Fn(&T) -> proc_macro2::TokenStream + Sync,
 ) -> Result<(String, Clock), Diagnostic> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    let chunk_len = if items.len() < 32 || threads == 1 { items.len().max(1) } else { items.len().div_ceil(threads) };
-    let work = |chunk: &[T]| -> Result<(String, Clock), Diagnostic> {
+    let batches: Vec<&[T]> = items.chunks(BATCH).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(batches.len());
+    let work = |batch: &[T]| -> Result<(String, Clock), Diagnostic> {
         let mut clock = Clock::default();
-        let text = clock.format(path, || chunk.iter().map(&emit_one).collect())?;
+        let text = clock.format(path, || batch.iter().map(&emit_one).collect())?;
         Ok((text, clock))
     };
-    let results: Vec<Result<(String, Clock), Diagnostic>> = if chunk_len >= items.len() {
-        vec![work(items)]
+    let results: Vec<Result<(String, Clock), Diagnostic>> = if threads <= 1 {
+        batches.iter().map(|b| work(b)).collect()
     } else {
+        // Workers take the next batch from a shared counter; each result goes to its slot.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<Result<(String, Clock), Diagnostic>>>> =
+            batches.iter().map(|_| std::sync::Mutex::new(None)).collect();
         std::thread::scope(|scope| {
-            let handles: Vec<_> = items.chunks(chunk_len).map(|c| scope.spawn(move || work(c))).collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| Err(Diagnostic::new("", "internal error: a render thread panicked")))
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(batch) = batches.get(i) else { break };
+                        let result = work(batch);
+                        *slots[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
+                    })
                 })
-                .collect()
-        })
+                .collect();
+            // Joined here, so a worker's panic becomes the error below instead of a panic.
+            for w in workers {
+                let _ = w.join();
+            }
+        });
+        slots
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .unwrap_or_else(|| Err(Diagnostic::new("", "internal error: a render thread panicked")))
+            })
+            .collect()
     };
     let mut text = String::new();
     let mut clock = Clock::default();

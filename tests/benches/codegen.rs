@@ -93,55 +93,6 @@ fn profile(text: &str, runs: usize) -> (PhaseTimes, Duration, Duration, usize) {
     (times, median(phases.iter().map(|p| p.1).collect()), min, peak)
 }
 
-/// A spec with `n` operations, each with a path parameter, a request body schema and error
-/// responses, and its own body and response schemas.
-fn synthetic(n: usize) -> String {
-    use serde_json::json;
-    let mut paths = serde_json::Map::new();
-    let mut schemas = serde_json::Map::new();
-    for i in 0..n {
-        schemas.insert(
-            format!("Thing{i}"),
-            json!({"type": "object", "required": ["name"], "properties": {
-                "name": {"type": "string", "maxLength": 64, "description": format!("Name of thing {i}.")},
-                "count": {"type": "integer", "format": "int32"},
-                "tags": {"type": "array", "items": {"type": "string"}},
-                "createdAt": {"type": "string", "format": "date-time"}
-            }}),
-        );
-        paths.insert(
-            format!("/v1/things{i}/{{thingId}}"),
-            json!({"put": {
-                "operationId": format!("UpdateThing{i}"),
-                "summary": format!("Update thing {i}"),
-                "parameters": [{"name": "thingId", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/ThingId"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/Thing{i}")}}}},
-                "responses": {
-                    "200": {"description": "Updated.", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/Thing{i}")}}}},
-                    "400": {"$ref": "#/components/responses/Error"},
-                    "404": {"$ref": "#/components/responses/Error"},
-                    "429": {"description": "Slow down.", "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                    "500": {"$ref": "#/components/responses/Error"}
-                }
-            }}),
-        );
-    }
-    schemas.insert("ThingId".into(), json!({"type": "string", "pattern": "^thg_[0-7][0-9a-z]{25}$"}));
-    schemas.insert(
-        "Error".into(),
-        json!({"type": "object", "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}}),
-    );
-    let doc = json!({
-        "openapi": "3.0.3",
-        "info": {"title": "Synthetic", "version": "1"},
-        "servers": [{"url": "https://api.example.com"}],
-        "paths": paths,
-        "components": {"schemas": schemas, "responses": {"Error": {"description": "Error.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
-    });
-    serde_json::to_string_pretty(&doc).unwrap()
-}
-
 fn root() -> PathBuf {
     tests::root()
 }
@@ -198,13 +149,13 @@ fn main() {
     let synth250 = {
         // Grow the synthetic spec to about 250 KB.
         let mut n = 100;
-        while synthetic(n).len() < 250_000 {
+        while tests::synthetic_spec(n).len() < 250_000 {
             n += 25;
         }
         n
     };
     let synth_path = std::env::temp_dir().join(format!("synthetic-{synth250}.json"));
-    std::fs::write(&synth_path, synthetic(synth250)).unwrap();
+    std::fs::write(&synth_path, tests::synthetic_spec(synth250)).unwrap();
     specs.push((format!("synthetic, {synth250} operations"), synth_path.clone()));
 
     println!("## In process, per phase (median of 21 runs, ms)\n");
@@ -230,7 +181,7 @@ fn main() {
     println!("| operations | size (KB) | load | lower | emit | format | total (ms) | ms per operation | peak heap (MB) | KB heap per operation |");
     println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for n in [10, 100, 1_000, 5_000] {
-        let text = synthetic(n);
+        let text = tests::synthetic_spec(n);
         let (t, total, _, peak) = profile(&text, if n >= 1000 { 3 } else { 5 });
         println!(
             "| {n} | {:.0} | {} | {} | {} | {} | {} | {:.3} | {:.1} | {:.1} |",

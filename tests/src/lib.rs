@@ -172,3 +172,52 @@ impl Rng {
         items[self.below(items.len())]
     }
 }
+
+/// A spec with `n` operations, each with a path parameter, a request body schema and error
+/// responses, and its own body and response schemas.
+pub fn synthetic_spec(n: usize) -> String {
+    use serde_json::json;
+    let mut paths = serde_json::Map::new();
+    let mut schemas = serde_json::Map::new();
+    for i in 0..n {
+        schemas.insert(
+            format!("Thing{i}"),
+            json!({"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string", "maxLength": 64, "description": format!("Name of thing {i}.")},
+                "count": {"type": "integer", "format": "int32"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "createdAt": {"type": "string", "format": "date-time"}
+            }}),
+        );
+        paths.insert(
+            format!("/v1/things{i}/{{thingId}}"),
+            json!({"put": {
+                "operationId": format!("UpdateThing{i}"),
+                "summary": format!("Update thing {i}"),
+                "parameters": [{"name": "thingId", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/ThingId"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/Thing{i}")}}}},
+                "responses": {
+                    "200": {"description": "Updated.", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/Thing{i}")}}}},
+                    "400": {"$ref": "#/components/responses/Error"},
+                    "404": {"$ref": "#/components/responses/Error"},
+                    "429": {"description": "Slow down.", "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "500": {"$ref": "#/components/responses/Error"}
+                }
+            }}),
+        );
+    }
+    schemas.insert("ThingId".into(), json!({"type": "string", "pattern": "^thg_[0-7][0-9a-z]{25}$"}));
+    schemas.insert(
+        "Error".into(),
+        json!({"type": "object", "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}}),
+    );
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Synthetic", "version": "1"},
+        "servers": [{"url": "https://api.example.com"}],
+        "paths": paths,
+        "components": {"schemas": schemas, "responses": {"Error": {"description": "Error.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
+    });
+    serde_json::to_string_pretty(&doc).unwrap()
+}

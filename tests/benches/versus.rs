@@ -1,0 +1,206 @@
+#![allow(unsafe_code)] // wait4: the peak RSS of one child process
+//! Whole-process codegen side by side with progenitor 0.15.1 (`cargo progenitor`), in one run:
+//! wall time (median), peak RSS, and — when valgrind is installed — instructions counted by
+//! callgrind over the process and every child it starts (progenitor runs rustfmt).
+//!
+//! Run: `cargo bench -p tests --bench versus`. Progenitor is optional: install it with
+//! `cargo install cargo-progenitor --version 0.15.1 --locked`; without it the table has our
+//! columns only and says so. `VERSUS_MAX_OPS` caps the scaling series (default 16000).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One whole-process run: wall time and peak resident set (KiB), from `wait4`.
+fn run_once(cmd: &mut Command) -> (Duration, u64) {
+    let t = Instant::now();
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("the generator starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data, zero is a valid value; `pid` is our child, not yet waited for.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = t.elapsed();
+    assert_eq!(r, pid);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{cmd:?} failed");
+    std::mem::forget(child); // already reaped
+    (wall, usage.ru_maxrss as u64)
+}
+
+/// Median wall time and the largest peak RSS over `runs`.
+fn measure(make: &dyn Fn() -> Command, runs: usize) -> (Duration, u64) {
+    let mut walls = Vec::new();
+    let mut rss = 0;
+    for _ in 0..runs {
+        let (w, r) = run_once(&mut make());
+        walls.push(w);
+        rss = rss.max(r);
+    }
+    walls.sort();
+    (walls[walls.len() / 2], rss)
+}
+
+/// Instructions of the process and its children, or `None` without valgrind.
+fn instructions(make: &dyn Fn() -> Command) -> Option<u64> {
+    let dir = std::env::temp_dir().join(format!("versus-cg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).ok()?;
+    let inner = make();
+    let mut cmd = Command::new("valgrind");
+    cmd.arg("--tool=callgrind")
+        .arg("--trace-children=yes")
+        .arg(format!("--log-file={}/log.%p", dir.display()))
+        .arg(format!("--callgrind-out-file={}/out.%p", dir.display()))
+        .arg(inner.get_program())
+        .args(inner.get_args());
+    let ok = cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().ok()?.success();
+    let mut total = 0u64;
+    for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with("log.") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for line in text.lines() {
+            if let Some(n) = line.split("Collected :").nth(1) {
+                total += n.trim().replace(',', "").parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    (ok && total > 0).then_some(total)
+}
+
+fn build_apigen(root: &Path) -> PathBuf {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "--release", "-p", "apigen"])
+        .current_dir(root)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success());
+    root.join("target/release/apigen")
+}
+
+fn progenitor() -> Option<PathBuf> {
+    let out = Command::new("cargo-progenitor").arg("progenitor").arg("--help").output().ok()?;
+    out.status.success().then(|| PathBuf::from("cargo-progenitor"))
+}
+
+fn ours(bin: &Path, spec: &Path, out: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.arg(spec).arg("--out").arg(out).arg("--name").arg("bench-client");
+    c
+}
+
+fn theirs(bin: &Path, spec: &Path, out: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.arg("progenitor").arg("-i").arg(spec).arg("-o").arg(out).args(["-n", "bench-client", "-v", "0.1.0"]);
+    c
+}
+
+fn two_megabytes_200_operations() -> String {
+    let mut doc: serde_json::Value = serde_json::from_str(&tests::synthetic_spec(200)).unwrap();
+    let sentence = "This operation updates the thing and returns it; see the guide for the fields it accepts, \
+                    the limits that apply, and how errors are reported. ";
+    let paths = doc["paths"].as_object_mut().unwrap();
+    let per_op = (2_000_000 - 420_000) / paths.len();
+    for item in paths.values_mut() {
+        let text: String = sentence.repeat(per_op / sentence.len() + 1);
+        item["put"]["description"] = serde_json::Value::String(text);
+    }
+    serde_json::to_string_pretty(&doc).unwrap()
+}
+
+fn mb(kib: u64) -> String {
+    format!("{:.1}", kib as f64 / 1024.0)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let root = tests::root();
+    let bin = build_apigen(&root);
+    let prog = progenitor();
+    let tmp = std::env::temp_dir().join(format!("versus-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let (out_a, out_b) = (tmp.join("ours"), tmp.join("progenitor"));
+    if prog.is_none() {
+        println!(
+            "progenitor not installed (`cargo install cargo-progenitor --version 0.15.1 --locked`): our columns only\n"
+        );
+    }
+
+    println!("## Whole process, this project vs progenitor 0.15.1 (median of 7 runs)\n");
+    println!("| spec | ours (ms) | progenitor (ms) | ratio | ours, instructions (M) | progenitor, instructions (M) | ratio | ours, peak RSS (MB) | progenitor, peak RSS (MB) |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let specs = [
+        ("delete_store only", root.join("tests/fixtures/seed_delete_store.yaml")),
+        ("published Memory spec (spec/)", root.join("spec/twilio_memory_v1.json")),
+    ];
+    for (name, spec) in &specs {
+        let a = || ours(&bin, spec, &out_a);
+        let (wa, ra) = measure(&a, 7);
+        let ia = instructions(&a);
+        let (wb, rb, ib) = match &prog {
+            Some(p) => {
+                let b = || theirs(p, spec, &out_b);
+                let (w, r) = measure(&b, 7);
+                (Some(w), Some(r), instructions(&b))
+            }
+            None => (None, None, None),
+        };
+        let cell = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+        println!(
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            ms(wa),
+            cell(wb.map(ms)),
+            cell(wb.map(|b| format!("{:.1}×", b.as_secs_f64() / wa.as_secs_f64()))),
+            cell(ia.map(|i| format!("{:.0}", i as f64 / 1e6))),
+            cell(ib.map(|i| format!("{:.0}", i as f64 / 1e6))),
+            cell(ia.zip(ib).map(|(a, b)| format!("{:.1}×", b as f64 / a as f64))),
+            mb(ra),
+            cell(rb.map(mb)),
+        );
+    }
+
+    // A 2 MB spec with 200 operations: the synthetic spec with long operation descriptions
+    // (real specs of that size carry their bulk in prose and examples).
+    let text = two_megabytes_200_operations();
+    let spec = tmp.join("two-mb.json");
+    std::fs::write(&spec, &text).unwrap();
+    let (wa, ra) = measure(&|| ours(&bin, &spec, &out_a), 5);
+    let b = prog.as_ref().map(|p| measure(&|| theirs(p, &spec, &out_b), 3));
+    println!(
+        "\n2 MB spec ({:.2} MB, 200 operations), whole process, median of 5: ours {} ms ({} MB peak RSS); progenitor {}\n",
+        text.len() as f64 / 1e6,
+        ms(wa),
+        mb(ra),
+        b.map(|b| format!("{} ms ({} MB)", ms(b.0), mb(b.1))).unwrap_or_else(|| "not installed".into()),
+    );
+
+    let max_ops: usize = std::env::var("VERSUS_MAX_OPS").ok().and_then(|v| v.parse().ok()).unwrap_or(16_000);
+    println!("\n## Scaling: synthetic specs, whole process (median of 3 runs; 1 above 1,000 operations)\n");
+    println!(
+        "| operations | spec (MB) | ours (ms) | ours, peak RSS (MB) | progenitor (ms) | progenitor, peak RSS (MB) |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+    for n in [10usize, 100, 200, 1_000, 5_000, 16_000].into_iter().filter(|&n| n <= max_ops) {
+        let text = tests::synthetic_spec(n);
+        let spec = tmp.join(format!("synthetic-{n}.json"));
+        std::fs::write(&spec, &text).unwrap();
+        let runs = if n > 1_000 { 1 } else { 3 };
+        let (wa, ra) = measure(&|| ours(&bin, &spec, &out_a), runs);
+        // Progenitor above 1,000 operations takes minutes; it is measured up to there.
+        let b = prog.as_ref().filter(|_| n <= 1_000).map(|p| measure(&|| theirs(p, &spec, &out_b), runs));
+        println!(
+            "| {n} | {:.1} | {} | {} | {} | {} |",
+            text.len() as f64 / 1e6,
+            ms(wa),
+            mb(ra),
+            b.map(|b| ms(b.0)).unwrap_or_else(|| "–".into()),
+            b.map(|b| mb(b.1)).unwrap_or_else(|| "–".into()),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}
