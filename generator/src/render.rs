@@ -104,8 +104,8 @@ fn render_items<T: Sync>(
     } else {
         // Workers take the next batch from a shared counter; each result goes to its slot.
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let slots: Vec<std::sync::Mutex<Option<Result<(String, Clock), Diagnostic>>>> =
-            batches.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        type Slot = std::sync::Mutex<Option<Result<(String, Clock), Diagnostic>>>;
+        let slots: Vec<Slot> = batches.iter().map(|_| std::sync::Mutex::new(None)).collect();
         std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|_| {
