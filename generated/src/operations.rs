@@ -154,17 +154,10 @@ impl<'a> CreateDataMappingRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
         let mut path = String::with_capacity(78);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/DataMappings");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -173,12 +166,7 @@ impl<'a> CreateDataMappingRequest<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -426,39 +414,15 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let accept_encoding = self
-            .accept_encoding
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let content_encoding = self
-            .content_encoding
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let accept_encoding = self.accept_encoding.transpose()?;
+        let content_encoding = self.content_encoding.transpose()?;
         let mut path = String::with_capacity(80);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Recall");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -475,12 +439,7 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
         }
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -673,17 +632,10 @@ impl<'a> CreateProfileRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
         let mut path = String::with_capacity(61);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -692,12 +644,7 @@ impl<'a> CreateProfileRequest<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -912,39 +859,15 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let accept_encoding = self
-            .accept_encoding
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let content_encoding = self
-            .content_encoding
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let accept_encoding = self.accept_encoding.transpose()?;
+        let content_encoding = self.content_encoding.transpose()?;
         let mut path = String::with_capacity(95);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/ConversationSummaries");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -961,12 +884,7 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
         }
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -1188,27 +1106,13 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
         let mut path = String::with_capacity(85);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Identifiers");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -1217,12 +1121,7 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -1459,39 +1358,15 @@ impl<'a> CreateProfileObservationRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let accept_encoding = self
-            .accept_encoding
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let content_encoding = self
-            .content_encoding
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let accept_encoding = self.accept_encoding.transpose()?;
+        let content_encoding = self.content_encoding.transpose()?;
         let mut path = String::with_capacity(86);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Observations");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -1508,12 +1383,7 @@ impl<'a> CreateProfileObservationRequest<'a> {
         }
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -1702,17 +1572,10 @@ impl<'a> CreateProfilesImportV2Request<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
         let mut path = String::with_capacity(69);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/Imports");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -1721,12 +1584,7 @@ impl<'a> CreateProfilesImportV2Request<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -1883,17 +1741,10 @@ impl<'a> CreateProfilesLookupRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
         let mut path = String::with_capacity(68);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/Lookup");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -1902,12 +1753,7 @@ impl<'a> CreateProfilesLookupRequest<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -2076,12 +1922,7 @@ impl<'a> CreateStoreRequest<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -2285,17 +2126,10 @@ impl<'a> CreateTraitGroupRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
         let mut path = String::with_capacity(77);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/TraitGroups");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -2304,12 +2138,7 @@ impl<'a> CreateTraitGroupRequest<'a> {
         };
         if let Some(body) = self.body {
             parts.body = Some(
-                body
-                    .validate()
-                    .and_then(|()| rt::json_body(&body, "application/json"))
-                    .map_err(|source| rt::Error::InvalidRequest {
-                        source,
-                    })?,
+                body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
             );
         }
         let ex = self
@@ -2510,31 +2339,17 @@ impl<'a> DeleteDataMappingRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let data_mapping_id = self
-            .data_mapping_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let data_mapping_id = self.data_mapping_id?;
         let mut path = String::with_capacity(94);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/DataMappings/");
         rt::push_segment(
-                &mut path,
-                data_mapping_id.as_str(),
-                "path parameter `dataMappingId`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            data_mapping_id.as_str(),
+            "path parameter `dataMappingId`",
+        )?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -2758,27 +2573,13 @@ impl<'a> DeleteProfileRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
         let mut path = String::with_capacity(73);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -2985,37 +2786,16 @@ impl<'a> DeleteProfileConversationSummaryRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let summary_id = self
-            .summary_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let summary_id = self.summary_id?;
         let mut path = String::with_capacity(107);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/ConversationSummaries/");
-        rt::push_segment(&mut path, summary_id.as_str(), "path parameter `summaryId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, summary_id.as_str(), "path parameter `summaryId`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -3245,50 +3025,21 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let id_type = self
-            .id_type
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let remove_all = self
-            .remove_all
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let id_type = self.id_type?;
+        let remove_all = self.remove_all.transpose()?;
         {
             let v = &id_type;
-            rt::check_length(v, Some(2u64), Some(30u64), "path parameter `idType`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, Some(2u64), Some(30u64), "path parameter `idType`")?;
         }
         let mut path = String::with_capacity(94);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Identifiers/");
-        rt::push_segment(&mut path, id_type.as_str(), "path parameter `idType`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, id_type.as_str(), "path parameter `idType`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -3497,41 +3248,20 @@ impl<'a> DeleteProfileObservationRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let observation_id = self
-            .observation_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let observation_id = self.observation_id?;
         let mut path = String::with_capacity(102);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Observations/");
         rt::push_segment(
-                &mut path,
-                observation_id.as_str(),
-                "path parameter `observationId`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            observation_id.as_str(),
+            "path parameter `observationId`",
+        )?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -3723,17 +3453,10 @@ impl<'a> DeleteStoreRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
         let mut path = String::with_capacity(65);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -3942,43 +3665,26 @@ impl<'a> DeleteTraitGroupRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let trait_group_name = self
-            .trait_group_name
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let trait_group_name = self.trait_group_name?;
         {
             let v = &trait_group_name;
             rt::check_length(
-                    v,
-                    Some(1u64),
-                    Some(64u64),
-                    "path parameter `traitGroupName`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                v,
+                Some(1u64),
+                Some(64u64),
+                "path parameter `traitGroupName`",
+            )?;
         }
         let mut path = String::with_capacity(94);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/TraitGroups/");
         rt::push_segment(
-                &mut path,
-                trait_group_name.as_str(),
-                "path parameter `traitGroupName`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            trait_group_name.as_str(),
+            "path parameter `traitGroupName`",
+        )?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -4176,31 +3882,17 @@ impl<'a> FetchDataMappingRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let data_mapping_id = self
-            .data_mapping_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let data_mapping_id = self.data_mapping_id?;
         let mut path = String::with_capacity(94);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/DataMappings/");
         rt::push_segment(
-                &mut path,
-                data_mapping_id.as_str(),
-                "path parameter `dataMappingId`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            data_mapping_id.as_str(),
+            "path parameter `dataMappingId`",
+        )?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -4364,17 +4056,10 @@ impl<'a> FetchIdentityResolutionSettingsRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
         let mut path = String::with_capacity(92);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/IdentityResolutionSettings");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -4560,28 +4245,18 @@ impl<'a> FetchOperationRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let operation_id = self
-            .operation_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let operation_id = self.operation_id?;
         {
             let v = &operation_id;
-            rt::check_length(v, None, Some(512u64), "path parameter `operationId`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(512u64), "path parameter `operationId`")?;
         }
         let mut path = String::with_capacity(73);
         path.push_str("/v1/ControlPlane/Operations/");
         rt::push_segment(
-                &mut path,
-                operation_id.as_str(),
-                "path parameter `operationId`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            operation_id.as_str(),
+            "path parameter `operationId`",
+        )?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -4804,44 +4479,22 @@ impl<'a> FetchProfileRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let trait_groups = self
-            .trait_groups
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let trait_groups = self.trait_groups.transpose()?;
         if let Some(v) = &trait_groups {
             rt::check_length(
-                    v,
-                    Some(1u64),
-                    Some(256u64),
-                    "query parameter `traitGroups`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                v,
+                Some(1u64),
+                Some(256u64),
+                "query parameter `traitGroups`",
+            )?;
         }
         let mut path = String::with_capacity(73);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -5055,37 +4708,16 @@ impl<'a> FetchProfileConversationSummaryRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let summary_id = self
-            .summary_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let summary_id = self.summary_id?;
         let mut path = String::with_capacity(107);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/ConversationSummaries/");
-        rt::push_segment(&mut path, summary_id.as_str(), "path parameter `summaryId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, summary_id.as_str(), "path parameter `summaryId`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -5283,44 +4915,20 @@ impl<'a> FetchProfileIdentifierRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let id_type = self
-            .id_type
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let id_type = self.id_type?;
         {
             let v = &id_type;
-            rt::check_length(v, Some(2u64), Some(30u64), "path parameter `idType`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, Some(2u64), Some(30u64), "path parameter `idType`")?;
         }
         let mut path = String::with_capacity(94);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Identifiers/");
-        rt::push_segment(&mut path, id_type.as_str(), "path parameter `idType`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, id_type.as_str(), "path parameter `idType`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -5507,27 +5115,13 @@ impl<'a> FetchProfileImportV2Request<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let import_id = self
-            .import_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let import_id = self.import_id?;
         let mut path = String::with_capacity(80);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/Imports/");
-        rt::push_segment(&mut path, import_id.as_str(), "path parameter `importId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, import_id.as_str(), "path parameter `importId`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -5702,41 +5296,20 @@ impl<'a> FetchProfileObservationRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let observation_id = self
-            .observation_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let observation_id = self.observation_id?;
         let mut path = String::with_capacity(102);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Observations/");
         rt::push_segment(
-                &mut path,
-                observation_id.as_str(),
-                "path parameter `observationId`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            observation_id.as_str(),
+            "path parameter `observationId`",
+        )?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -5902,17 +5475,10 @@ impl<'a> FetchStoreRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
         let mut path = String::with_capacity(65);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -6117,84 +5683,41 @@ impl<'a> FetchTraitGroupRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let trait_group_name = self
-            .trait_group_name
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let include_traits = self
-            .include_traits
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let order_by = self
-            .order_by
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_size = self
-            .page_size
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_token = self
-            .page_token
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let trait_group_name = self.trait_group_name?;
+        let include_traits = self.include_traits.transpose()?;
+        let order_by = self.order_by.transpose()?;
+        let page_size = self.page_size.transpose()?;
+        let page_token = self.page_token.transpose()?;
         {
             let v = &trait_group_name;
             rt::check_length(
-                    v,
-                    Some(1u64),
-                    Some(64u64),
-                    "path parameter `traitGroupName`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                v,
+                Some(1u64),
+                Some(64u64),
+                "path parameter `traitGroupName`",
+            )?;
         }
         if let Some(v) = &page_size {
             rt::check_range(
-                    *v as f64,
-                    Some(1f64),
-                    Some(100f64),
-                    "query parameter `pageSize`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                *v as f64,
+                Some(1f64),
+                Some(100f64),
+                "query parameter `pageSize`",
+            )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(94);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/TraitGroups/");
         rt::push_segment(
-                &mut path,
-                trait_group_name.as_str(),
-                "path parameter `traitGroupName`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            trait_group_name.as_str(),
+            "path parameter `traitGroupName`",
+        )?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -6419,58 +5942,25 @@ impl<'a> ListDataMappingsRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let order_by = self
-            .order_by
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_size = self
-            .page_size
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_token = self
-            .page_token
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let r#type = self
-            .r#type
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let order_by = self.order_by.transpose()?;
+        let page_size = self.page_size.transpose()?;
+        let page_token = self.page_token.transpose()?;
+        let r#type = self.r#type.transpose()?;
         if let Some(v) = &page_size {
             rt::check_range(
-                    *v as f64,
-                    Some(1f64),
-                    Some(100f64),
-                    "query parameter `pageSize`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                *v as f64,
+                Some(1f64),
+                Some(100f64),
+                "query parameter `pageSize`",
+            )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(78);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/DataMappings");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -6723,76 +6213,34 @@ impl<'a> ListObservationRevisionsRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let observation_id = self
-            .observation_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_size = self
-            .page_size
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_token = self
-            .page_token
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let accept_encoding = self
-            .accept_encoding
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let observation_id = self.observation_id?;
+        let page_size = self.page_size.transpose()?;
+        let page_token = self.page_token.transpose()?;
+        let accept_encoding = self.accept_encoding.transpose()?;
         if let Some(v) = &page_size {
             rt::check_range(
-                    *v as f64,
-                    Some(1f64),
-                    Some(1000f64),
-                    "query parameter `pageSize`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                *v as f64,
+                Some(1f64),
+                Some(1000f64),
+                "query parameter `pageSize`",
+            )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(112);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Observations/");
         rt::push_segment(
-                &mut path,
-                observation_id.as_str(),
-                "path parameter `observationId`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            observation_id.as_str(),
+            "path parameter `observationId`",
+        )?;
         path.push_str("/Revisions");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -7091,68 +6539,28 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let conversation_id = self
-            .conversation_id
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_size = self
-            .page_size
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_token = self
-            .page_token
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let accept_encoding = self
-            .accept_encoding
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let conversation_id = self.conversation_id.transpose()?;
+        let page_size = self.page_size.transpose()?;
+        let page_token = self.page_token.transpose()?;
+        let accept_encoding = self.accept_encoding.transpose()?;
         if let Some(v) = &page_size {
             rt::check_range(
-                    *v as f64,
-                    Some(1f64),
-                    Some(1000f64),
-                    "query parameter `pageSize`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                *v as f64,
+                Some(1f64),
+                Some(1000f64),
+                "query parameter `pageSize`",
+            )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(95);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/ConversationSummaries");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -7434,27 +6842,13 @@ impl<'a> ListProfileIdentifiersRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
         let mut path = String::with_capacity(85);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Identifiers");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -7668,52 +7062,24 @@ impl<'a> ListProfileImportsV2Request<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let order_by = self
-            .order_by
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_size = self
-            .page_size
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_token = self
-            .page_token
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let order_by = self.order_by.transpose()?;
+        let page_size = self.page_size.transpose()?;
+        let page_token = self.page_token.transpose()?;
         if let Some(v) = &page_size {
             rt::check_range(
-                    *v as f64,
-                    Some(1f64),
-                    Some(1000f64),
-                    "query parameter `pageSize`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                *v as f64,
+                Some(1f64),
+                Some(1000f64),
+                "query parameter `pageSize`",
+            )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(69);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/Imports");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -8031,92 +7397,32 @@ impl<'a> ListProfileObservationsRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let conversation_id = self
-            .conversation_id
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let created_after = self
-            .created_after
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let created_before = self
-            .created_before
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let order_by = self
-            .order_by
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_size = self
-            .page_size
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_token = self
-            .page_token
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let source = self
-            .source
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let accept_encoding = self
-            .accept_encoding
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let conversation_id = self.conversation_id.transpose()?;
+        let created_after = self.created_after.transpose()?;
+        let created_before = self.created_before.transpose()?;
+        let order_by = self.order_by.transpose()?;
+        let page_size = self.page_size.transpose()?;
+        let page_token = self.page_token.transpose()?;
+        let source = self.source.transpose()?;
+        let accept_encoding = self.accept_encoding.transpose()?;
         if let Some(v) = &page_size {
             rt::check_range(
-                    *v as f64,
-                    Some(1f64),
-                    Some(1000f64),
-                    "query parameter `pageSize`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                *v as f64,
+                Some(1f64),
+                Some(1000f64),
+                "query parameter `pageSize`",
+            )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(86);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Observations");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -8132,13 +7438,11 @@ impl<'a> ListProfileObservationsRequest<'a> {
                 "createdAfter",
                 &created_after
                     .format(&time::format_description::well_known::Rfc3339)
-                    .map_err(|e| rt::Error::InvalidRequest {
-                        source: rt::ValidationError::new(
-                            "date-time",
-                            None,
-                            e.to_string(),
-                        ),
-                    })?,
+                    .map_err(|e| rt::ValidationError::new(
+                        "date-time",
+                        None,
+                        e.to_string(),
+                    ))?,
             );
         }
         if let Some(created_before) = &created_before {
@@ -8147,13 +7451,11 @@ impl<'a> ListProfileObservationsRequest<'a> {
                 "createdBefore",
                 &created_before
                     .format(&time::format_description::well_known::Rfc3339)
-                    .map_err(|e| rt::Error::InvalidRequest {
-                        source: rt::ValidationError::new(
-                            "date-time",
-                            None,
-                            e.to_string(),
-                        ),
-                    })?,
+                    .map_err(|e| rt::ValidationError::new(
+                        "date-time",
+                        None,
+                        e.to_string(),
+                    ))?,
             );
         }
         if let Some(order_by) = &order_by {
@@ -8470,79 +7772,36 @@ impl<'a> ListProfileTraitsRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let order_by = self
-            .order_by
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_size = self
-            .page_size
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_token = self
-            .page_token
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let trait_groups = self
-            .trait_groups
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let order_by = self.order_by.transpose()?;
+        let page_size = self.page_size.transpose()?;
+        let page_token = self.page_token.transpose()?;
+        let trait_groups = self.trait_groups.transpose()?;
         if let Some(v) = &page_size {
             rt::check_range(
-                    *v as f64,
-                    Some(1f64),
-                    Some(1000f64),
-                    "query parameter `pageSize`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                *v as f64,
+                Some(1f64),
+                Some(1000f64),
+                "query parameter `pageSize`",
+            )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
         }
         if let Some(v) = &trait_groups {
             rt::check_length(
-                    v,
-                    Some(1u64),
-                    Some(256u64),
-                    "query parameter `traitGroups`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                v,
+                Some(1u64),
+                Some(256u64),
+                "query parameter `traitGroups`",
+            )?;
         }
         let mut path = String::with_capacity(80);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Traits");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -8817,52 +8076,24 @@ impl<'a> ListProfilesRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let order_by = self
-            .order_by
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_size = self
-            .page_size
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_token = self
-            .page_token
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let order_by = self.order_by.transpose()?;
+        let page_size = self.page_size.transpose()?;
+        let page_token = self.page_token.transpose()?;
         if let Some(v) = &page_size {
             rt::check_range(
-                    *v as f64,
-                    Some(1f64),
-                    Some(1000f64),
-                    "query parameter `pageSize`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                *v as f64,
+                Some(1f64),
+                Some(1000f64),
+                "query parameter `pageSize`",
+            )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(61);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -9074,40 +8305,19 @@ impl<'a> ListStoresRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let order_by = self
-            .order_by
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_size = self
-            .page_size
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_token = self
-            .page_token
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let order_by = self.order_by.transpose()?;
+        let page_size = self.page_size.transpose()?;
+        let page_token = self.page_token.transpose()?;
         if let Some(v) = &page_size {
             rt::check_range(
-                    *v as f64,
-                    Some(1f64),
-                    Some(100f64),
-                    "query parameter `pageSize`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                *v as f64,
+                Some(1f64),
+                Some(100f64),
+                "query parameter `pageSize`",
+            )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(55);
         path.push_str("/v1/ControlPlane/Stores");
@@ -9337,58 +8547,25 @@ impl<'a> ListTraitGroupsRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let include_traits = self
-            .include_traits
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let order_by = self
-            .order_by
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_size = self
-            .page_size
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let page_token = self
-            .page_token
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let include_traits = self.include_traits.transpose()?;
+        let order_by = self.order_by.transpose()?;
+        let page_size = self.page_size.transpose()?;
+        let page_token = self.page_token.transpose()?;
         if let Some(v) = &page_size {
             rt::check_range(
-                    *v as f64,
-                    Some(1f64),
-                    Some(100f64),
-                    "query parameter `pageSize`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                *v as f64,
+                Some(1f64),
+                Some(100f64),
+                "query parameter `pageSize`",
+            )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(77);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/TraitGroups");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -9629,43 +8806,21 @@ impl<'a> PatchDataMappingRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let data_mapping_id = self
-            .data_mapping_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let if_match = self
-            .if_match
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let data_mapping_id = self.data_mapping_id?;
+        let if_match = self.if_match.transpose()?;
         if let Some(v) = &if_match {
-            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")?;
         }
         let mut path = String::with_capacity(94);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/DataMappings/");
         rt::push_segment(
-                &mut path,
-                data_mapping_id.as_str(),
-                "path parameter `dataMappingId`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            data_mapping_id.as_str(),
+            "path parameter `dataMappingId`",
+        )?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -9676,12 +8831,7 @@ impl<'a> PatchDataMappingRequest<'a> {
         }
         if let Some(body) = self.body {
             parts.body = Some(
-                body
-                    .validate()
-                    .and_then(|()| rt::json_body(&body, "application/json"))
-                    .map_err(|source| rt::Error::InvalidRequest {
-                        source,
-                    })?,
+                body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
             );
         }
         let ex = self
@@ -9898,37 +9048,16 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let summary_id = self
-            .summary_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let summary_id = self.summary_id?;
         let mut path = String::with_capacity(107);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/ConversationSummaries/");
-        rt::push_segment(&mut path, summary_id.as_str(), "path parameter `summaryId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, summary_id.as_str(), "path parameter `summaryId`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -9936,12 +9065,7 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -10168,44 +9292,20 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let id_type = self
-            .id_type
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let id_type = self.id_type?;
         {
             let v = &id_type;
-            rt::check_length(v, Some(2u64), Some(30u64), "path parameter `idType`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, Some(2u64), Some(30u64), "path parameter `idType`")?;
         }
         let mut path = String::with_capacity(94);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Identifiers/");
-        rt::push_segment(&mut path, id_type.as_str(), "path parameter `idType`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, id_type.as_str(), "path parameter `idType`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -10213,12 +9313,7 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -10425,41 +9520,20 @@ impl<'a> PatchProfileObservationRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let observation_id = self
-            .observation_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
+        let observation_id = self.observation_id?;
         let mut path = String::with_capacity(102);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         path.push_str("/Observations/");
         rt::push_segment(
-                &mut path,
-                observation_id.as_str(),
-                "path parameter `observationId`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            observation_id.as_str(),
+            "path parameter `observationId`",
+        )?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -10467,12 +9541,7 @@ impl<'a> PatchProfileObservationRequest<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -10674,27 +9743,13 @@ impl<'a> PatchProfileTraitsRequest<'a> {
             ),
             follow_redirects: true,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let profile_id = self
-            .profile_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let profile_id = self.profile_id?;
         let mut path = String::with_capacity(73);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/");
-        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, profile_id.as_str(), "path parameter `profileId`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -10702,12 +9757,7 @@ impl<'a> PatchProfileTraitsRequest<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -10921,29 +9971,14 @@ impl<'a> PatchStoreRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let if_match = self
-            .if_match
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let if_match = self.if_match.transpose()?;
         if let Some(v) = &if_match {
-            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")?;
         }
         let mut path = String::with_capacity(65);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -10954,12 +9989,7 @@ impl<'a> PatchStoreRequest<'a> {
         }
         if let Some(body) = self.body {
             parts.body = Some(
-                body
-                    .validate()
-                    .and_then(|()| rt::json_body(&body, "application/json"))
-                    .map_err(|source| rt::Error::InvalidRequest {
-                        source,
-                    })?,
+                body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
             );
         }
         let ex = self
@@ -11183,55 +10213,30 @@ impl<'a> PatchTraitGroupRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let trait_group_name = self
-            .trait_group_name
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let if_match = self
-            .if_match
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let trait_group_name = self.trait_group_name?;
+        let if_match = self.if_match.transpose()?;
         {
             let v = &trait_group_name;
             rt::check_length(
-                    v,
-                    Some(1u64),
-                    Some(64u64),
-                    "path parameter `traitGroupName`",
-                )
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+                v,
+                Some(1u64),
+                Some(64u64),
+                "path parameter `traitGroupName`",
+            )?;
         }
         if let Some(v) = &if_match {
-            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")?;
         }
         let mut path = String::with_capacity(94);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/TraitGroups/");
         rt::push_segment(
-                &mut path,
-                trait_group_name.as_str(),
-                "path parameter `traitGroupName`",
-            )
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+            &mut path,
+            trait_group_name.as_str(),
+            "path parameter `traitGroupName`",
+        )?;
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
             path,
@@ -11242,12 +10247,7 @@ impl<'a> PatchTraitGroupRequest<'a> {
         }
         if let Some(body) = self.body {
             parts.body = Some(
-                body
-                    .validate()
-                    .and_then(|()| rt::json_body(&body, "application/json"))
-                    .map_err(|source| rt::Error::InvalidRequest {
-                        source,
-                    })?,
+                body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
             );
         }
         let ex = self
@@ -11474,29 +10474,14 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
-        let if_match = self
-            .if_match
-            .transpose()
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
+        let if_match = self.if_match.transpose()?;
         if let Some(v) = &if_match {
-            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?;
+            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")?;
         }
         let mut path = String::with_capacity(92);
         path.push_str("/v1/ControlPlane/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/IdentityResolutionSettings");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -11508,12 +10493,7 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
         }
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client
@@ -11730,17 +10710,10 @@ impl<'a> UpdateProfilesBulkRequest<'a> {
             ),
             follow_redirects: false,
         };
-        let store_id = self
-            .store_id
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        let store_id = self.store_id?;
         let mut path = String::with_capacity(66);
         path.push_str("/v1/Stores/");
-        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")
-            .map_err(|source| rt::Error::InvalidRequest {
-                source,
-            })?;
+        rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
         path.push_str("/Profiles/Bulk");
         #[allow(unused_mut)]
         let mut parts = rt::RequestParts {
@@ -11749,12 +10722,7 @@ impl<'a> UpdateProfilesBulkRequest<'a> {
         };
         let body = self.body;
         parts.body = Some(
-            body
-                .validate()
-                .and_then(|()| rt::json_body(&body, "application/json"))
-                .map_err(|source| rt::Error::InvalidRequest {
-                    source,
-                })?,
+            body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
         let ex = self
             .client

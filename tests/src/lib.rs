@@ -124,7 +124,10 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
         let out = Command::new(&cargo)
             .args(args)
             .current_dir(&ws)
-            .env("CARGO_TARGET_DIR", root.join("target/compile-check/target"))
+            // The workspace's own target dir: the dependencies `cargo test --workspace` built are
+            // reused instead of building a second tree (the outer cargo holds no lock while
+            // tests run).
+            .env("CARGO_TARGET_DIR", root.join("target"))
             .env("RUSTDOCFLAGS", "-D warnings")
             .env_remove("RUSTFLAGS")
             .output()

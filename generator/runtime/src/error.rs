@@ -268,6 +268,13 @@ pub enum Error<E> {
     },
 }
 
+/// An invalid argument: the request is not sent (generated code checks arguments with `?`).
+impl<E> From<ValidationError> for Error<E> {
+    fn from(source: ValidationError) -> Self {
+        Error::InvalidRequest { source }
+    }
+}
+
 impl<E> Error<E> {
     /// Attempts made (0 when the request was never sent).
     pub fn attempts(&self) -> u32 {

@@ -296,18 +296,18 @@ fn body_setter(b: &Body) -> TokenStream {
 /// `send`: unwrap and check the arguments, build the parts, run the request loop, dispatch.
 fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStream {
     let follow_redirects = op.follow_redirects;
-    let invalid = quote! { |source| rt::Error::InvalidRequest { source } };
+    // An invalid argument leaves through `?` (`rt::Error` converts from `ValidationError`).
     let unwrap = op.params.iter().map(|p| {
         let n = ident(&p.name.rust);
         if p.required {
-            quote! { let #n = self.#n.map_err(#invalid)?; }
+            quote! { let #n = self.#n?; }
         } else {
-            quote! { let #n = self.#n.transpose().map_err(#invalid)?; }
+            quote! { let #n = self.#n.transpose()?; }
         }
     });
     let checks = op.params.iter().map(|p| {
         let what = format!("{} parameter `{}`", location_name(p.location), p.name.api);
-        let checks = value_checks(cx, &what, &p.ty, &p.constraints, Some(&invalid));
+        let checks = value_checks(cx, &what, &p.ty, &p.constraints);
         let n = ident(&p.name.rust);
         if checks.is_empty() {
             quote! {}
@@ -329,18 +329,18 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
             if p.style == ParamStyle::Simple && scalar(cx, &p.ty) {
                 let text = text_of(cx, &p.ty, quote! { #n });
                 let what = format!("path parameter `{}`", p.name.api);
-                quote! { rt::push_segment(&mut path, #text, #what).map_err(#invalid)?; }
+                quote! { rt::push_segment(&mut path, #text, #what)?; }
             } else {
                 let (key, style, explode) = (&p.name.api, style_tokens(p), p.explode);
-                quote! { rt::path_param(&mut path, #key, &#n, #style, #explode).map_err(#invalid)?; }
+                quote! { rt::path_param(&mut path, #key, &#n, #style, #explode)?; }
             }
         }
     });
     let query_pushes =
-        op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| query_push(cx, p, &invalid));
+        op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| query_push(cx, p));
     let header_pushes =
-        op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| header_push(cx, p, &invalid));
-    let body = op.body.as_ref().map(|b| body_build(cx, b, &invalid));
+        op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| header_push(cx, p));
+    let body = op.body.as_ref().map(|b| body_build(cx, b));
     let accept = op.accept.as_ref().map(|a| quote! { parts.headers.push(("accept", #a.to_owned())); });
     let (op_id, http_method, template) = (&op.name.api, op.method.as_str(), &op.path_template);
     let idempotent = op.method.idempotent();
@@ -429,9 +429,7 @@ fn rfc3339(value: TokenStream) -> TokenStream {
     quote! {
         #value
             .format(&time::format_description::well_known::Rfc3339)
-            .map_err(|e| rt::Error::InvalidRequest {
-                source: rt::ValidationError::new("date-time", None, e.to_string()),
-            })?
+            .map_err(|e| rt::ValidationError::new("date-time", None, e.to_string()))?
     }
 }
 
@@ -492,7 +490,7 @@ fn style_tokens(p: &Param) -> TokenStream {
     quote! { rt::Style::#s }
 }
 
-fn query_push(cx: &Context<'_>, p: &Param, invalid: &TokenStream) -> TokenStream {
+fn query_push(cx: &Context<'_>, p: &Param) -> TokenStream {
     let n = ident(&p.name.rust);
     let key = &p.name.api;
     let body = match &p.ty {
@@ -507,7 +505,7 @@ fn query_push(cx: &Context<'_>, p: &Param, invalid: &TokenStream) -> TokenStream
         }
         _ => {
             let (style, explode) = (style_tokens(p), p.explode);
-            quote! { rt::query_param(&mut parts.query, #key, #n, #style, #explode).map_err(#invalid)?; }
+            quote! { rt::query_param(&mut parts.query, #key, #n, #style, #explode)?; }
         }
     };
     if p.required {
@@ -517,7 +515,7 @@ fn query_push(cx: &Context<'_>, p: &Param, invalid: &TokenStream) -> TokenStream
     }
 }
 
-fn header_push(cx: &Context<'_>, p: &Param, invalid: &TokenStream) -> TokenStream {
+fn header_push(cx: &Context<'_>, p: &Param) -> TokenStream {
     let n = ident(&p.name.rust);
     let key = p.name.api.to_ascii_lowercase();
     let text = match &p.ty {
@@ -529,7 +527,7 @@ fn header_push(cx: &Context<'_>, p: &Param, invalid: &TokenStream) -> TokenStrea
         }
         _ => {
             let (name, explode) = (&p.name.api, p.explode);
-            quote! { rt::header_param(#name, &#n, #explode).map_err(#invalid)? }
+            quote! { rt::header_param(#name, &#n, #explode)? }
         }
     };
     if p.required {
@@ -541,9 +539,9 @@ fn header_push(cx: &Context<'_>, p: &Param, invalid: &TokenStream) -> TokenStrea
 
 /// Validate (sent structs) and encode the body into `parts.body`; a body set with another
 /// media type's setter wins.
-fn body_build(cx: &Context<'_>, b: &Body, invalid: &TokenStream) -> TokenStream {
+fn body_build(cx: &Context<'_>, b: &Body) -> TokenStream {
     let encode = encode_body(cx, &b.ty, b.kind, &b.content_type);
-    let encode = quote! { parts.body = Some(#encode.map_err(#invalid)?); };
+    let encode = quote! { parts.body = Some(#encode?); };
     let primary = if b.required {
         quote! { let body = self.body; #encode }
     } else {
@@ -554,7 +552,7 @@ fn body_build(cx: &Context<'_>, b: &Body, invalid: &TokenStream) -> TokenStream 
     } else {
         quote! {
             if let Some(alt) = self.alt_body {
-                parts.body = Some(alt.map_err(#invalid)?);
+                parts.body = Some(alt?);
             } else {
                 #primary
             }

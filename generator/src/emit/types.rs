@@ -132,14 +132,8 @@ fn serde_attr(cx: &Context<'_>, f: &Field) -> TokenStream {
 }
 
 /// Statements checking the value bound to `v` against `c` (and validating sent structs it
-/// contains); each failure leaves through `?`, after `map_err(#wrap)` when `wrap` is given.
-pub(crate) fn value_checks(
-    cx: &Context<'_>,
-    what: &str,
-    t: &TypeRef,
-    c: &Constraints,
-    wrap: Option<&TokenStream>,
-) -> Vec<TokenStream> {
+/// contains); each failure leaves through `?`.
+pub(crate) fn value_checks(cx: &Context<'_>, what: &str, t: &TypeRef, c: &Constraints) -> Vec<TokenStream> {
     let opt = |v: Option<u64>| match v {
         Some(n) => quote! { Some(#n) },
         None => quote! { None },
@@ -168,10 +162,7 @@ pub(crate) fn value_checks(
         let (min, max) = (opt(c.min_items), opt(c.max_items));
         calls.push(quote! { rt::check_items(v.len(), #min, #max, #what) });
     }
-    let finish = |call: TokenStream| match wrap {
-        Some(w) => quote! { #call.map_err(#w)?; },
-        None => quote! { #call?; },
-    };
+    let finish = |call: TokenStream| quote! { #call?; };
     let mut checks: Vec<TokenStream> = calls.into_iter().map(finish).collect();
     match t {
         t if sent(t) => checks.push(finish(quote! { v.validate() })),
@@ -191,7 +182,7 @@ pub(crate) fn value_checks(
 /// Checks of one field's constraints (and of the sent structs it contains), or nothing.
 fn field_checks(cx: &Context<'_>, owner: &str, f: &Field) -> TokenStream {
     let what = format!("{owner}.{}", f.name.api);
-    let checks = value_checks(cx, &what, &f.ty, &f.constraints, None);
+    let checks = value_checks(cx, &what, &f.ty, &f.constraints);
     if checks.is_empty() {
         return quote! {};
     }
