@@ -83,6 +83,18 @@ impl Client {
 /// The `accountSid_authToken` security scheme.
 static SCHEME_ACCOUNT_SID_AUTH_TOKEN: rt::SecurityScheme = rt::SecurityScheme::Basic;
 
+/// The security requirement of the operations that accept `accountSid_authToken`.
+static SECURITY_0: rt::Security = Some(
+    &[
+        &[
+            rt::Requirement {
+                scheme: &SCHEME_ACCOUNT_SID_AUTH_TOKEN,
+                scopes: &[],
+            },
+        ],
+    ],
+);
+
 /// Credentials this API documents; pass them to [`ClientBuilder::credentials`] or
 /// [`ConfigBuilder::credentials`].
 pub mod credentials {

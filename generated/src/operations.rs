@@ -142,16 +142,7 @@ impl<'a> CreateDataMappingRequest<'a> {
             method: "POST",
             path_template: "/v1/ControlPlane/Stores/{storeId}/DataMappings",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -402,16 +393,7 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
             method: "POST",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Recall",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -620,16 +602,7 @@ impl<'a> CreateProfileRequest<'a> {
             method: "POST",
             path_template: "/v1/Stores/{storeId}/Profiles",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -847,16 +820,7 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
             method: "POST",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/ConversationSummaries",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -1094,16 +1058,7 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
             method: "POST",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Identifiers",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -1346,16 +1301,7 @@ impl<'a> CreateProfileObservationRequest<'a> {
             method: "POST",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Observations",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -1560,16 +1506,7 @@ impl<'a> CreateProfilesImportV2Request<'a> {
             method: "POST",
             path_template: "/v1/Stores/{storeId}/Profiles/Imports",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -1729,16 +1666,7 @@ impl<'a> CreateProfilesLookupRequest<'a> {
             method: "POST",
             path_template: "/v1/Stores/{storeId}/Profiles/Lookup",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -1901,16 +1829,7 @@ impl<'a> CreateStoreRequest<'a> {
             method: "POST",
             path_template: "/v1/ControlPlane/Stores",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let mut path = String::with_capacity(55);
@@ -2114,16 +2033,7 @@ impl<'a> CreateTraitGroupRequest<'a> {
             method: "POST",
             path_template: "/v1/ControlPlane/Stores/{storeId}/TraitGroups",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -2327,16 +2237,7 @@ impl<'a> DeleteDataMappingRequest<'a> {
             method: "DELETE",
             path_template: "/v1/ControlPlane/Stores/{storeId}/DataMappings/{dataMappingId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -2561,16 +2462,7 @@ impl<'a> DeleteProfileRequest<'a> {
             method: "DELETE",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -2774,16 +2666,7 @@ impl<'a> DeleteProfileConversationSummaryRequest<'a> {
             method: "DELETE",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/ConversationSummaries/{summaryId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -3013,16 +2896,7 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
             method: "DELETE",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Identifiers/{idType}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -3236,16 +3110,7 @@ impl<'a> DeleteProfileObservationRequest<'a> {
             method: "DELETE",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Observations/{observationId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -3441,16 +3306,7 @@ impl<'a> DeleteStoreRequest<'a> {
             method: "DELETE",
             path_template: "/v1/ControlPlane/Stores/{storeId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -3653,16 +3509,7 @@ impl<'a> DeleteTraitGroupRequest<'a> {
             method: "DELETE",
             path_template: "/v1/ControlPlane/Stores/{storeId}/TraitGroups/{traitGroupName}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -3870,16 +3717,7 @@ impl<'a> FetchDataMappingRequest<'a> {
             method: "GET",
             path_template: "/v1/ControlPlane/Stores/{storeId}/DataMappings/{dataMappingId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -4044,16 +3882,7 @@ impl<'a> FetchIdentityResolutionSettingsRequest<'a> {
             method: "GET",
             path_template: "/v1/ControlPlane/Stores/{storeId}/IdentityResolutionSettings",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -4233,16 +4062,7 @@ impl<'a> FetchOperationRequest<'a> {
             method: "GET",
             path_template: "/v1/ControlPlane/Operations/{operationId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let operation_id = self.operation_id?;
@@ -4467,16 +4287,7 @@ impl<'a> FetchProfileRequest<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -4696,16 +4507,7 @@ impl<'a> FetchProfileConversationSummaryRequest<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/ConversationSummaries/{summaryId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -4903,16 +4705,7 @@ impl<'a> FetchProfileIdentifierRequest<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Identifiers/{idType}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -5103,16 +4896,7 @@ impl<'a> FetchProfileImportV2Request<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/Imports/{importId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -5284,16 +5068,7 @@ impl<'a> FetchProfileObservationRequest<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Observations/{observationId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -5463,16 +5238,7 @@ impl<'a> FetchStoreRequest<'a> {
             method: "GET",
             path_template: "/v1/ControlPlane/Stores/{storeId}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -5671,16 +5437,7 @@ impl<'a> FetchTraitGroupRequest<'a> {
             method: "GET",
             path_template: "/v1/ControlPlane/Stores/{storeId}/TraitGroups/{traitGroupName}",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -5930,16 +5687,7 @@ impl<'a> ListDataMappingsRequest<'a> {
             method: "GET",
             path_template: "/v1/ControlPlane/Stores/{storeId}/DataMappings",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -6201,16 +5949,7 @@ impl<'a> ListObservationRevisionsRequest<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Observations/{observationId}/Revisions",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -6527,16 +6266,7 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/ConversationSummaries",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -6830,16 +6560,7 @@ impl<'a> ListProfileIdentifiersRequest<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Identifiers",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -7050,16 +6771,7 @@ impl<'a> ListProfileImportsV2Request<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/Imports",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -7385,16 +7097,7 @@ impl<'a> ListProfileObservationsRequest<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Observations",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -7760,16 +7463,7 @@ impl<'a> ListProfileTraitsRequest<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Traits",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -8064,16 +7758,7 @@ impl<'a> ListProfilesRequest<'a> {
             method: "GET",
             path_template: "/v1/Stores/{storeId}/Profiles",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -8293,16 +7978,7 @@ impl<'a> ListStoresRequest<'a> {
             method: "GET",
             path_template: "/v1/ControlPlane/Stores",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let order_by = self.order_by.transpose()?;
@@ -8535,16 +8211,7 @@ impl<'a> ListTraitGroupsRequest<'a> {
             method: "GET",
             path_template: "/v1/ControlPlane/Stores/{storeId}/TraitGroups",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -8794,16 +8461,7 @@ impl<'a> PatchDataMappingRequest<'a> {
             method: "PATCH",
             path_template: "/v1/ControlPlane/Stores/{storeId}/DataMappings/{dataMappingId}",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -9036,16 +8694,7 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
             method: "PATCH",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/ConversationSummaries/{summaryId}",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -9280,16 +8929,7 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
             method: "PATCH",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Identifiers/{idType}",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -9508,16 +9148,7 @@ impl<'a> PatchProfileObservationRequest<'a> {
             method: "PATCH",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}/Observations/{observationId}",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -9731,16 +9362,7 @@ impl<'a> PatchProfileTraitsRequest<'a> {
             method: "PATCH",
             path_template: "/v1/Stores/{storeId}/Profiles/{profileId}",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: true,
         };
         let store_id = self.store_id?;
@@ -9959,16 +9581,7 @@ impl<'a> PatchStoreRequest<'a> {
             method: "PATCH",
             path_template: "/v1/ControlPlane/Stores/{storeId}",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -10201,16 +9814,7 @@ impl<'a> PatchTraitGroupRequest<'a> {
             method: "PATCH",
             path_template: "/v1/ControlPlane/Stores/{storeId}/TraitGroups/{traitGroupName}",
             idempotent: false,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -10462,16 +10066,7 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
             method: "PUT",
             path_template: "/v1/ControlPlane/Stores/{storeId}/IdentityResolutionSettings",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;
@@ -10698,16 +10293,7 @@ impl<'a> UpdateProfilesBulkRequest<'a> {
             method: "PUT",
             path_template: "/v1/Stores/{storeId}/Profiles/Bulk",
             idempotent: true,
-            security: Some(
-                &[
-                    &[
-                        rt::Requirement {
-                            scheme: &super::SCHEME_ACCOUNT_SID_AUTH_TOKEN,
-                            scopes: &[],
-                        },
-                    ],
-                ],
-            ),
+            security: super::SECURITY_0,
             follow_redirects: false,
         };
         let store_id = self.store_id?;

@@ -131,7 +131,7 @@ pub enum ApiKeyLocation {
 }
 
 /// One scheme of a security requirement: the scheme (index into `Api::auth`) and its scopes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Requirement {
     pub scheme: usize,
     pub scopes: Vec<String>,

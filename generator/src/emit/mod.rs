@@ -28,12 +28,31 @@ pub use types::{type_def, types_prelude};
 pub struct Context<'a> {
     /// The API.
     pub api: &'a Api,
+    /// The distinct security requirements of the operations, in order of first use: each is
+    /// one `static SECURITY_<n>` in the crate root that operations refer to.
+    securities: Vec<&'a [Vec<crate::ir::Requirement>]>,
+    /// Where each of `securities` is.
+    security_index: std::collections::BTreeMap<&'a [Vec<crate::ir::Requirement>], usize>,
 }
 
 impl<'a> Context<'a> {
     /// A context for `api`.
     pub fn new(api: &'a Api) -> Self {
-        Context { api }
+        let mut securities: Vec<&'a [Vec<crate::ir::Requirement>]> = Vec::new();
+        let mut security_index = std::collections::BTreeMap::new();
+        for alts in api.operations.iter().filter_map(|o| o.security.as_deref()) {
+            security_index.entry(alts).or_insert_with(|| {
+                securities.push(alts);
+                securities.len() - 1
+            });
+        }
+        Context { api, securities, security_index }
+    }
+
+    /// The `SECURITY_<n>` static holding `alternatives`.
+    pub(crate) fn security_static(&self, alternatives: &[Vec<crate::ir::Requirement>]) -> proc_macro2::Ident {
+        let n = self.security_index[alternatives];
+        quote::format_ident!("SECURITY_{}", n)
     }
 
     /// The alias every generated file gives the runtime crate (`use ::apigen_runtime as rt;`),
@@ -366,7 +385,39 @@ fn scheme_statics(cx: &Context<'_>) -> TokenStream {
             static #name: rt::SecurityScheme = #value;
         }
     });
-    quote! { #(#statics)* }
+    // Each distinct requirement once; operations name it (`super::SECURITY_0`).
+    let requirements = cx.securities.iter().enumerate().map(|(n, alternatives)| {
+        let name = quote::format_ident!("SECURITY_{}", n);
+        let alts = alternatives.iter().map(|alt| {
+            let reqs = alt.iter().map(|r| {
+                let scheme = ident(&cx.api.auth[r.scheme].name.rust);
+                let scopes = &r.scopes;
+                quote! { rt::Requirement { scheme: &#scheme, scopes: &[#(#scopes),*] } }
+            });
+            quote! { &[#(#reqs),*] }
+        });
+        let described: Vec<String> = alternatives
+            .iter()
+            .map(|alt| {
+                let names: Vec<String> = alt.iter().map(|r| format!("`{}`", cx.api.auth[r.scheme].name.api)).collect();
+                if names.is_empty() {
+                    "no credentials".to_owned()
+                } else {
+                    names.join(" and ")
+                }
+            })
+            .collect();
+        let doc = if described.is_empty() {
+            " The security requirement of the operations that send no credentials (`security: []`).".to_owned()
+        } else {
+            format!(" The security requirement of the operations that accept {}.", described.join(", or "))
+        };
+        quote! {
+            #[doc = #doc]
+            static #name: rt::Security = Some(&[#(#alts),*]);
+        }
+    });
+    quote! { #(#statics)* #(#requirements)* }
 }
 
 /// `Cargo.toml` of the generated crate.

@@ -336,10 +336,8 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
             }
         }
     });
-    let query_pushes =
-        op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| query_push(cx, p));
-    let header_pushes =
-        op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| header_push(cx, p));
+    let query_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| query_push(cx, p));
+    let header_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| header_push(cx, p));
     let body = op.body.as_ref().map(|b| body_build(cx, b));
     let accept = op.accept.as_ref().map(|a| quote! { parts.headers.push(("accept", #a.to_owned())); });
     let (op_id, http_method, template) = (&op.name.api, op.method.as_str(), &op.path_template);
@@ -352,15 +350,8 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
     let security = match &op.security {
         None => quote! { None },
         Some(alternatives) => {
-            let alts = alternatives.iter().map(|alt| {
-                let reqs = alt.iter().map(|r| {
-                    let scheme = ident(&cx.api.auth[r.scheme].name.rust);
-                    let scopes = &r.scopes;
-                    quote! { rt::Requirement { scheme: &super::#scheme, scopes: &[#(#scopes),*] } }
-                });
-                quote! { &[#(#reqs),*] }
-            });
-            quote! { Some(&[#(#alts),*]) }
+            let name = cx.security_static(alternatives);
+            quote! { super::#name }
         }
     };
     let (output, error, dispatch) = (&responses.output, &responses.error, &responses.dispatch);
