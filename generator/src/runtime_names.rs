@@ -79,7 +79,10 @@ mod tests {
         for name in ["Error", "ValidationError", "Config", "Credentials", "Response", "StatusCode"] {
             assert!(n.exports.iter().any(|e| e == name), "{name} missing from {:?}", n.exports);
         }
-        assert_eq!(n.builder_methods, ["attempt_timeout", "connect_timeout", "header", "max_response_bytes", "retry", "total_timeout"]);
+        assert_eq!(
+            n.builder_methods,
+            ["attempt_timeout", "connect_timeout", "header", "max_response_bytes", "retry", "total_timeout"]
+        );
         assert!(n.version.starts_with("0."), "{}", n.version);
     }
 }
