@@ -28,6 +28,16 @@ pub struct CreateDataMappingAcceptedHeaders {
     pub retry_after: Option<i64>,
 }
 
+impl CreateDataMappingAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            location: rt::header_str(headers, rt::header_name!("location")),
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
+}
+
 /// What awaiting [`CreateDataMappingRequest`] gives.
 pub type CreateDataMappingResult = Result<
     rt::Response<CreateDataMappingAcceptedBody, CreateDataMappingAcceptedHeaders>,
@@ -166,20 +176,14 @@ impl<'a> CreateDataMappingRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = CreateDataMappingAcceptedHeaders {
-                    location: rt::header_str(&ex.headers, "location"),
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = CreateDataMappingAcceptedHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), CreateDataMappingError::BadRequest),
             404 => ex.failure((), CreateDataMappingError::NotFound),
             409 => ex.failure((), CreateDataMappingError::Conflict),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, CreateDataMappingError::TooManyRequests)
             }
             500 => ex.failure((), CreateDataMappingError::InternalServerError),
@@ -247,6 +251,21 @@ pub struct CreateFetchProfileMemoryOkHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
+}
+
+impl CreateFetchProfileMemoryOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            canonical_profile_id: rt::header_parse(
+                headers,
+                rt::header_name!("canonical-profile-id"),
+            ),
+            content_encoding: rt::header_parse(
+                headers,
+                rt::header_name!("content-encoding"),
+            ),
+        }
+    }
 }
 
 /// What awaiting [`CreateFetchProfileMemoryRequest`] gives.
@@ -430,23 +449,11 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = CreateFetchProfileMemoryOkHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    content_encoding: rt::header_parse(&ex.headers, "content-encoding"),
-                };
+                let headers = CreateFetchProfileMemoryOkHeaders::read(&ex.headers);
                 ex.success(headers).map(CreateFetchProfileMemoryResponse::Ok)
             }
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(CreateFetchProfileMemoryResponse::PermanentRedirect)
             }
@@ -455,9 +462,7 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
             403 => ex.failure((), CreateFetchProfileMemoryError::Forbidden),
             404 => ex.failure((), CreateFetchProfileMemoryError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, CreateFetchProfileMemoryError::TooManyRequests)
             }
             500 => ex.failure((), CreateFetchProfileMemoryError::InternalServerError),
@@ -631,9 +636,7 @@ impl<'a> CreateProfileRequest<'a> {
             403 => ex.failure((), CreateProfileError::Forbidden),
             404 => ex.failure((), CreateProfileError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, CreateProfileError::TooManyRequests)
             }
             500 => ex.failure((), CreateProfileError::InternalServerError),
@@ -672,6 +675,17 @@ pub struct CreateProfileConversationSummaryAcceptedHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
+}
+
+impl CreateProfileConversationSummaryAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            content_encoding: rt::header_parse(
+                headers,
+                rt::header_name!("content-encoding"),
+            ),
+        }
+    }
 }
 
 /// What awaiting [`CreateProfileConversationSummaryRequest`] gives.
@@ -859,20 +873,14 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = CreateProfileConversationSummaryAcceptedHeaders {
-                    content_encoding: rt::header_parse(&ex.headers, "content-encoding"),
-                };
+                let headers = CreateProfileConversationSummaryAcceptedHeaders::read(
+                    &ex.headers,
+                );
                 ex.success(headers)
                     .map(CreateProfileConversationSummaryResponse::Accepted)
             }
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(CreateProfileConversationSummaryResponse::PermanentRedirect)
             }
@@ -881,9 +889,7 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
             403 => ex.failure((), CreateProfileConversationSummaryError::Forbidden),
             404 => ex.failure((), CreateProfileConversationSummaryError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(
                     headers,
                     CreateProfileConversationSummaryError::TooManyRequests,
@@ -1086,13 +1092,7 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(CreateProfileIdentifierResponse::Accepted),
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(CreateProfileIdentifierResponse::PermanentRedirect)
             }
@@ -1101,9 +1101,7 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
             403 => ex.failure((), CreateProfileIdentifierError::Forbidden),
             404 => ex.failure((), CreateProfileIdentifierError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, CreateProfileIdentifierError::TooManyRequests)
             }
             500 => ex.failure((), CreateProfileIdentifierError::InternalServerError),
@@ -1155,6 +1153,17 @@ pub struct CreateProfileObservationAcceptedHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
+}
+
+impl CreateProfileObservationAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            content_encoding: rt::header_parse(
+                headers,
+                rt::header_name!("content-encoding"),
+            ),
+        }
+    }
 }
 
 /// What awaiting [`CreateProfileObservationRequest`] gives.
@@ -1338,19 +1347,11 @@ impl<'a> CreateProfileObservationRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = CreateProfileObservationAcceptedHeaders {
-                    content_encoding: rt::header_parse(&ex.headers, "content-encoding"),
-                };
+                let headers = CreateProfileObservationAcceptedHeaders::read(&ex.headers);
                 ex.success(headers).map(CreateProfileObservationResponse::Accepted)
             }
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(CreateProfileObservationResponse::PermanentRedirect)
             }
@@ -1359,9 +1360,7 @@ impl<'a> CreateProfileObservationRequest<'a> {
             403 => ex.failure((), CreateProfileObservationError::Forbidden),
             404 => ex.failure((), CreateProfileObservationError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, CreateProfileObservationError::TooManyRequests)
             }
             500 => ex.failure((), CreateProfileObservationError::InternalServerError),
@@ -1535,9 +1534,7 @@ impl<'a> CreateProfilesImportV2Request<'a> {
             403 => ex.failure((), CreateProfilesImportV2Error::Forbidden),
             404 => ex.failure((), CreateProfilesImportV2Error::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, CreateProfilesImportV2Error::TooManyRequests)
             }
             500 => ex.failure((), CreateProfilesImportV2Error::InternalServerError),
@@ -1695,9 +1692,7 @@ impl<'a> CreateProfilesLookupRequest<'a> {
             403 => ex.failure((), CreateProfilesLookupError::Forbidden),
             404 => ex.failure((), CreateProfilesLookupError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, CreateProfilesLookupError::TooManyRequests)
             }
             500 => ex.failure((), CreateProfilesLookupError::InternalServerError),
@@ -1725,6 +1720,16 @@ pub struct CreateStoreAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
+}
+
+impl CreateStoreAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            location: rt::header_str(headers, rt::header_name!("location")),
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
 }
 
 /// What awaiting [`CreateStoreRequest`] gives.
@@ -1850,19 +1855,13 @@ impl<'a> CreateStoreRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = CreateStoreAcceptedHeaders {
-                    location: rt::header_str(&ex.headers, "location"),
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = CreateStoreAcceptedHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), CreateStoreError::BadRequest),
             404 => ex.failure((), CreateStoreError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, CreateStoreError::TooManyRequests)
             }
             500 => ex.failure((), CreateStoreError::InternalServerError),
@@ -1920,6 +1919,16 @@ pub struct CreateTraitGroupAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
+}
+
+impl CreateTraitGroupAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            location: rt::header_str(headers, rt::header_name!("location")),
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
 }
 
 /// What awaiting [`CreateTraitGroupRequest`] gives.
@@ -2058,19 +2067,13 @@ impl<'a> CreateTraitGroupRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = CreateTraitGroupAcceptedHeaders {
-                    location: rt::header_str(&ex.headers, "location"),
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = CreateTraitGroupAcceptedHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), CreateTraitGroupError::BadRequest),
             404 => ex.failure((), CreateTraitGroupError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, CreateTraitGroupError::TooManyRequests)
             }
             500 => ex.failure((), CreateTraitGroupError::InternalServerError),
@@ -2128,6 +2131,16 @@ pub struct DeleteDataMappingAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
+}
+
+impl DeleteDataMappingAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            location: rt::header_str(headers, rt::header_name!("location")),
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
 }
 
 /// What awaiting [`DeleteDataMappingRequest`] gives.
@@ -2263,19 +2276,13 @@ impl<'a> DeleteDataMappingRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = DeleteDataMappingAcceptedHeaders {
-                    location: rt::header_str(&ex.headers, "location"),
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = DeleteDataMappingAcceptedHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), DeleteDataMappingError::BadRequest),
             404 => ex.failure((), DeleteDataMappingError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, DeleteDataMappingError::TooManyRequests)
             }
             500 => ex.failure((), DeleteDataMappingError::InternalServerError),
@@ -2343,6 +2350,18 @@ pub struct PermanentRedirectHeaders {
     ///
     /// Header `Location`.
     pub location: Option<String>,
+}
+
+impl PermanentRedirectHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            canonical_profile_id: rt::header_parse(
+                headers,
+                rt::header_name!("canonical-profile-id"),
+            ),
+            location: rt::header_str(headers, rt::header_name!("location")),
+        }
+    }
 }
 
 /// What awaiting [`DeleteProfileRequest`] gives.
@@ -2485,13 +2504,7 @@ impl<'a> DeleteProfileRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(DeleteProfileResponse::Accepted),
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers).map(DeleteProfileResponse::PermanentRedirect)
             }
             400 => ex.failure((), DeleteProfileError::BadRequest),
@@ -2499,9 +2512,7 @@ impl<'a> DeleteProfileRequest<'a> {
             403 => ex.failure((), DeleteProfileError::Forbidden),
             404 => ex.failure((), DeleteProfileError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, DeleteProfileError::TooManyRequests)
             }
             500 => ex.failure((), DeleteProfileError::InternalServerError),
@@ -2694,13 +2705,7 @@ impl<'a> DeleteProfileConversationSummaryRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(DeleteProfileConversationSummaryResponse::Accepted),
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(DeleteProfileConversationSummaryResponse::PermanentRedirect)
             }
@@ -2709,9 +2714,7 @@ impl<'a> DeleteProfileConversationSummaryRequest<'a> {
             403 => ex.failure((), DeleteProfileConversationSummaryError::Forbidden),
             404 => ex.failure((), DeleteProfileConversationSummaryError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(
                     headers,
                     DeleteProfileConversationSummaryError::TooManyRequests,
@@ -2930,13 +2933,7 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(DeleteProfileIdentifierResponse::Accepted),
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(DeleteProfileIdentifierResponse::PermanentRedirect)
             }
@@ -2945,9 +2942,7 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
             403 => ex.failure((), DeleteProfileIdentifierError::Forbidden),
             404 => ex.failure((), DeleteProfileIdentifierError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, DeleteProfileIdentifierError::TooManyRequests)
             }
             500 => ex.failure((), DeleteProfileIdentifierError::InternalServerError),
@@ -3140,13 +3135,7 @@ impl<'a> DeleteProfileObservationRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(DeleteProfileObservationResponse::Accepted),
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(DeleteProfileObservationResponse::PermanentRedirect)
             }
@@ -3155,9 +3144,7 @@ impl<'a> DeleteProfileObservationRequest<'a> {
             403 => ex.failure((), DeleteProfileObservationError::Forbidden),
             404 => ex.failure((), DeleteProfileObservationError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, DeleteProfileObservationError::TooManyRequests)
             }
             500 => ex.failure((), DeleteProfileObservationError::InternalServerError),
@@ -3201,6 +3188,16 @@ pub struct DeleteStoreAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
+}
+
+impl DeleteStoreAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            location: rt::header_str(headers, rt::header_name!("location")),
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
 }
 
 /// What awaiting [`DeleteStoreRequest`] gives.
@@ -3325,19 +3322,13 @@ impl<'a> DeleteStoreRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = DeleteStoreAcceptedHeaders {
-                    location: rt::header_str(&ex.headers, "location"),
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = DeleteStoreAcceptedHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), DeleteStoreError::BadRequest),
             404 => ex.failure((), DeleteStoreError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, DeleteStoreError::TooManyRequests)
             }
             500 => ex.failure((), DeleteStoreError::InternalServerError),
@@ -3395,6 +3386,16 @@ pub struct DeleteTraitGroupAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
+}
+
+impl DeleteTraitGroupAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            location: rt::header_str(headers, rt::header_name!("location")),
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
 }
 
 /// What awaiting [`DeleteTraitGroupRequest`] gives.
@@ -3544,20 +3545,14 @@ impl<'a> DeleteTraitGroupRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = DeleteTraitGroupAcceptedHeaders {
-                    location: rt::header_str(&ex.headers, "location"),
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = DeleteTraitGroupAcceptedHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), DeleteTraitGroupError::BadRequest),
             404 => ex.failure((), DeleteTraitGroupError::NotFound),
             409 => ex.failure((), DeleteTraitGroupError::Conflict),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, DeleteTraitGroupError::TooManyRequests)
             }
             500 => ex.failure((), DeleteTraitGroupError::InternalServerError),
@@ -3608,6 +3603,14 @@ pub struct FetchDataMappingOkHeaders {
     ///
     /// Header `ETag`.
     pub e_tag: Option<String>,
+}
+
+impl FetchDataMappingOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            e_tag: rt::header_str(headers, rt::header_name!("etag")),
+        }
+    }
 }
 
 /// What awaiting [`FetchDataMappingRequest`] gives.
@@ -3743,17 +3746,13 @@ impl<'a> FetchDataMappingRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = FetchDataMappingOkHeaders {
-                    e_tag: rt::header_str(&ex.headers, "etag"),
-                };
+                let headers = FetchDataMappingOkHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), FetchDataMappingError::BadRequest),
             404 => ex.failure((), FetchDataMappingError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, FetchDataMappingError::TooManyRequests)
             }
             500 => ex.failure((), FetchDataMappingError::InternalServerError),
@@ -3774,6 +3773,14 @@ pub struct FetchIdentityResolutionSettingsOkHeaders {
     ///
     /// Header `ETag`.
     pub e_tag: Option<String>,
+}
+
+impl FetchIdentityResolutionSettingsOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            e_tag: rt::header_str(headers, rt::header_name!("etag")),
+        }
+    }
 }
 
 /// What awaiting [`FetchIdentityResolutionSettingsRequest`] gives.
@@ -3904,17 +3911,15 @@ impl<'a> FetchIdentityResolutionSettingsRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = FetchIdentityResolutionSettingsOkHeaders {
-                    e_tag: rt::header_str(&ex.headers, "etag"),
-                };
+                let headers = FetchIdentityResolutionSettingsOkHeaders::read(
+                    &ex.headers,
+                );
                 ex.success(headers)
             }
             400 => ex.failure((), FetchIdentityResolutionSettingsError::BadRequest),
             404 => ex.failure((), FetchIdentityResolutionSettingsError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(
                     headers,
                     FetchIdentityResolutionSettingsError::TooManyRequests,
@@ -3949,6 +3954,15 @@ pub struct FetchOperationOkHeaders {
     pub retry_after: Option<i64>,
 }
 
+impl FetchOperationOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
+}
+
 /// Headers of the `TooManyRequests` response (`components/responses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -3957,6 +3971,14 @@ pub struct TooManyRequestsHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<RetryAfter>,
+}
+
+impl TooManyRequestsHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
 }
 
 /// What awaiting [`FetchOperationRequest`] gives.
@@ -4089,18 +4111,13 @@ impl<'a> FetchOperationRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = FetchOperationOkHeaders {
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = FetchOperationOkHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), FetchOperationError::BadRequest),
             404 => ex.failure((), FetchOperationError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, FetchOperationError::TooManyRequests)
             }
             500 => ex.failure((), FetchOperationError::InternalServerError),
@@ -4149,6 +4166,17 @@ pub struct FetchProfileOkHeaders {
     pub canonical_profile_id: Option<ProfileId>,
 }
 
+impl FetchProfileOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            canonical_profile_id: rt::header_parse(
+                headers,
+                rt::header_name!("canonical-profile-id"),
+            ),
+        }
+    }
+}
+
 /// Headers of the `MovedPermanently` response (`components/responses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -4161,6 +4189,18 @@ pub struct MovedPermanentlyHeaders {
     ///
     /// Header `Location`.
     pub location: Option<String>,
+}
+
+impl MovedPermanentlyHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            canonical_profile_id: rt::header_parse(
+                headers,
+                rt::header_name!("canonical-profile-id"),
+            ),
+            location: rt::header_str(headers, rt::header_name!("location")),
+        }
+    }
 }
 
 /// What awaiting [`FetchProfileRequest`] gives.
@@ -4321,22 +4361,11 @@ impl<'a> FetchProfileRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = FetchProfileOkHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                };
+                let headers = FetchProfileOkHeaders::read(&ex.headers);
                 ex.success(headers).map(FetchProfileResponse::Ok)
             }
             301 => {
-                let headers = MovedPermanentlyHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = MovedPermanentlyHeaders::read(&ex.headers);
                 ex.success(headers).map(FetchProfileResponse::MovedPermanently)
             }
             400 => ex.failure((), FetchProfileError::BadRequest),
@@ -4344,9 +4373,7 @@ impl<'a> FetchProfileRequest<'a> {
             403 => ex.failure((), FetchProfileError::Forbidden),
             404 => ex.failure((), FetchProfileError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, FetchProfileError::TooManyRequests)
             }
             500 => ex.failure((), FetchProfileError::InternalServerError),
@@ -4382,6 +4409,17 @@ pub struct FetchProfileConversationSummaryOkHeaders {
     ///
     /// Header `Canonical-Profile-Id`.
     pub canonical_profile_id: Option<ProfileId>,
+}
+
+impl FetchProfileConversationSummaryOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            canonical_profile_id: rt::header_parse(
+                headers,
+                rt::header_name!("canonical-profile-id"),
+            ),
+        }
+    }
 }
 
 /// What awaiting [`FetchProfileConversationSummaryRequest`] gives.
@@ -4534,12 +4572,9 @@ impl<'a> FetchProfileConversationSummaryRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = FetchProfileConversationSummaryOkHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                };
+                let headers = FetchProfileConversationSummaryOkHeaders::read(
+                    &ex.headers,
+                );
                 ex.success(headers)
             }
             400 => ex.failure((), FetchProfileConversationSummaryError::BadRequest),
@@ -4547,9 +4582,7 @@ impl<'a> FetchProfileConversationSummaryRequest<'a> {
             403 => ex.failure((), FetchProfileConversationSummaryError::Forbidden),
             404 => ex.failure((), FetchProfileConversationSummaryError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(
                     headers,
                     FetchProfileConversationSummaryError::TooManyRequests,
@@ -4735,13 +4768,7 @@ impl<'a> FetchProfileIdentifierRequest<'a> {
         match ex.status.as_u16() {
             200 => ex.success(()).map(FetchProfileIdentifierResponse::Ok),
             301 => {
-                let headers = MovedPermanentlyHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = MovedPermanentlyHeaders::read(&ex.headers);
                 ex.success(headers).map(FetchProfileIdentifierResponse::MovedPermanently)
             }
             400 => ex.failure((), FetchProfileIdentifierError::BadRequest),
@@ -4749,9 +4776,7 @@ impl<'a> FetchProfileIdentifierRequest<'a> {
             403 => ex.failure((), FetchProfileIdentifierError::Forbidden),
             404 => ex.failure((), FetchProfileIdentifierError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, FetchProfileIdentifierError::TooManyRequests)
             }
             500 => ex.failure((), FetchProfileIdentifierError::InternalServerError),
@@ -4923,9 +4948,7 @@ impl<'a> FetchProfileImportV2Request<'a> {
             403 => ex.failure((), FetchProfileImportV2Error::Forbidden),
             404 => ex.failure((), FetchProfileImportV2Error::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, FetchProfileImportV2Error::TooManyRequests)
             }
             500 => ex.failure((), FetchProfileImportV2Error::InternalServerError),
@@ -4945,6 +4968,17 @@ pub struct FetchProfileObservationOkHeaders {
     ///
     /// Header `Canonical-Profile-Id`.
     pub canonical_profile_id: Option<ProfileId>,
+}
+
+impl FetchProfileObservationOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            canonical_profile_id: rt::header_parse(
+                headers,
+                rt::header_name!("canonical-profile-id"),
+            ),
+        }
+    }
 }
 
 /// What awaiting [`FetchProfileObservationRequest`] gives.
@@ -5097,12 +5131,7 @@ impl<'a> FetchProfileObservationRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = FetchProfileObservationOkHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                };
+                let headers = FetchProfileObservationOkHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), FetchProfileObservationError::BadRequest),
@@ -5110,9 +5139,7 @@ impl<'a> FetchProfileObservationRequest<'a> {
             403 => ex.failure((), FetchProfileObservationError::Forbidden),
             404 => ex.failure((), FetchProfileObservationError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, FetchProfileObservationError::TooManyRequests)
             }
             500 => ex.failure((), FetchProfileObservationError::InternalServerError),
@@ -5133,6 +5160,14 @@ pub struct FetchStoreOkHeaders {
     ///
     /// Header `ETag`.
     pub e_tag: Option<String>,
+}
+
+impl FetchStoreOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            e_tag: rt::header_str(headers, rt::header_name!("etag")),
+        }
+    }
 }
 
 /// What awaiting [`FetchStoreRequest`] gives.
@@ -5257,17 +5292,13 @@ impl<'a> FetchStoreRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = FetchStoreOkHeaders {
-                    e_tag: rt::header_str(&ex.headers, "etag"),
-                };
+                let headers = FetchStoreOkHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), FetchStoreError::BadRequest),
             404 => ex.failure((), FetchStoreError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, FetchStoreError::TooManyRequests)
             }
             500 => ex.failure((), FetchStoreError::InternalServerError),
@@ -5288,6 +5319,14 @@ pub struct FetchTraitGroupOkHeaders {
     ///
     /// Header `ETag`.
     pub e_tag: Option<String>,
+}
+
+impl FetchTraitGroupOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            e_tag: rt::header_str(headers, rt::header_name!("etag")),
+        }
+    }
 }
 
 /// What awaiting [`FetchTraitGroupRequest`] gives.
@@ -5503,17 +5542,13 @@ impl<'a> FetchTraitGroupRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = FetchTraitGroupOkHeaders {
-                    e_tag: rt::header_str(&ex.headers, "etag"),
-                };
+                let headers = FetchTraitGroupOkHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), FetchTraitGroupError::BadRequest),
             404 => ex.failure((), FetchTraitGroupError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, FetchTraitGroupError::TooManyRequests)
             }
             500 => ex.failure((), FetchTraitGroupError::InternalServerError),
@@ -5737,9 +5772,7 @@ impl<'a> ListDataMappingsRequest<'a> {
             400 => ex.failure((), ListDataMappingsError::BadRequest),
             404 => ex.failure((), ListDataMappingsError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, ListDataMappingsError::TooManyRequests)
             }
             500 => ex.failure((), ListDataMappingsError::InternalServerError),
@@ -5796,6 +5829,21 @@ pub struct ListObservationRevisionsOkHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
+}
+
+impl ListObservationRevisionsOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            canonical_profile_id: rt::header_parse(
+                headers,
+                rt::header_name!("canonical-profile-id"),
+            ),
+            content_encoding: rt::header_parse(
+                headers,
+                rt::header_name!("content-encoding"),
+            ),
+        }
+    }
 }
 
 /// What awaiting [`ListObservationRevisionsRequest`] gives.
@@ -6002,13 +6050,7 @@ impl<'a> ListObservationRevisionsRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = ListObservationRevisionsOkHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    content_encoding: rt::header_parse(&ex.headers, "content-encoding"),
-                };
+                let headers = ListObservationRevisionsOkHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), ListObservationRevisionsError::BadRequest),
@@ -6016,9 +6058,7 @@ impl<'a> ListObservationRevisionsRequest<'a> {
             403 => ex.failure((), ListObservationRevisionsError::Forbidden),
             404 => ex.failure((), ListObservationRevisionsError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, ListObservationRevisionsError::TooManyRequests)
             }
             500 => ex.failure((), ListObservationRevisionsError::InternalServerError),
@@ -6105,6 +6145,21 @@ pub struct ListProfileConversationSummariesOkHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
+}
+
+impl ListProfileConversationSummariesOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            canonical_profile_id: rt::header_parse(
+                headers,
+                rt::header_name!("canonical-profile-id"),
+            ),
+            content_encoding: rt::header_parse(
+                headers,
+                rt::header_name!("content-encoding"),
+            ),
+        }
+    }
 }
 
 /// What awaiting [`ListProfileConversationSummariesRequest`] gives.
@@ -6318,23 +6373,13 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = ListProfileConversationSummariesOkHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    content_encoding: rt::header_parse(&ex.headers, "content-encoding"),
-                };
+                let headers = ListProfileConversationSummariesOkHeaders::read(
+                    &ex.headers,
+                );
                 ex.success(headers).map(ListProfileConversationSummariesResponse::Ok)
             }
             301 => {
-                let headers = MovedPermanentlyHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = MovedPermanentlyHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(ListProfileConversationSummariesResponse::MovedPermanently)
             }
@@ -6343,9 +6388,7 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
             403 => ex.failure((), ListProfileConversationSummariesError::Forbidden),
             404 => ex.failure((), ListProfileConversationSummariesError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(
                     headers,
                     ListProfileConversationSummariesError::TooManyRequests,
@@ -6584,13 +6627,7 @@ impl<'a> ListProfileIdentifiersRequest<'a> {
         match ex.status.as_u16() {
             200 => ex.success(()).map(ListProfileIdentifiersResponse::Ok),
             301 => {
-                let headers = MovedPermanentlyHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = MovedPermanentlyHeaders::read(&ex.headers);
                 ex.success(headers).map(ListProfileIdentifiersResponse::MovedPermanently)
             }
             400 => ex.failure((), ListProfileIdentifiersError::BadRequest),
@@ -6598,9 +6635,7 @@ impl<'a> ListProfileIdentifiersRequest<'a> {
             403 => ex.failure((), ListProfileIdentifiersError::Forbidden),
             404 => ex.failure((), ListProfileIdentifiersError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, ListProfileIdentifiersError::TooManyRequests)
             }
             500 => ex.failure((), ListProfileIdentifiersError::InternalServerError),
@@ -6819,9 +6854,7 @@ impl<'a> ListProfileImportsV2Request<'a> {
             403 => ex.failure((), ListProfileImportsV2Error::Forbidden),
             404 => ex.failure((), ListProfileImportsV2Error::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, ListProfileImportsV2Error::TooManyRequests)
             }
             500 => ex.failure((), ListProfileImportsV2Error::InternalServerError),
@@ -6892,6 +6925,21 @@ pub struct ListProfileObservationsOkHeaders {
     ///
     /// Header `Content-Encoding`.
     pub content_encoding: Option<ContentEncoding>,
+}
+
+impl ListProfileObservationsOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            canonical_profile_id: rt::header_parse(
+                headers,
+                rt::header_name!("canonical-profile-id"),
+            ),
+            content_encoding: rt::header_parse(
+                headers,
+                rt::header_name!("content-encoding"),
+            ),
+        }
+    }
 }
 
 /// What awaiting [`ListProfileObservationsRequest`] gives.
@@ -7183,23 +7231,11 @@ impl<'a> ListProfileObservationsRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = ListProfileObservationsOkHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    content_encoding: rt::header_parse(&ex.headers, "content-encoding"),
-                };
+                let headers = ListProfileObservationsOkHeaders::read(&ex.headers);
                 ex.success(headers).map(ListProfileObservationsResponse::Ok)
             }
             301 => {
-                let headers = MovedPermanentlyHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = MovedPermanentlyHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(ListProfileObservationsResponse::MovedPermanently)
             }
@@ -7208,9 +7244,7 @@ impl<'a> ListProfileObservationsRequest<'a> {
             403 => ex.failure((), ListProfileObservationsError::Forbidden),
             404 => ex.failure((), ListProfileObservationsError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, ListProfileObservationsError::TooManyRequests)
             }
             500 => ex.failure((), ListProfileObservationsError::InternalServerError),
@@ -7304,6 +7338,17 @@ pub struct ListProfileTraitsOkHeaders {
     ///
     /// Header `Canonical-Profile-Id`.
     pub canonical_profile_id: Option<ProfileId>,
+}
+
+impl ListProfileTraitsOkHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            canonical_profile_id: rt::header_parse(
+                headers,
+                rt::header_name!("canonical-profile-id"),
+            ),
+        }
+    }
 }
 
 /// What awaiting [`ListProfileTraitsRequest`] gives.
@@ -7521,22 +7566,11 @@ impl<'a> ListProfileTraitsRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             200 => {
-                let headers = ListProfileTraitsOkHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                };
+                let headers = ListProfileTraitsOkHeaders::read(&ex.headers);
                 ex.success(headers).map(ListProfileTraitsResponse::Ok)
             }
             301 => {
-                let headers = MovedPermanentlyHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = MovedPermanentlyHeaders::read(&ex.headers);
                 ex.success(headers).map(ListProfileTraitsResponse::MovedPermanently)
             }
             400 => ex.failure((), ListProfileTraitsError::BadRequest),
@@ -7544,9 +7578,7 @@ impl<'a> ListProfileTraitsRequest<'a> {
             403 => ex.failure((), ListProfileTraitsError::Forbidden),
             404 => ex.failure((), ListProfileTraitsError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, ListProfileTraitsError::TooManyRequests)
             }
             500 => ex.failure((), ListProfileTraitsError::InternalServerError),
@@ -7806,9 +7838,7 @@ impl<'a> ListProfilesRequest<'a> {
             403 => ex.failure((), ListProfilesError::Forbidden),
             404 => ex.failure((), ListProfilesError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, ListProfilesError::TooManyRequests)
             }
             500 => ex.failure((), ListProfilesError::InternalServerError),
@@ -8021,9 +8051,7 @@ impl<'a> ListStoresRequest<'a> {
             400 => ex.failure((), ListStoresError::BadRequest),
             404 => ex.failure((), ListStoresError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, ListStoresError::TooManyRequests)
             }
             500 => ex.failure((), ListStoresError::InternalServerError),
@@ -8265,9 +8293,7 @@ impl<'a> ListTraitGroupsRequest<'a> {
             400 => ex.failure((), ListTraitGroupsError::BadRequest),
             404 => ex.failure((), ListTraitGroupsError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, ListTraitGroupsError::TooManyRequests)
             }
             500 => ex.failure((), ListTraitGroupsError::InternalServerError),
@@ -8328,6 +8354,16 @@ pub struct PatchDataMappingAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
+}
+
+impl PatchDataMappingAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            location: rt::header_str(headers, rt::header_name!("location")),
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
 }
 
 /// What awaiting [`PatchDataMappingRequest`] gives.
@@ -8499,19 +8535,13 @@ impl<'a> PatchDataMappingRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = PatchDataMappingAcceptedHeaders {
-                    location: rt::header_str(&ex.headers, "location"),
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = PatchDataMappingAcceptedHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), PatchDataMappingError::BadRequest),
             404 => ex.failure((), PatchDataMappingError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, PatchDataMappingError::TooManyRequests)
             }
             500 => ex.failure((), PatchDataMappingError::InternalServerError),
@@ -8726,13 +8756,7 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(PatchProfileConversationSummaryResponse::Accepted),
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(PatchProfileConversationSummaryResponse::PermanentRedirect)
             }
@@ -8741,9 +8765,7 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
             403 => ex.failure((), PatchProfileConversationSummaryError::Forbidden),
             404 => ex.failure((), PatchProfileConversationSummaryError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(
                     headers,
                     PatchProfileConversationSummaryError::TooManyRequests,
@@ -8963,13 +8985,7 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(PatchProfileIdentifierResponse::Accepted),
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(PatchProfileIdentifierResponse::PermanentRedirect)
             }
@@ -8979,9 +8995,7 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
             404 => ex.failure((), PatchProfileIdentifierError::NotFound),
             409 => ex.failure((), PatchProfileIdentifierError::Conflict),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, PatchProfileIdentifierError::TooManyRequests)
             }
             500 => ex.failure((), PatchProfileIdentifierError::InternalServerError),
@@ -9182,13 +9196,7 @@ impl<'a> PatchProfileObservationRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(PatchProfileObservationResponse::Accepted),
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers)
                     .map(PatchProfileObservationResponse::PermanentRedirect)
             }
@@ -9197,9 +9205,7 @@ impl<'a> PatchProfileObservationRequest<'a> {
             403 => ex.failure((), PatchProfileObservationError::Forbidden),
             404 => ex.failure((), PatchProfileObservationError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, PatchProfileObservationError::TooManyRequests)
             }
             500 => ex.failure((), PatchProfileObservationError::InternalServerError),
@@ -9389,13 +9395,7 @@ impl<'a> PatchProfileTraitsRequest<'a> {
         match ex.status.as_u16() {
             202 => ex.success(()).map(PatchProfileTraitsResponse::Accepted),
             308 => {
-                let headers = PermanentRedirectHeaders {
-                    canonical_profile_id: rt::header_parse(
-                        &ex.headers,
-                        "canonical-profile-id",
-                    ),
-                    location: rt::header_str(&ex.headers, "location"),
-                };
+                let headers = PermanentRedirectHeaders::read(&ex.headers);
                 ex.success(headers).map(PatchProfileTraitsResponse::PermanentRedirect)
             }
             400 => ex.failure((), PatchProfileTraitsError::BadRequest),
@@ -9403,9 +9403,7 @@ impl<'a> PatchProfileTraitsRequest<'a> {
             403 => ex.failure((), PatchProfileTraitsError::Forbidden),
             404 => ex.failure((), PatchProfileTraitsError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, PatchProfileTraitsError::TooManyRequests)
             }
             500 => ex.failure((), PatchProfileTraitsError::InternalServerError),
@@ -9449,6 +9447,16 @@ pub struct PatchStoreAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
+}
+
+impl PatchStoreAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            location: rt::header_str(headers, rt::header_name!("location")),
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
 }
 
 /// What awaiting [`PatchStoreRequest`] gives.
@@ -9612,20 +9620,14 @@ impl<'a> PatchStoreRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = PatchStoreAcceptedHeaders {
-                    location: rt::header_str(&ex.headers, "location"),
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = PatchStoreAcceptedHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), PatchStoreError::BadRequest),
             404 => ex.failure((), PatchStoreError::NotFound),
             412 => ex.failure((), PatchStoreError::PreconditionFailed),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, PatchStoreError::TooManyRequests)
             }
             500 => ex.failure((), PatchStoreError::InternalServerError),
@@ -9683,6 +9685,16 @@ pub struct PatchTraitGroupAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
+}
+
+impl PatchTraitGroupAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            location: rt::header_str(headers, rt::header_name!("location")),
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
 }
 
 /// What awaiting [`PatchTraitGroupRequest`] gives.
@@ -9861,19 +9873,13 @@ impl<'a> PatchTraitGroupRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = PatchTraitGroupAcceptedHeaders {
-                    location: rt::header_str(&ex.headers, "location"),
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = PatchTraitGroupAcceptedHeaders::read(&ex.headers);
                 ex.success(headers)
             }
             400 => ex.failure((), PatchTraitGroupError::BadRequest),
             404 => ex.failure((), PatchTraitGroupError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, PatchTraitGroupError::TooManyRequests)
             }
             500 => ex.failure((), PatchTraitGroupError::InternalServerError),
@@ -9931,6 +9937,16 @@ pub struct UpdateIdentityResolutionSettingsAcceptedHeaders {
     ///
     /// Header `Retry-After`.
     pub retry_after: Option<i64>,
+}
+
+impl UpdateIdentityResolutionSettingsAcceptedHeaders {
+    pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+        Self {
+            location: rt::header_str(headers, rt::header_name!("location")),
+            operation_id: rt::header_str(headers, rt::header_name!("operation-id")),
+            retry_after: rt::header_parse(headers, rt::header_name!("retry-after")),
+        }
+    }
 }
 
 /// What awaiting [`UpdateIdentityResolutionSettingsRequest`] gives.
@@ -10099,11 +10115,9 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
             .await?;
         match ex.status.as_u16() {
             202 => {
-                let headers = UpdateIdentityResolutionSettingsAcceptedHeaders {
-                    location: rt::header_str(&ex.headers, "location"),
-                    operation_id: rt::header_str(&ex.headers, "operation-id"),
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = UpdateIdentityResolutionSettingsAcceptedHeaders::read(
+                    &ex.headers,
+                );
                 ex.success(headers)
             }
             400 => ex.failure((), UpdateIdentityResolutionSettingsError::BadRequest),
@@ -10112,9 +10126,7 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
                 ex.failure((), UpdateIdentityResolutionSettingsError::PreconditionFailed)
             }
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(
                     headers,
                     UpdateIdentityResolutionSettingsError::TooManyRequests,
@@ -10322,9 +10334,7 @@ impl<'a> UpdateProfilesBulkRequest<'a> {
             403 => ex.failure((), UpdateProfilesBulkError::Forbidden),
             404 => ex.failure((), UpdateProfilesBulkError::NotFound),
             429 => {
-                let headers = TooManyRequestsHeaders {
-                    retry_after: rt::header_parse(&ex.headers, "retry-after"),
-                };
+                let headers = TooManyRequestsHeaders::read(&ex.headers);
                 ex.failure(headers, UpdateProfilesBulkError::TooManyRequests)
             }
             500 => ex.failure((), UpdateProfilesBulkError::InternalServerError),

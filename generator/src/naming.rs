@@ -35,6 +35,11 @@ fn fix_start(mut s: String, fallback: &str) -> String {
     s
 }
 
+/// An HTTP header name: an RFC 9110 token.
+pub fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// A snake_case identifier for fields, parameters and methods (`type` → `r#type`).
 pub fn snake(input: &str) -> String {
     let s = fix_start(words(input).to_snake_case(), "value");

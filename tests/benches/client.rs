@@ -1,6 +1,10 @@
 //! Client overhead: requests per second of `delete_store` against a local HTTP server versus
 //! plain reqwest sending the identical request (same headers, same connection pool, same JSON
-//! decoding), at 1 and 64 concurrent callers. Rounds alternate so both see the same machine.
+//! decoding), at 1 and 64 concurrent callers. Rounds alternate so both see the same machine, and
+//! each ratio is the median of the per-round ratios (adjacent rounds share the machine's state).
+//! With valgrind installed it also counts instructions per call, client and server together, for
+//! each path (callgrind, a difference of two call counts so start-up cancels out): the
+//! instruction ratio repeats exactly where wall time drifts.
 //! Run: `cargo bench -p tests --bench client`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -72,75 +76,158 @@ mod futures_like {
     pub type BoxFut = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 }
 
+/// The three request paths, against a server started on 127.0.0.1.
+struct Paths {
+    raw: Call,
+    raw_timeout: Call,
+    generated: Call,
+}
+
+type Call = Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync>;
+
+async fn setup() -> Paths {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(listener));
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = Client::builder()
+        .base_url(&base)
+        .credentials(credentials::api_key("SK0123456789abcdef", "secret"))
+        .retry(RetryConfig::disabled())
+        .http_client(http.clone())
+        .build()
+        .unwrap();
+    let url = format!("{base}/v1/ControlPlane/Stores/{ID}");
+    let auth = "Basic U0swMTIzNDU2Nzg5YWJjZGVmOnNlY3JldA==";
+    let ua = format!("twilio-memory-rust/0.1.0 ({} {})", std::env::consts::OS, std::env::consts::ARCH);
+    // The identical request by hand (optionally with a per-request timeout like the one the
+    // generated client arms).
+    let plain = |timeout: Option<Duration>| -> Call {
+        let (http, url, ua) = (http.clone(), url.clone(), ua.clone());
+        Arc::new(move || {
+            let mut req = http
+                .delete(&url)
+                .header("user-agent", &ua)
+                .header("accept", "application/json")
+                .header("authorization", auth);
+            if let Some(t) = timeout {
+                req = req.timeout(t);
+            }
+            Box::pin(async move {
+                let resp = req.send().await.unwrap();
+                assert_eq!(resp.status().as_u16(), 202);
+                let body = resp.bytes().await.unwrap();
+                let parsed: DeleteStoreAcceptedBody = serde_json::from_slice(&body).unwrap();
+                std::hint::black_box(parsed);
+            })
+        })
+    };
+    let generated: Call = {
+        let client = client.clone();
+        Arc::new(move || {
+            let client = client.clone();
+            Box::pin(async move {
+                let r = client.delete_store(ID).await.unwrap();
+                assert_eq!(r.status.as_u16(), 202);
+                std::hint::black_box(r);
+            })
+        })
+    };
+    Paths { raw: plain(None), raw_timeout: plain(Some(Duration::from_secs(30))), generated }
+}
+
+/// Child mode for callgrind: `n` sequential calls of one path on a current-thread runtime.
+fn calls(path: &str, n: usize) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let paths = setup().await;
+        let call = match path {
+            "raw" => paths.raw,
+            "raw-timeout" => paths.raw_timeout,
+            _ => paths.generated,
+        };
+        for _ in 0..n {
+            call().await;
+        }
+    });
+}
+
+/// Instructions callgrind counts for `n` calls of `path` in a child process, or `None` without
+/// valgrind.
+fn instructions(path: &str, n: usize) -> Option<u64> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::env::temp_dir().join(format!("client-cg-{}-{path}-{n}", std::process::id()));
+    let status = std::process::Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(&exe)
+        .env("CLIENT_BENCH_CALLS", format!("{path}:{n}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .ok()?;
+    let _ = std::fs::remove_file(&out);
+    let log = String::from_utf8_lossy(&status.stderr);
+    let total = log.lines().find_map(|l| l.split("Collected :").nth(1))?.trim().replace(',', "").parse().ok()?;
+    status.status.success().then_some(total)
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("CLIENT_BENCH_CALLS") {
+        let (path, n) = spec.split_once(':').expect("path:n");
+        calls(path, n.parse().expect("a call count"));
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(serve(listener));
-        let base = format!("http://{addr}");
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let client = Client::builder()
-            .base_url(&base)
-            .credentials(credentials::api_key("SK0123456789abcdef", "secret"))
-            .retry(RetryConfig::disabled())
-            .http_client(http.clone())
-            .build()
-            .unwrap();
-        let url = format!("{base}/v1/ControlPlane/Stores/{ID}");
-        let auth = "Basic U0swMTIzNDU2Nzg5YWJjZGVmOnNlY3JldA==";
-        let ua = format!("twilio-memory-rust/0.1.0 ({} {})", std::env::consts::OS, std::env::consts::ARCH);
-        // The identical request by hand (optionally with the same per-request timeout the
-        // generated client always arms).
-        let plain = |timeout: Option<Duration>| -> Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync> {
-            let (http, url, ua) = (http.clone(), url.clone(), ua.clone());
-            Arc::new(move || {
-                let mut req = http
-                    .delete(&url)
-                    .header("user-agent", &ua)
-                    .header("accept", "application/json")
-                    .header("authorization", auth);
-                if let Some(t) = timeout {
-                    req = req.timeout(t);
-                }
-                Box::pin(async move {
-                    let resp = req.send().await.unwrap();
-                    assert_eq!(resp.status().as_u16(), 202);
-                    let body = resp.bytes().await.unwrap();
-                    let parsed: DeleteStoreAcceptedBody = serde_json::from_slice(&body).unwrap();
-                    std::hint::black_box(parsed);
-                })
-            })
-        };
-        let raw = plain(None);
-        let raw_timeout = plain(Some(Duration::from_secs(30)));
-        let generated: Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync> = {
-            let client = client.clone();
-            Arc::new(move || {
-                let client = client.clone();
-                Box::pin(async move {
-                    let r = client.delete_store(ID).await.unwrap();
-                    std::hint::black_box(r);
-                })
-            })
-        };
+        let Paths { raw, raw_timeout, generated } = setup().await;
         // Warm up both paths and the pool.
         run_for(64, Duration::from_millis(500), raw.clone()).await;
         run_for(64, Duration::from_millis(500), generated.clone()).await;
         println!("| concurrency | raw reqwest (req/s) | raw reqwest + 30 s timeout (req/s) | generated client (req/s) | generated / raw | generated / raw + timeout |");
         println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        const ROUNDS: usize = 9;
         for concurrency in [1usize, 64] {
             let (mut a, mut t, mut b) = (Vec::new(), Vec::new(), Vec::new());
-            for _ in 0..5 {
-                a.push(run_for(concurrency, Duration::from_secs(1), raw.clone()).await);
-                t.push(run_for(concurrency, Duration::from_secs(1), raw_timeout.clone()).await);
-                b.push(run_for(concurrency, Duration::from_secs(1), generated.clone()).await);
+            let (mut ratio, mut ratio_t) = (Vec::new(), Vec::new());
+            for round in 0..ROUNDS {
+                // Alternate which path goes first.
+                let (x, y, z) = if round % 2 == 0 {
+                    let x = run_for(concurrency, Duration::from_secs(1), raw.clone()).await;
+                    let y = run_for(concurrency, Duration::from_secs(1), raw_timeout.clone()).await;
+                    (x, y, run_for(concurrency, Duration::from_secs(1), generated.clone()).await)
+                } else {
+                    let z = run_for(concurrency, Duration::from_secs(1), generated.clone()).await;
+                    let y = run_for(concurrency, Duration::from_secs(1), raw_timeout.clone()).await;
+                    (run_for(concurrency, Duration::from_secs(1), raw.clone()).await, y, z)
+                };
+                a.push(x);
+                t.push(y);
+                b.push(z);
+                ratio.push(z / x);
+                ratio_t.push(z / y);
             }
-            for v in [&mut a, &mut t, &mut b] {
+            for v in [&mut a, &mut t, &mut b, &mut ratio, &mut ratio_t] {
                 v.sort_by(|x, y| x.partial_cmp(y).unwrap());
             }
-            let (ma, mt, mb) = (a[2], t[2], b[2]);
-            println!("| {concurrency} | {ma:.0} | {mt:.0} | {mb:.0} | {:.3} | {:.3} |", mb / ma, mb / mt);
+            let m = ROUNDS / 2;
+            println!(
+                "| {concurrency} | {:.0} | {:.0} | {:.0} | {:.3} | {:.3} |",
+                a[m], t[m], b[m], ratio[m], ratio_t[m]
+            );
         }
     });
+    // Instructions per call: (I(n2) - I(n1)) / (n2 - n1), so process start-up and set-up cancel.
+    let (n1, n2) = (200, 1_200);
+    let per_call = |path: &str| Some((instructions(path, n2)? - instructions(path, n1)?) / (n2 - n1) as u64);
+    match (per_call("raw"), per_call("raw-timeout"), per_call("generated")) {
+        (Some(r), Some(t), Some(g)) => {
+            println!("\nInstructions per call (callgrind, client and server on one thread, sequential calls):\n");
+            println!("| raw reqwest | raw reqwest + 30 s timeout | generated client | raw / generated | raw + timeout / generated |");
+            println!("| ---: | ---: | ---: | ---: | ---: |");
+            println!("| {r} | {t} | {g} | {:.3} | {:.3} |", r as f64 / g as f64, t as f64 / g as f64);
+        }
+        _ => println!("\n(valgrind not installed: no instruction counts)"),
+    }
 }

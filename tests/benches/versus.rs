@@ -5,7 +5,10 @@
 //!
 //! Run: `cargo bench -p tests --bench versus`. Progenitor is optional: install it with
 //! `cargo install cargo-progenitor --version 0.15.1 --locked`; without it the table has our
-//! columns only and says so. `VERSUS_MAX_OPS` caps the scaling series (default 16000).
+//! columns only and says so. `VERSUS_MAX_OPS` caps the scaling series (default 16000);
+//! `VERSUS_PROGENITOR_MAX_OPS` caps progenitor's part of it (default: the same). The scaling
+//! series is also drawn, codegen time and peak RSS against operations on log-log axes, into
+//! `tests/benches/scaling.svg` (embedded in BENCHMARKS.md).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -180,27 +183,131 @@ fn main() {
     );
 
     let max_ops: usize = std::env::var("VERSUS_MAX_OPS").ok().and_then(|v| v.parse().ok()).unwrap_or(16_000);
+    let prog_max: usize =
+        std::env::var("VERSUS_PROGENITOR_MAX_OPS").ok().and_then(|v| v.parse().ok()).unwrap_or(max_ops);
     println!("\n## Scaling: synthetic specs, whole process (median of 3 runs; 1 above 1,000 operations)\n");
     println!(
-        "| operations | spec (MB) | ours (ms) | ours, peak RSS (MB) | progenitor (ms) | progenitor, peak RSS (MB) |"
+        "| operations | spec (MB) | ours (ms) | ours, peak RSS (MB) | progenitor (ms) | progenitor, peak RSS (MB) | time ratio |"
     );
-    println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let mut series = Vec::new();
     for n in [10usize, 100, 200, 1_000, 5_000, 16_000].into_iter().filter(|&n| n <= max_ops) {
         let text = tests::synthetic_spec(n);
         let spec = tmp.join(format!("synthetic-{n}.json"));
         std::fs::write(&spec, &text).unwrap();
         let runs = if n > 1_000 { 1 } else { 3 };
         let (wa, ra) = measure(&|| ours(&bin, &spec, &out_a), runs);
-        // Progenitor above 1,000 operations takes minutes; it is measured up to there.
-        let b = prog.as_ref().filter(|_| n <= 1_000).map(|p| measure(&|| theirs(p, &spec, &out_b), runs));
+        let b = prog.as_ref().filter(|_| n <= prog_max).map(|p| measure(&|| theirs(p, &spec, &out_b), runs));
         println!(
-            "| {n} | {:.1} | {} | {} | {} | {} |",
+            "| {n} | {:.1} | {} | {} | {} | {} | {} |",
             text.len() as f64 / 1e6,
             ms(wa),
             mb(ra),
             b.map(|b| ms(b.0)).unwrap_or_else(|| "–".into()),
             b.map(|b| mb(b.1)).unwrap_or_else(|| "–".into()),
+            b.map(|b| format!("{:.1}×", b.0.as_secs_f64() / wa.as_secs_f64())).unwrap_or_else(|| "–".into()),
         );
+        series.push(Point { ops: n, ours: (wa, ra), theirs: b });
     }
     let _ = std::fs::remove_dir_all(&tmp);
+    if series.len() >= 2 {
+        let svg = root.join("tests/benches/scaling.svg");
+        std::fs::write(&svg, plot(&series)).unwrap();
+        println!("\nPlot written to {}", svg.display());
+    }
+}
+
+/// One size of the scaling series: wall time and peak RSS (KiB) of each generator.
+struct Point {
+    ops: usize,
+    ours: (Duration, u64),
+    theirs: Option<(Duration, u64)>,
+}
+
+/// Two log-log panels (codegen time, peak RSS) against operations, as a standalone SVG.
+fn plot(series: &[Point]) -> String {
+    use std::fmt::Write;
+    const W: f64 = 420.0;
+    const H: f64 = 300.0;
+    const PAD: (f64, f64, f64, f64) = (62.0, 16.0, 34.0, 44.0); // left, right, top, bottom
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{H}\" font-family=\"sans-serif\" font-size=\"11\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
+        2.0 * W
+    );
+    type Metric = fn(&(Duration, u64)) -> f64;
+    let panels: [(&str, Metric); 2] =
+        [("codegen, whole process (ms)", |m| m.0.as_secs_f64() * 1e3), ("peak RSS (MB)", |m| m.1 as f64 / 1024.0)];
+    let (x_lo, x_hi) = (series[0].ops as f64, series[series.len() - 1].ops as f64);
+    for (p, (title, value)) in panels.iter().enumerate() {
+        let ox = p as f64 * W;
+        let values: Vec<f64> =
+            series.iter().flat_map(|s| std::iter::once(value(&s.ours)).chain(s.theirs.as_ref().map(value))).collect();
+        let lo = 10f64.powf(values.iter().cloned().fold(f64::MAX, f64::min).log10().floor());
+        let hi = 10f64.powf(values.iter().cloned().fold(f64::MIN, f64::max).log10().ceil());
+        let x = |v: f64| ox + PAD.0 + (v.log10() - x_lo.log10()) / (x_hi.log10() - x_lo.log10()) * (W - PAD.0 - PAD.1);
+        let y = |v: f64| H - PAD.3 - (v.log10() - lo.log10()) / (hi.log10() - lo.log10()) * (H - PAD.2 - PAD.3);
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"20\" text-anchor=\"middle\" font-size=\"13\">{title}</text>",
+            ox + W / 2.0
+        );
+        // Decade grid lines and labels.
+        let mut d = lo;
+        while d <= hi * 1.0001 {
+            let _ = writeln!(
+                out,
+                "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{d}</text>",
+                x(x_lo),
+                x(x_hi),
+                y(d),
+                y(d),
+                x(x_lo) - 4.0,
+                y(d) + 4.0
+            );
+            d *= 10.0;
+        }
+        for s in series {
+            let _ = writeln!(
+                out,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                x(s.ops as f64),
+                H - PAD.3 + 14.0,
+                s.ops
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">operations in the spec</text>",
+            ox + PAD.0 + (W - PAD.0 - PAD.1) / 2.0,
+            H - 8.0
+        );
+        let line = |out: &mut String, points: Vec<(f64, f64)>, color: &str| {
+            let path: Vec<String> = points.iter().map(|(a, b)| format!("{:.1},{:.1}", x(*a), y(*b))).collect();
+            let _ = writeln!(
+                out,
+                "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"/>",
+                path.join(" ")
+            );
+            for (a, b) in points {
+                let _ = writeln!(out, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{color}\"/>", x(a), y(b));
+            }
+        };
+        line(&mut out, series.iter().map(|s| (s.ops as f64, value(&s.ours))).collect(), "#1f77b4");
+        line(
+            &mut out,
+            series.iter().filter_map(|s| s.theirs.as_ref().map(|t| (s.ops as f64, value(t)))).collect(),
+            "#ff7f0e",
+        );
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"46\" fill=\"#1f77b4\">this project</text><text x=\"{:.1}\" y=\"60\" fill=\"#ff7f0e\">progenitor 0.15.1</text>",
+            ox + PAD.0 + 8.0,
+            ox + PAD.0 + 8.0
+        );
+    }
+    out.push_str("</svg>\n");
+    out
 }

@@ -1,6 +1,9 @@
 //! `cargo xtask bench-build`: build cost of the generated crate: a clean build (time and crates
-//! compiled) and the incremental rebuild after a one-line spec change. Results go to stdout as
-//! a Markdown table for BENCHMARKS.md.
+//! compiled) and the incremental rebuild after a one-line spec change; then, side by side in the
+//! same run, the crate alone (dependencies built) and its size in lines against the crate
+//! progenitor 0.15.1 generates from the same spec (skipped when `cargo progenitor` is not
+//! installed: `cargo install cargo-progenitor --version 0.15.1 --locked`). Results go to stdout
+//! as Markdown tables for BENCHMARKS.md.
 
 use std::fs;
 use std::path::Path;
@@ -12,8 +15,16 @@ use apigen::Job;
 use crate::codegen::root;
 
 fn cargo_build(dir: &Path, target: &Path, release: bool) -> Result<(Duration, usize), String> {
+    cargo_build_with(dir, target, release, true)
+}
+
+fn cargo_build_with(dir: &Path, target: &Path, release: bool, offline: bool) -> Result<(Duration, usize), String> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.arg("build").arg("--offline").current_dir(dir).env("CARGO_TARGET_DIR", target).env("CARGO_TERM_COLOR", "never");
+    cmd.arg("build");
+    if offline {
+        cmd.arg("--offline");
+    }
+    cmd.current_dir(dir).env("CARGO_TARGET_DIR", target).env("CARGO_TERM_COLOR", "never");
     if release {
         cmd.arg("--release");
     }
@@ -84,5 +95,77 @@ fn measure() -> Result<(), String> {
         job.write(&job.generate().map_err(|e| e.to_string())?.files).map_err(|e| e.to_string())?;
     }
     println!("\nNormal dependency tree: {} crates (including twilio-memory itself).", crates.len());
+    versus_progenitor(&work, &spec, &out)
+}
+
+/// Lines of Rust under `dir/src`.
+fn rust_lines(dir: &Path) -> Result<usize, String> {
+    let mut total = 0;
+    let mut stack = vec![dir.join("src")];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                total += fs::read_to_string(&path).map_err(|e| e.to_string())?.lines().count();
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// Rebuild after touching `src/lib.rs`: the crate alone, its dependencies already built. The
+/// median of 3.
+fn crate_only(dir: &Path, target: &Path) -> Result<Duration, String> {
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let lib = dir.join("src/lib.rs");
+        let text = fs::read_to_string(&lib).map_err(|e| e.to_string())?;
+        fs::write(&lib, text).map_err(|e| e.to_string())?;
+        let (t, n) = cargo_build_with(dir, target, false, false)?;
+        if n != 1 {
+            return Err(format!("{}: expected one crate rebuilt, cargo compiled {n}", dir.display()));
+        }
+        times.push(t);
+    }
+    times.sort();
+    Ok(times[1])
+}
+
+/// The generated crate against progenitor's, from the same spec: lines, and a dev rebuild of the
+/// crate alone.
+fn versus_progenitor(work: &Path, spec: &Path, ours: &Path) -> Result<(), String> {
+    let theirs = work.join("progenitor-crate");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .arg("progenitor")
+        .arg("-i")
+        .arg(spec)
+        .arg("-o")
+        .arg(&theirs)
+        .args(["-n", "progenitor-memory", "-v", "0.1.0"])
+        .output();
+    match status {
+        Ok(o) if o.status.success() => {}
+        _ => {
+            println!("\nprogenitor not installed (`cargo install cargo-progenitor --version 0.15.1 --locked`): no comparison");
+            return Ok(());
+        }
+    }
+    // Both crates' dependencies built first (progenitor's may need the registry).
+    let (target_ours, target_theirs) = (work.join("target-dev"), work.join("target-progenitor"));
+    cargo_build(ours, &target_ours, false)?;
+    cargo_build_with(&theirs, &target_theirs, false, false)?;
+    let (a, b) = (crate_only(ours, &target_ours)?, crate_only(&theirs, &target_theirs)?);
+    let (la, lb) = (rust_lines(ours)?, rust_lines(&theirs)?);
+    println!("\n| published Memory spec | this project | progenitor 0.15.1 | progenitor / this project |");
+    println!("| --- | ---: | ---: | ---: |");
+    println!("| lines of Rust in the generated crate | {la} | {lb} | {:.2} |", lb as f64 / la as f64);
+    println!(
+        "| `cargo build` of the crate alone, dependencies built (dev, s, median of 3) | {:.2} | {:.2} | {:.2} |",
+        a.as_secs_f64(),
+        b.as_secs_f64(),
+        b.as_secs_f64() / a.as_secs_f64()
+    );
     Ok(())
 }

@@ -310,3 +310,13 @@ macro_rules! int_enum {
         }
     };
 }
+
+/// A header name built at compile time (the name must be a valid lower-case header name), so
+/// reading a response header costs no parsing of its name.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! header_name {
+    ($name:literal) => {
+        const { $crate::header::HeaderName::from_static($name) }
+    };
+}

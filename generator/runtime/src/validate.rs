@@ -1,7 +1,7 @@
 //! Checks generated code runs before sending (constraints, path segments) and helpers it uses to
 //! read headers. Everything here is `#[doc(hidden)]` except [`IntoParam`].
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{AsHeaderName, HeaderMap};
 
 use crate::error::ValidationError;
 
@@ -111,7 +111,7 @@ pub fn push_segment(path: &mut String, value: &str, name: &'static str) -> Resul
     if value.is_empty() || value == "." || value == ".." {
         return Err(ValidationError::new(name, None, "a path segment other than \"\", \".\" or \"..\""));
     }
-    if value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+    if value.bytes().all(|b| UNRESERVED[b as usize]) {
         // Nothing to encode (the common case for identifiers).
         path.push_str(value);
     } else {
@@ -120,15 +120,28 @@ pub fn push_segment(path: &mut String, value: &str, name: &'static str) -> Resul
     Ok(())
 }
 
-/// Read a header as text.
+/// RFC 3986 unreserved bytes: ALPHA / DIGIT / "-" / "." / "_" / "~".
+static UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    t
+};
+
+/// Read a header as text (`name` is best a `HeaderName` built at compile time: a `&str` is
+/// parsed on every call).
 #[doc(hidden)]
-pub fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+pub fn header_str(headers: &HeaderMap, name: impl AsHeaderName) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 /// Read and parse a header; unparsable values become `None`.
 #[doc(hidden)]
-pub fn header_parse<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+pub fn header_parse<T: std::str::FromStr>(headers: &HeaderMap, name: impl AsHeaderName) -> Option<T> {
     headers.get(name).and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse().ok())
 }
 

@@ -176,11 +176,31 @@ fn headers_struct(op: &Operation, r: &Response) -> TokenStream {
         let d = doc_attrs(&d);
         quote! { #d pub #f: Option<#t>, }
     });
+    let reads = r.headers.iter().map(|h| {
+        let f = ident(&h.name.rust);
+        let lower = h.name.api.to_ascii_lowercase();
+        // A valid name is built at compile time, so reading it costs no parsing.
+        let key = if crate::naming::is_header_name(&lower) {
+            quote! { rt::header_name!(#lower) }
+        } else {
+            quote! { #lower }
+        };
+        match &h.ty {
+            TypeRef::String => quote! { #f: rt::header_str(headers, #key), },
+            _ => quote! { #f: rt::header_parse(headers, #key), },
+        }
+    });
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Default, PartialEq)]
         #[non_exhaustive]
         pub struct #name { #(#fields)* }
+
+        impl #name {
+            pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
+                Self { #(#reads)* }
+            }
+        }
     }
 }
 
@@ -278,15 +298,7 @@ fn dispatch(op: &Operation, successes: &[&Response], stream: bool) -> TokenStrea
             (pat, call)
         } else {
             let name = ident(&r.headers_type);
-            let fields = r.headers.iter().map(|h| {
-                let f = ident(&h.name.rust);
-                let key = h.name.api.to_ascii_lowercase();
-                match &h.ty {
-                    TypeRef::String => quote! { #f: rt::header_str(&ex.headers, #key), },
-                    _ => quote! { #f: rt::header_parse(&ex.headers, #key), },
-                }
-            });
-            (pat, quote! { { let headers = #name { #(#fields)* }; #call } })
+            (pat, quote! { { let headers = #name::read(&ex.headers); #call } })
         });
     }
     if !op.responses.iter().any(|r| r.status == StatusMatch::Default) {

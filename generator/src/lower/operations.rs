@@ -223,7 +223,7 @@ impl<'a> Lowerer<'a> {
             if location == ParamLocation::Path && !data.required {
                 self.err(&join(&at, "required"), format!("path parameter `{api_name}` must be `required: true`"));
             }
-            if location == ParamLocation::Header && !is_header_name(&api_name) {
+            if location == ParamLocation::Header && !crate::naming::is_header_name(&api_name) {
                 self.diags.push(
                     Diagnostic::new(
                         join(&at, "name"),
@@ -531,11 +531,7 @@ impl<'a> Lowerer<'a> {
 
 /// An HTTP header name (RFC 9110 token).
 pub(super) fn is_token(name: &str) -> bool {
-    is_header_name(name)
-}
-
-fn is_header_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    crate::naming::is_header_name(name)
 }
 
 /// An inline `type: string, format: date-time` schema.
