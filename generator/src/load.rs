@@ -96,7 +96,7 @@ pub fn load_files(
     }
     crate::normalize::normalize(&mut value);
     let mut ref_docs = std::collections::BTreeMap::new();
-    collect_ref_docs(&value, String::new(), &mut ref_docs);
+    collect_ref_docs(&value, &mut String::with_capacity(128), &mut ref_docs);
     let pattern_sites = pattern_sites(&mut value);
     Ok(Loaded { doc: deserialize(value)?, ref_docs, pattern_sites })
 }
@@ -177,19 +177,27 @@ fn site_context(doc: &serde_json::Value, pointer: &str) -> SiteContext {
     SiteContext::Other
 }
 
-fn collect_ref_docs(v: &serde_json::Value, at: String, out: &mut std::collections::BTreeMap<String, String>) {
+/// The `description` next to each `$ref`, by the pointer of the object holding both (`at` is
+/// one buffer for the whole walk: push a token, recurse, truncate).
+fn collect_ref_docs(v: &serde_json::Value, at: &mut String, out: &mut std::collections::BTreeMap<String, String>) {
     match v {
         serde_json::Value::Object(m) => {
             if let (Some(_), Some(serde_json::Value::String(d))) = (m.get("$ref"), m.get("description")) {
                 out.insert(at.clone(), d.clone());
             }
             for (k, c) in m {
-                collect_ref_docs(c, crate::pointer::join(&at, k), out);
+                let len = at.len();
+                crate::pointer::push(at, k);
+                collect_ref_docs(c, at, out);
+                at.truncate(len);
             }
         }
         serde_json::Value::Array(a) => {
             for (i, c) in a.iter().enumerate() {
-                collect_ref_docs(c, format!("{at}/{i}"), out);
+                let len = at.len();
+                let _ = std::fmt::Write::write_fmt(at, format_args!("/{i}"));
+                collect_ref_docs(c, at, out);
+                at.truncate(len);
             }
         }
         _ => {}

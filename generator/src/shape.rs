@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostic;
-use crate::pointer::join;
+use crate::pointer::{join, push};
 
 /// What a field holds.
 #[derive(Clone, Copy)]
@@ -216,33 +216,40 @@ fn kind(v: &Value) -> String {
 /// Check `doc` against the OpenAPI 3.0 object fields; every mismatch, where it is.
 pub fn check(doc: &Value) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    object(doc, Obj::Root, "", &mut out);
+    object(doc, Obj::Root, &mut String::with_capacity(128), &mut out);
     out
 }
 
-fn object(v: &Value, o: Obj, at: &str, out: &mut Vec<Diagnostic>) {
+// The walk keeps the pointer of the value it is at in one buffer (`at`: push a token, recurse,
+// truncate), so a valid spec costs no allocation per node.
+
+fn object(v: &Value, o: Obj, at: &mut String, out: &mut Vec<Diagnostic>) {
     let Value::Object(m) = v else { return };
     for (key, expect) in fields(o) {
         if let Some(child) = m.get(*key) {
-            value(child, *expect, &join(at, key), key, out);
+            let len = at.len();
+            push(at, key);
+            value(child, *expect, at, key, out);
+            at.truncate(len);
         }
     }
 }
 
-fn value(v: &Value, e: Expect, at: &str, name: &str, out: &mut Vec<Diagnostic>) {
-    let fail = |out: &mut Vec<Diagnostic>, what: &str| {
-        out.push(Diagnostic::new(at, format!("`{name}` must be {what}, found {}", kind(v))));
-    };
+fn fail(out: &mut Vec<Diagnostic>, at: &str, name: &str, v: &Value, what: &str) {
+    out.push(Diagnostic::new(at, format!("`{name}` must be {what}, found {}", kind(v))));
+}
+
+fn value(v: &Value, e: Expect, at: &mut String, name: &str, out: &mut Vec<Diagnostic>) {
     match e {
-        Expect::String if !v.is_string() => fail(out, "a string"),
-        Expect::Bool if !v.is_boolean() => fail(out, "a boolean"),
-        Expect::Number if !v.is_number() => fail(out, "a number"),
+        Expect::String if !v.is_string() => fail(out, at, name, v, "a string"),
+        Expect::Bool if !v.is_boolean() => fail(out, at, name, v, "a boolean"),
+        Expect::Number if !v.is_number() => fail(out, at, name, v, "a number"),
         Expect::Count if !(v.is_u64() || v.as_f64().is_some_and(|f| f >= 0.0 && f.fract() == 0.0)) => {
-            fail(out, "a non-negative integer")
+            fail(out, at, name, v, "a non-negative integer")
         }
         Expect::Object(o) => match v {
             Value::Object(_) => object(v, o, at, out),
-            _ => fail(out, "an object"),
+            _ => fail(out, at, name, v, "an object"),
         },
         Expect::RefOr(o) => match v {
             Value::Object(m) => match m.get("$ref") {
@@ -252,30 +259,36 @@ fn value(v: &Value, e: Expect, at: &str, name: &str, out: &mut Vec<Diagnostic>) 
                 Some(_) => {}
                 None => object(v, o, at, out),
             },
-            _ => fail(out, "an object"),
+            _ => fail(out, at, name, v, "an object"),
         },
         Expect::MapOf(inner) => match v {
             Value::Object(m) => {
                 for (k, c) in m {
                     if !k.starts_with("x-") {
-                        value(c, *inner, &join(at, k), k, out);
+                        let len = at.len();
+                        push(at, k);
+                        value(c, *inner, at, k, out);
+                        at.truncate(len);
                     }
                 }
             }
-            _ => fail(out, "an object"),
+            _ => fail(out, at, name, v, "an object"),
         },
         Expect::ArrayOf(inner) => match v {
             Value::Array(items) => {
                 for (i, c) in items.iter().enumerate() {
-                    value(c, *inner, &format!("{at}/{i}"), name, out);
+                    let len = at.len();
+                    let _ = std::fmt::Write::write_fmt(at, format_args!("/{i}"));
+                    value(c, *inner, at, name, out);
+                    at.truncate(len);
                 }
             }
-            _ => fail(out, "an array"),
+            _ => fail(out, at, name, v, "an array"),
         },
         Expect::BoolOrSchema => match v {
             Value::Bool(_) => {}
             Value::Object(_) => value(v, SCHEMA, at, name, out),
-            _ => fail(out, "a boolean or a schema"),
+            _ => fail(out, at, name, v, "a boolean or a schema"),
         },
         _ => {}
     }
