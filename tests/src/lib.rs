@@ -90,8 +90,15 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
         fs::write(dir.join("src/lib.rs"), "//! Only tests.\n").map_err(|e| e.to_string())?;
         members.push("\"two-clients\"".to_owned());
     }
-    fs::write(ws.join("Cargo.toml"), format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n", members.join(", ")))
-        .map_err(|e| e.to_string())?;
+    // The main workspace's profiles too, so the dependencies are built with the same settings
+    // and their artifacts in the shared target dir are reused, not built a second time.
+    let root_manifest = fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let profiles = root_manifest.find("\n[profile.").map_or("", |at| &root_manifest[at..]);
+    fs::write(
+        ws.join("Cargo.toml"),
+        format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n{profiles}", members.join(", ")),
+    )
+    .map_err(|e| e.to_string())?;
     // Same dependency versions as the main workspace, and no network needed.
     fs::copy(root.join("Cargo.lock"), ws.join("Cargo.lock")).map_err(|e| e.to_string())?;
     let mut behaviour = false;
@@ -129,6 +136,9 @@ pub fn clippy_crates(label: &str, crates: &[(String, Vec<OutputFile>)]) -> Resul
             // tests run).
             .env("CARGO_TARGET_DIR", root.join("target"))
             .env("RUSTDOCFLAGS", "-D warnings")
+            // Each fixture crate is built once per run: incremental caches would only take
+            // disk (over a gigabyte for all of them).
+            .env("CARGO_INCREMENTAL", "0")
             .env_remove("RUSTFLAGS")
             .output()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
