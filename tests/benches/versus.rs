@@ -229,7 +229,7 @@ fn plot(series: &[Point]) -> String {
     use std::fmt::Write;
     const W: f64 = 420.0;
     const H: f64 = 300.0;
-    const PAD: (f64, f64, f64, f64) = (62.0, 16.0, 34.0, 44.0); // left, right, top, bottom
+    const PAD: (f64, f64, f64, f64) = (62.0, 34.0, 34.0, 44.0); // left, right, top, bottom
     let mut out = String::new();
     let _ = write!(
         out,

@@ -152,6 +152,12 @@ fn versus_progenitor(work: &Path, spec: &Path, ours: &Path) -> Result<(), String
             return Ok(());
         }
     }
+    // A crate of its own, not a member of this workspace (ours says so already).
+    let manifest = theirs.join("Cargo.toml");
+    let text = fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+    if !text.contains("[workspace]") {
+        fs::write(&manifest, format!("{text}\n[workspace]\n")).map_err(|e| e.to_string())?;
+    }
     // Both crates' dependencies built first (progenitor's may need the registry).
     let (target_ours, target_theirs) = (work.join("target-dev"), work.join("target-progenitor"));
     cargo_build(ours, &target_ours, false)?;
