@@ -529,11 +529,6 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-/// An HTTP header name (RFC 9110 token).
-pub(super) fn is_token(name: &str) -> bool {
-    crate::naming::is_header_name(name)
-}
-
 /// An inline `type: string, format: date-time` schema.
 fn is_date_time(schema: &ReferenceOr<oa::Schema>) -> bool {
     matches!(schema, ReferenceOr::Item(s) if matches!(&s.schema_kind,

@@ -81,7 +81,7 @@ impl Lowerer<'_> {
                         oa::APIKeyLocation::Query => ApiKeyLocation::Query,
                         oa::APIKeyLocation::Cookie => ApiKeyLocation::Cookie,
                     };
-                    if location != ApiKeyLocation::Query && !super::operations::is_token(name) {
+                    if location != ApiKeyLocation::Query && !crate::naming::is_header_name(name) {
                         self.diags.push(Diagnostic::new(
                             join(&pointer, "name"),
                             format!("API key name `{name}` is not a valid header or cookie name"),
