@@ -36,26 +36,10 @@ impl AcceptEncoding {
             );
         }
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Run {
-                        ranges: &[
-                            (' ', ' '),
-                            (',', '.'),
-                            ('0', '9'),
-                            ('A', 'Z'),
-                            ('a', 'z'),
-                        ],
-                        min: 0,
-                        max: 4294967295,
-                        expected: "a character in [\\u{20},-.0-9A-Za-z]",
-                    },
-                ],
-                end_expected: "a character in [\\u{20},-.0-9A-Za-z] or end of input",
-            };
-            return Err(rt::ValidationError::pattern("AcceptEncoding", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(
+                rt::ValidationError::new("AcceptEncoding", Some(offset), expected),
+            );
         }
         Ok(())
     }
@@ -74,6 +58,23 @@ impl AcceptEncoding {
             .count();
         i += n;
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
+            })
+            .count();
+        i += n;
+        (i, "a character in [\\u{20},-.0-9A-Za-z] or end of input")
     }
 }
 
@@ -444,27 +445,10 @@ impl CommunicationId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("conv_communication_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("CommunicationId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(
+                rt::ValidationError::new("CommunicationId", Some(offset), expected),
+            );
         }
         Ok(())
     }
@@ -497,6 +481,32 @@ impl CommunicationId {
             _ => return false,
         }
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"conv_communication_") {
+            return rt::literal_miss(b, i, "conv_communication_");
+        }
+        i += 19;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
     }
 }
 
@@ -708,27 +718,10 @@ impl ConversationId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("conv_conversation_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("ConversationId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(
+                rt::ValidationError::new("ConversationId", Some(offset), expected),
+            );
         }
         Ok(())
     }
@@ -761,6 +754,32 @@ impl ConversationId {
             _ => return false,
         }
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"conv_conversation_") {
+            return rt::literal_miss(b, i, "conv_conversation_");
+        }
+        i += 18;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
     }
 }
 
@@ -1812,27 +1831,10 @@ impl DataMappingId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("mem_datamapping_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("DataMappingId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(
+                rt::ValidationError::new("DataMappingId", Some(offset), expected),
+            );
         }
         Ok(())
     }
@@ -1865,6 +1867,32 @@ impl DataMappingId {
             _ => return false,
         }
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_datamapping_") {
+            return rt::literal_miss(b, i, "mem_datamapping_");
+        }
+        i += 16;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
     }
 }
 
@@ -1941,26 +1969,10 @@ impl DataMappingName {
             );
         }
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Run {
-                        ranges: &[('A', 'Z'), ('a', 'z')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [A-Za-z]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('-', '.'), ('0', '9'), ('A', 'Z'), ('a', 'z')],
-                        min: 0,
-                        max: 4294967295,
-                        expected: "a character in [\\--.0-9A-Za-z]",
-                    },
-                ],
-                end_expected: "a character in [\\--.0-9A-Za-z] or end of input",
-            };
-            return Err(rt::ValidationError::pattern("DataMappingName", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(
+                rt::ValidationError::new("DataMappingName", Some(offset), expected),
+            );
         }
         Ok(())
     }
@@ -1986,6 +1998,27 @@ impl DataMappingName {
             .count();
         i += n;
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        match b.get(i) {
+            Some(b'A'..=b'Z' | b'a'..=b'z') => i += 1,
+            _ => return (i, "a character in [A-Za-z]"),
+        }
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
+            })
+            .count();
+        i += n;
+        (i, "a character in [\\--.0-9A-Za-z] or end of input")
     }
 }
 
@@ -2497,27 +2530,8 @@ impl DatasetId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("tdi_dataset_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("DatasetId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(rt::ValidationError::new("DatasetId", Some(offset), expected));
         }
         Ok(())
     }
@@ -2550,6 +2564,32 @@ impl DatasetId {
             _ => return false,
         }
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"tdi_dataset_") {
+            return rt::literal_miss(b, i, "tdi_dataset_");
+        }
+        i += 12;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
     }
 }
 
@@ -3646,27 +3686,8 @@ impl ImportId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("mem_import_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("ImportId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(rt::ValidationError::new("ImportId", Some(offset), expected));
         }
         Ok(())
     }
@@ -3699,6 +3720,32 @@ impl ImportId {
             _ => return false,
         }
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_import_") {
+            return rt::literal_miss(b, i, "mem_import_");
+        }
+        i += 11;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
     }
 }
 
@@ -4939,27 +4986,10 @@ impl ObservationId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("mem_observation_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("ObservationId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(
+                rt::ValidationError::new("ObservationId", Some(offset), expected),
+            );
         }
         Ok(())
     }
@@ -4992,6 +5022,32 @@ impl ObservationId {
             _ => return false,
         }
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_observation_") {
+            return rt::literal_miss(b, i, "mem_observation_");
+        }
+        i += 16;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
     }
 }
 
@@ -5156,27 +5212,10 @@ impl ObservationSource {
             );
         }
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Run {
-                        ranges: &[
-                            (' ', ' '),
-                            ('-', '.'),
-                            ('0', '9'),
-                            ('A', 'Z'),
-                            ('_', '_'),
-                            ('a', 'z'),
-                        ],
-                        min: 1,
-                        max: 4294967295,
-                        expected: "a character in [\\u{20}\\--.0-9A-Z_a-z]",
-                    },
-                ],
-                end_expected: "a character in [\\u{20}\\--.0-9A-Z_a-z] or end of input",
-            };
-            return Err(rt::ValidationError::pattern("ObservationSource", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(
+                rt::ValidationError::new("ObservationSource", Some(offset), expected),
+            );
         }
         Ok(())
     }
@@ -5201,6 +5240,26 @@ impl ObservationSource {
         }
         i += n;
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+            })
+            .count();
+        if n < 1 {
+            return (i + n, "a character in [\\u{20}\\--.0-9A-Z_a-z]");
+        }
+        i += n;
+        (i, "a character in [\\u{20}\\--.0-9A-Z_a-z] or end of input")
     }
 }
 
@@ -6192,27 +6251,8 @@ impl ProfileId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("mem_profile_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("ProfileId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(rt::ValidationError::new("ProfileId", Some(offset), expected));
         }
         Ok(())
     }
@@ -6245,6 +6285,32 @@ impl ProfileId {
             _ => return false,
         }
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_profile_") {
+            return rt::literal_miss(b, i, "mem_profile_");
+        }
+        i += 12;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
     }
 }
 
@@ -6599,27 +6665,8 @@ impl RecipientId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("conv_participant_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("RecipientId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(rt::ValidationError::new("RecipientId", Some(offset), expected));
         }
         Ok(())
     }
@@ -6653,6 +6700,32 @@ impl RecipientId {
         }
         i == b.len()
     }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"conv_participant_") {
+            return rt::literal_miss(b, i, "conv_participant_");
+        }
+        i += 17;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
+    }
 }
 
 rt::string_newtype!(RecipientId);
@@ -6672,20 +6745,8 @@ impl RetryAfter {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Run {
-                        ranges: &[('0', '9')],
-                        min: 1,
-                        max: 4294967295,
-                        expected: "a character in [0-9]",
-                    },
-                ],
-                end_expected: "a character in [0-9] or end of input",
-            };
-            return Err(rt::ValidationError::pattern("RetryAfter", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(rt::ValidationError::new("RetryAfter", Some(offset), expected));
         }
         Ok(())
     }
@@ -6704,6 +6765,20 @@ impl RetryAfter {
         }
         i += n;
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        let n = b[i..].iter().take_while(|&&c| c.is_ascii_digit()).count();
+        if n < 1 {
+            return (i + n, "a character in [0-9]");
+        }
+        i += n;
+        (i, "a character in [0-9] or end of input")
     }
 }
 
@@ -6946,20 +7021,10 @@ impl StoreDisplayName {
             );
         }
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Run {
-                        ranges: &[('-', '-'), ('0', '9'), ('A', 'Z'), ('a', 'z')],
-                        min: 1,
-                        max: 4294967295,
-                        expected: "a character in [\\-0-9A-Za-z]",
-                    },
-                ],
-                end_expected: "a character in [\\-0-9A-Za-z] or end of input",
-            };
-            return Err(rt::ValidationError::pattern("StoreDisplayName", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(
+                rt::ValidationError::new("StoreDisplayName", Some(offset), expected),
+            );
         }
         Ok(())
     }
@@ -6985,6 +7050,26 @@ impl StoreDisplayName {
         i += n;
         i == b.len()
     }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                c == b'-' || c.is_ascii_digit() || c.is_ascii_uppercase()
+                    || c.is_ascii_lowercase()
+            })
+            .count();
+        if n < 1 {
+            return (i + n, "a character in [\\-0-9A-Za-z]");
+        }
+        i += n;
+        (i, "a character in [\\-0-9A-Za-z] or end of input")
+    }
 }
 
 rt::string_newtype!(StoreDisplayName);
@@ -7004,29 +7089,8 @@ impl StoreId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("mem_"),
-                    rt::Piece::Choice(&["store", "service"], "`store` or `service`"),
-                    rt::Piece::Literal("_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("StoreId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(rt::ValidationError::new("StoreId", Some(offset), expected));
         }
         Ok(())
     }
@@ -7070,6 +7134,43 @@ impl StoreId {
             _ => return false,
         }
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_") {
+            return rt::literal_miss(b, i, "mem_");
+        }
+        i += 4;
+        if b[i..].starts_with(b"store") {
+            i += 5;
+        } else if b[i..].starts_with(b"service") {
+            i += 7;
+        } else {
+            return rt::choice_miss(b, i, &["store", "service"], "`store` or `service`");
+        }
+        if b.get(i) != Some(&b'_') {
+            return (i, "`_`");
+        }
+        i += 1;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
     }
 }
 
@@ -7218,27 +7319,8 @@ impl SuggestionId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("mem_mapsuggestion_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("SuggestionId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(rt::ValidationError::new("SuggestionId", Some(offset), expected));
         }
         Ok(())
     }
@@ -7271,6 +7353,32 @@ impl SuggestionId {
             _ => return false,
         }
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_mapsuggestion_") {
+            return rt::literal_miss(b, i, "mem_mapsuggestion_");
+        }
+        i += 18;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
     }
 }
 
@@ -7485,27 +7593,8 @@ impl SummaryId {
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Literal("mem_summary_"),
-                    rt::Piece::Run {
-                        ranges: &[('0', '7')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [0-7]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[('0', '9'), ('a', 'z')],
-                        min: 25,
-                        max: 25,
-                        expected: "a character in [0-9a-z]",
-                    },
-                ],
-                end_expected: "end of input",
-            };
-            return Err(rt::ValidationError::pattern("SummaryId", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(rt::ValidationError::new("SummaryId", Some(offset), expected));
         }
         Ok(())
     }
@@ -7538,6 +7627,32 @@ impl SummaryId {
             _ => return false,
         }
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_summary_") {
+            return rt::literal_miss(b, i, "mem_summary_");
+        }
+        i += 12;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return (i, "a character in [0-7]"),
+        }
+        if let Some(at) = rt::run_miss(
+            b,
+            i,
+            25,
+            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
+        ) {
+            return (at, "a character in [0-9a-z]");
+        }
+        i += 25;
+        (i, "end of input")
     }
 }
 
@@ -7675,27 +7790,10 @@ impl SummarySource {
             );
         }
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Run {
-                        ranges: &[
-                            (' ', ' '),
-                            ('-', '.'),
-                            ('0', '9'),
-                            ('A', 'Z'),
-                            ('_', '_'),
-                            ('a', 'z'),
-                        ],
-                        min: 1,
-                        max: 4294967295,
-                        expected: "a character in [\\u{20}\\--.0-9A-Z_a-z]",
-                    },
-                ],
-                end_expected: "a character in [\\u{20}\\--.0-9A-Z_a-z] or end of input",
-            };
-            return Err(rt::ValidationError::pattern("SummarySource", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(
+                rt::ValidationError::new("SummarySource", Some(offset), expected),
+            );
         }
         Ok(())
     }
@@ -7720,6 +7818,26 @@ impl SummarySource {
         }
         i += n;
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+            })
+            .count();
+        if n < 1 {
+            return (i + n, "a character in [\\u{20}\\--.0-9A-Z_a-z]");
+        }
+        i += n;
+        (i, "a character in [\\u{20}\\--.0-9A-Z_a-z] or end of input")
     }
 }
 
@@ -8095,27 +8213,9 @@ impl TraitGroupDisplayName {
             );
         }
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Run {
-                        ranges: &[
-                            ('-', '.'),
-                            ('0', '9'),
-                            ('A', 'Z'),
-                            ('_', '_'),
-                            ('a', 'z'),
-                        ],
-                        min: 1,
-                        max: 4294967295,
-                        expected: "a character in [\\--.0-9A-Z_a-z]",
-                    },
-                ],
-                end_expected: "a character in [\\--.0-9A-Z_a-z] or end of input",
-            };
+            let (offset, expected) = Self::locate(value);
             return Err(
-                rt::ValidationError::pattern("TraitGroupDisplayName", value, &SHAPE),
+                rt::ValidationError::new("TraitGroupDisplayName", Some(offset), expected),
             );
         }
         Ok(())
@@ -8141,6 +8241,26 @@ impl TraitGroupDisplayName {
         }
         i += n;
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+            })
+            .count();
+        if n < 1 {
+            return (i + n, "a character in [\\--.0-9A-Z_a-z]");
+        }
+        i += n;
+        (i, "a character in [\\--.0-9A-Z_a-z] or end of input")
     }
 }
 
@@ -8474,32 +8594,8 @@ impl TraitName {
             );
         }
         if !Self::matches(value) {
-            static SHAPE: rt::LinearPattern = rt::LinearPattern {
-                anchored_start: true,
-                anchored_end: true,
-                pieces: &[
-                    rt::Piece::Run {
-                        ranges: &[('a', 'z')],
-                        min: 1,
-                        max: 1,
-                        expected: "a character in [a-z]",
-                    },
-                    rt::Piece::Run {
-                        ranges: &[
-                            ('-', '.'),
-                            ('0', '9'),
-                            ('A', 'Z'),
-                            ('_', '_'),
-                            ('a', 'z'),
-                        ],
-                        min: 0,
-                        max: 4294967295,
-                        expected: "a character in [\\--.0-9A-Z_a-z]",
-                    },
-                ],
-                end_expected: "a character in [\\--.0-9A-Z_a-z] or end of input",
-            };
-            return Err(rt::ValidationError::pattern("TraitName", value, &SHAPE));
+            let (offset, expected) = Self::locate(value);
+            return Err(rt::ValidationError::new("TraitName", Some(offset), expected));
         }
         Ok(())
     }
@@ -8525,6 +8621,27 @@ impl TraitName {
             .count();
         i += n;
         i == b.len()
+    }
+
+    /// Where a value that does not match goes wrong, and what was expected there.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        match b.get(i) {
+            Some(b'a'..=b'z') => i += 1,
+            _ => return (i, "a character in [a-z]"),
+        }
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+            })
+            .count();
+        i += n;
+        (i, "a character in [\\--.0-9A-Z_a-z] or end of input")
     }
 }
 

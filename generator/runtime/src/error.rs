@@ -86,76 +86,20 @@ pub enum TimeoutKind {
     Total,
 }
 
-/// A value that fails its schema's constraints.
+/// A value that fails its schema's constraints: where (a byte offset, for patterns) and what
+/// was expected there. Small and allocation-free for patterns, so rejecting a value costs about
+/// what accepting it does.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ValidationError {
     type_name: &'static str,
-    detail: Detail,
+    offset: Option<usize>,
+    expected: Cow<'static, str>,
 }
-
-#[derive(Clone, PartialEq, Eq)]
-enum Detail {
-    Known {
-        offset: Option<usize>,
-        expected: Cow<'static, str>,
-    },
-    /// A value that does not match a linear pattern: where and what are worked out from a copy
-    /// of the value only when asked, so rejecting a value is as cheap as accepting one.
-    Pattern {
-        input: Input,
-        pattern: Pattern,
-    },
-}
-
-/// A copy of a rejected value (inline when short, which identifiers are).
-#[derive(Clone, PartialEq, Eq)]
-enum Input {
-    Inline { len: u8, bytes: [u8; 46] },
-    Heap(Box<str>),
-}
-
-impl Input {
-    fn new(value: &str) -> Self {
-        if value.len() <= 46 {
-            let mut bytes = [0u8; 46];
-            bytes[..value.len()].copy_from_slice(value.as_bytes());
-            Input::Inline { len: value.len() as u8, bytes }
-        } else {
-            Input::Heap(value.into())
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            Input::Inline { len, bytes } => std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default(),
-            Input::Heap(s) => s,
-        }
-    }
-}
-
-/// A `&'static LinearPattern` compared by address.
-#[derive(Clone, Copy)]
-struct Pattern(&'static crate::pattern::LinearPattern);
-
-impl PartialEq for Pattern {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
-
-impl Eq for Pattern {}
 
 impl ValidationError {
     #[doc(hidden)]
     pub fn new(type_name: &'static str, offset: Option<usize>, expected: impl Into<Cow<'static, str>>) -> Self {
-        ValidationError { type_name, detail: Detail::Known { offset, expected: expected.into() } }
-    }
-
-    /// `value` does not match `pattern` (details computed when asked).
-    #[doc(hidden)]
-    #[cold]
-    pub fn pattern(type_name: &'static str, value: &str, pattern: &'static crate::pattern::LinearPattern) -> Self {
-        ValidationError { type_name, detail: Detail::Pattern { input: Input::new(value), pattern: Pattern(pattern) } }
+        ValidationError { type_name, offset, expected: expected.into() }
     }
 
     /// Name of the type (or parameter) that rejected the value.
@@ -165,18 +109,12 @@ impl ValidationError {
 
     /// Byte offset of the first offending byte, when a pattern was violated.
     pub fn offset(&self) -> Option<usize> {
-        match &self.detail {
-            Detail::Known { offset, .. } => *offset,
-            Detail::Pattern { input, pattern } => Some(pattern.0.explain(input.as_str()).0),
-        }
+        self.offset
     }
 
     /// What was expected there.
     pub fn expected(&self) -> &str {
-        match &self.detail {
-            Detail::Known { expected, .. } => expected,
-            Detail::Pattern { input, pattern } => pattern.0.explain(input.as_str()).1,
-        }
+        &self.expected
     }
 }
 

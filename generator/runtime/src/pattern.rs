@@ -1,109 +1,62 @@
-//! The slow half of a generated pattern check. Generated code decides *whether* a value
-//! matches with straight-line code of its own; when it does not, this module says *where* and
-//! *what was expected*, from a static description of the pattern, and only when asked (an
-//! error's `offset()`, `expected()` or `Display`), so a rejected value costs no more than an
-//! accepted one.
+//! The cold half of a generated pattern check. Generated code checks a value with straight-line
+//! code of its own and, at the branch where a value goes wrong, knows the offset and what was
+//! expected there; these helpers finish the two cases that need a look at the value: how far it
+//! follows a literal, and which option of a choice it follows furthest. They run only for a
+//! value that does not match.
 
-/// One piece of a linear pattern (see the generator's `ir::Linear`).
+/// Where `b[i..]`, which does not start with `lit`, leaves it: the offset of the first differing
+/// byte, and the literal's character expected there.
 #[doc(hidden)]
-#[derive(Debug)]
-pub enum Piece {
-    /// A literal.
-    Literal(&'static str),
-    /// One of several literals, none a prefix of another.
-    Choice(&'static [&'static str], &'static str),
-    /// `min..=max` characters of a class (`max == u32::MAX`: unbounded).
-    Run {
-        /// The class, as sorted inclusive ranges.
-        ranges: &'static [(char, char)],
-        /// Fewest characters.
-        min: u32,
-        /// Most characters.
-        max: u32,
-        /// What the class expects, for messages.
-        expected: &'static str,
-    },
+#[cold]
+pub fn literal_miss(b: &[u8], i: usize, lit: &'static str) -> (usize, &'static str) {
+    let j = common_prefix(&b[i..], lit);
+    // The literal's character that the mismatch is part of.
+    let start = (0..=j).rev().find(|&k| lit.is_char_boundary(k)).unwrap_or(0);
+    let end = (j + 1..=lit.len()).find(|&k| lit.is_char_boundary(k)).unwrap_or(lit.len());
+    (i + j, literal_char(&lit[start..end]))
 }
 
-/// A linear pattern, described for [`LinearPattern::explain`].
+/// Where `b[i..]`, which starts with none of `options`, goes wrong: past the part of the option
+/// it follows furthest, expecting that option's next character, when one option is the clear
+/// candidate; otherwise at `i`, expecting `expected` (all the options).
 #[doc(hidden)]
-#[derive(Debug)]
-pub struct LinearPattern {
-    /// `^`.
-    pub anchored_start: bool,
-    /// `$`.
-    pub anchored_end: bool,
-    /// The pieces, matched greedily in order.
-    pub pieces: &'static [Piece],
-    /// What is expected where the input should end.
-    pub end_expected: &'static str,
-}
-
-fn in_class(ranges: &[(char, char)], c: char) -> bool {
-    ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi)
-}
-
-impl LinearPattern {
-    /// Where `s` (which does not match) goes wrong: the byte offset and what was expected.
-    pub fn explain(&self, s: &str) -> (usize, &'static str) {
-        if !self.anchored_start {
-            return (0, "a match of the pattern somewhere in the value");
-        }
-        let b = s.as_bytes();
-        let mut i = 0;
-        for p in self.pieces {
-            match p {
-                Piece::Literal(l) => {
-                    if !s[i..].starts_with(l) {
-                        let j = b[i..].iter().zip(l.as_bytes()).take_while(|(x, y)| x == y).count();
-                        // The literal's character that the mismatch is part of.
-                        let start = (0..=j).rev().find(|&k| l.is_char_boundary(k)).unwrap_or(0);
-                        let end = (j + 1..=l.len()).find(|&k| l.is_char_boundary(k)).unwrap_or(l.len());
-                        return (i + j, literal_char(&l[start..end]));
-                    }
-                    i += l.len();
-                }
-                Piece::Choice(options, expected) => match options.iter().find(|o| s[i..].starts_with(**o)) {
-                    Some(o) => i += o.len(),
-                    None => {
-                        // Where the value leaves the option it follows furthest.
-                        let common = |o: &str| b[i..].iter().zip(o.as_bytes()).take_while(|(x, y)| x == y).count();
-                        let best = options.iter().map(|o| common(o)).max().unwrap_or(0);
-                        let next: Vec<&str> = options
-                            .iter()
-                            .filter(|o| common(o) == best)
-                            .filter_map(|o| {
-                                o.get(best..)
-                                    .and_then(|rest| rest.chars().next())
-                                    .map(|c| &o[best..best + c.len_utf8()])
-                            })
-                            .collect();
-                        return match next.as_slice() {
-                            [one] if best > 0 => (i + best, literal_char(one)),
-                            _ => (i, expected),
-                        };
-                    }
-                },
-                Piece::Run { ranges, min, max, expected } => {
-                    let mut n = 0u32;
-                    for c in s[i..].chars() {
-                        if n == *max || !in_class(ranges, c) {
-                            break;
-                        }
-                        i += c.len_utf8();
-                        n += 1;
-                    }
-                    if n < *min {
-                        return (i, expected);
-                    }
-                }
-            }
-        }
-        if self.anchored_end && i != s.len() {
-            return (i, self.end_expected);
-        }
-        (s.len(), "a value that matches")
+#[cold]
+pub fn choice_miss(
+    b: &[u8],
+    i: usize,
+    options: &'static [&'static str],
+    expected: &'static str,
+) -> (usize, &'static str) {
+    let best = options.iter().map(|o| common_prefix(&b[i..], o)).max().unwrap_or(0);
+    let mut next = options
+        .iter()
+        .filter(|o| common_prefix(&b[i..], o) == best)
+        .filter_map(|o| o.get(best..).and_then(|rest| rest.chars().next()).map(|c| &o[best..best + c.len_utf8()]));
+    match (next.next(), next.next()) {
+        (Some(one), None) if best > 0 => (i + best, literal_char(one)),
+        _ => (i, expected),
     }
+}
+
+/// Where a run of exactly `n` bytes of a class, from `b[i]`, goes wrong: the first byte outside
+/// the class (or the end of a value too short for the run), or `None` when the run is there.
+#[doc(hidden)]
+#[inline]
+pub fn run_miss(b: &[u8], i: usize, n: usize, in_class: impl Fn(u8) -> bool) -> Option<usize> {
+    let Some(run) = b.get(i..i + n) else {
+        return Some(i + b[i..].iter().take_while(|&&c| in_class(c)).count());
+    };
+    if n <= 64 {
+        // One bit per byte outside the class, branch-free so it vectorizes; the lowest is it.
+        let miss = run.iter().enumerate().fold(0u64, |m, (k, &c)| m | (u64::from(!in_class(c)) << k));
+        return (miss != 0).then(|| i + miss.trailing_zeros() as usize);
+    }
+    run.iter().position(|&c| !in_class(c)).map(|k| i + k)
+}
+
+/// How many leading bytes `b` shares with `lit`.
+fn common_prefix(b: &[u8], lit: &str) -> usize {
+    b.iter().zip(lit.as_bytes()).take_while(|(x, y)| x == y).count()
 }
 
 /// "`c`" for a literal's character, as a static string for the common ASCII characters.
@@ -122,29 +75,38 @@ fn literal_char(c: &str) -> &'static str {
 mod tests {
     use super::*;
 
-    static TTID: LinearPattern = LinearPattern {
-        anchored_start: true,
-        anchored_end: true,
-        pieces: &[
-            Piece::Literal("mem_"),
-            Piece::Choice(&["store", "service"], "`store` or `service`"),
-            Piece::Literal("_"),
-            Piece::Run { ranges: &[('0', '7')], min: 1, max: 1, expected: "a character in [0-7]" },
-            Piece::Run { ranges: &[('0', '9'), ('a', 'z')], min: 25, max: 25, expected: "a character in [0-9a-z]" },
-        ],
-        end_expected: "end of input",
-    };
-
     #[test]
-    fn explains_the_first_problem() {
-        let z = "z".repeat(25);
-        assert_eq!(TTID.explain("mex"), (2, "`m`"));
-        assert_eq!(TTID.explain("mem_stor"), (8, "`e`"));
-        assert_eq!(TTID.explain("mem_x"), (4, "`store` or `service`"));
-        assert_eq!(TTID.explain(&format!("mem_store_8{z}")), (10, "a character in [0-7]"));
-        assert_eq!(TTID.explain(&format!("mem_store_0{}A", "z".repeat(24))), (35, "a character in [0-9a-z]"));
-        assert_eq!(TTID.explain(&format!("mem_store_0{z}z")), (36, "end of input"));
+    fn literals() {
+        assert_eq!(literal_miss(b"mex", 0, "mem_"), (2, "`m`"));
+        assert_eq!(literal_miss(b"xx_mem", 3, "mem_"), (6, "`_`"));
+        // The first differing byte, inside a character of more than one byte.
+        assert_eq!(literal_miss("aé".as_bytes(), 0, "aè"), (2, "a character of the pattern's literal text"));
         assert_eq!(literal_char("_"), "`_`");
         assert_eq!(literal_char("`"), "```");
+    }
+
+    #[test]
+    fn runs() {
+        let digit = |c: u8| c.is_ascii_digit();
+        assert_eq!(run_miss(b"ab123", 2, 3, digit), None);
+        assert_eq!(run_miss(b"ab1x3", 2, 3, digit), Some(3));
+        assert_eq!(run_miss(b"ab12", 2, 3, digit), Some(4));
+        let long = [b'7'; 100];
+        assert_eq!(run_miss(&long, 0, 100, digit), None);
+        let mut bad = long;
+        bad[70] = b'x';
+        assert_eq!(run_miss(&bad, 0, 100, digit), Some(70));
+        assert_eq!(run_miss(&bad, 10, 50, digit), None);
+    }
+
+    #[test]
+    fn choices() {
+        let options: &[&str] = &["store", "service"];
+        let all = "`store` or `service`";
+        assert_eq!(choice_miss(b"mem_stor", 4, options, all), (8, "`e`"));
+        assert_eq!(choice_miss(b"mem_sto_", 4, options, all), (7, "`r`"));
+        assert_eq!(choice_miss(b"mem_x", 4, options, all), (4, all));
+        // Both options follow `s` equally far: no single next character.
+        assert_eq!(choice_miss(b"mem_s", 4, options, all), (4, all));
     }
 }

@@ -1,9 +1,11 @@
 //! A compiled pattern → straight-line matching code.
 //!
 //! A [`Linear`] pattern becomes `matches` (a length pre-check, then one pass over the pieces,
-//! returning `bool`) and, for a value that does not match, a static description the runtime
-//! uses to say where and why, only when the error is read. Counted runs are loops, so the code
-//! does not grow with repetition counts. A [`Dfa`] becomes one `check` function: chains of
+//! returning `bool`) and, for a value that does not match, `locate`: the same pass, returning at
+//! the branch where the value goes wrong the offset and what was expected there (the runtime's
+//! `literal_miss`/`choice_miss` finish the two cases that need another look at the value). So a
+//! rejected value costs about what an accepted one does, and its error needs no copy of it.
+//! Counted runs are loops, so the code does not grow with repetition counts. A [`Dfa`] becomes one `check` function: chains of
 //! single-successor states become literal and class runs, so the only branches left are the
 //! pattern's real choice points.
 
@@ -24,22 +26,32 @@ pub struct MatcherCode {
 /// The code that checks a value against `m`.
 pub fn matcher_code(m: &Matcher, type_name: &str) -> MatcherCode {
     match m {
+        Matcher::Linear(l) if !l.anchored_start => MatcherCode {
+            fns: matches_fn(l),
+            check: quote! {
+                if !Self::matches(value) {
+                    return Err(rt::ValidationError::new(#type_name, Some(0), "a match of the pattern somewhere in the value"));
+                }
+            },
+        },
         Matcher::Linear(l) => {
-            let fast = linear_body(l);
-            let shape = linear_shape(l);
+            let matches = matches_fn(l);
+            let locate = pass(l, Mode::Locate);
             MatcherCode {
                 fns: quote! {
-                    /// Whether a value matches the pattern: straight-line code, no regex engine.
-                    #[inline]
-                    fn matches(s: &str) -> bool {
-                        #fast
+                    #matches
+
+                    /// Where a value that does not match goes wrong, and what was expected there.
+                    #[cold]
+                    #[inline(never)]
+                    fn locate(s: &str) -> (usize, &'static str) {
+                        #locate
                     }
                 },
                 check: quote! {
                     if !Self::matches(value) {
-                        // Where and why are worked out from this only when the error is read.
-                        static SHAPE: rt::LinearPattern = #shape;
-                        return Err(rt::ValidationError::pattern(#type_name, value, &SHAPE));
+                        let (offset, expected) = Self::locate(value);
+                        return Err(rt::ValidationError::new(#type_name, Some(offset), expected));
                     }
                 },
             }
@@ -65,29 +77,6 @@ pub fn matcher_code(m: &Matcher, type_name: &str) -> MatcherCode {
     }
 }
 
-/// A linear pattern as the runtime's `LinearPattern` (for explaining a mismatch).
-fn linear_shape(l: &Linear) -> TokenStream {
-    let pieces = l.pieces.iter().map(|p| match p {
-        Piece::Literal(lit) => quote! { rt::Piece::Literal(#lit) },
-        Piece::Choice(options) => {
-            let expected = options.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" or ");
-            quote! { rt::Piece::Choice(&[#(#options),*], #expected) }
-        }
-        Piece::Run { class, min, max } => {
-            let ranges = class.ranges.iter().map(|&(lo, hi)| quote! { (#lo, #hi) });
-            let expected = describe_class(class);
-            let max = Literal::u32_unsuffixed(max.unwrap_or(u32::MAX));
-            let min = Literal::u32_unsuffixed(*min);
-            quote! { rt::Piece::Run { ranges: &[#(#ranges),*], min: #min, max: #max, expected: #expected } }
-        }
-    });
-    let (start, end) = (l.anchored_start, l.anchored_end);
-    let end_expected = end_expected(l);
-    quote! {
-        rt::LinearPattern { anchored_start: #start, anchored_end: #end, pieces: &[#(#pieces),*], end_expected: #end_expected }
-    }
-}
-
 /// What is expected where a linear pattern's input should end.
 fn end_expected(l: &Linear) -> String {
     match l.pieces.last() {
@@ -98,9 +87,22 @@ fn end_expected(l: &Linear) -> String {
     }
 }
 
-/// Leave `matches`: the value does not match.
-fn fail() -> TokenStream {
-    quote! { return false }
+/// Leave the pass: the value goes wrong at `offset` (an expression over `i`, `b`), where
+/// `expected` was expected; `matches` only says "no".
+fn fail(mode: Mode, offset: TokenStream, expected: TokenStream) -> TokenStream {
+    match mode {
+        Mode::Locate => quote! { return (#offset, #expected) },
+        Mode::Search => quote! { return false },
+    }
+}
+
+/// What the straight-line code of a linear pattern returns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `locate`: `(offset, expected)` for a value known not to match.
+    Locate,
+    /// `matches`: `bool`.
+    Search,
 }
 
 /// What a class expects, for error messages.
@@ -164,29 +166,46 @@ fn class_test(c: &CharClass) -> TokenStream {
     quote! { matches!(c, #pat) }
 }
 
-/// The body of `matches`: a length pre-check (when both ends are anchored), then one greedy
-/// pass over the pieces.
-fn linear_body(l: &Linear) -> TokenStream {
-    let pieces: Vec<TokenStream> = l.pieces.iter().map(piece).collect();
-    let end = if l.anchored_end {
-        quote! { i == b.len() }
+/// `matches`: a length pre-check (when both ends are anchored), then one greedy pass over the
+/// pieces, answering yes or no.
+fn matches_fn(l: &Linear) -> TokenStream {
+    let body = if l.anchored_start {
+        pass(l, Mode::Search)
     } else {
-        // Anything may follow the match.
-        quote! { { let _ = i; true } }
-    };
-    if !l.anchored_start {
         // A search: the pattern may match starting at any character.
-        let body = linear_body(&Linear { anchored_start: true, ..l.clone() });
-        return quote! {
+        let body = pass(&Linear { anchored_start: true, ..l.clone() }, Mode::Search);
+        quote! {
             let at = |start: usize| -> bool {
                 let s = &s[start..];
                 #body
             };
             (0..=s.len()).filter(|&k| s.is_char_boundary(k)).any(at)
-        };
+        }
+    };
+    quote! {
+        /// Whether a value matches the pattern: straight-line code, no regex engine.
+        #[inline]
+        fn matches(s: &str) -> bool {
+            #body
+        }
     }
+}
+
+/// One pass over the pieces from `s`'s start.
+fn pass(l: &Linear, mode: Mode) -> TokenStream {
+    let pieces: Vec<TokenStream> = l.pieces.iter().map(|p| piece(p, mode)).collect();
+    let end = match (l.anchored_end, mode) {
+        (true, Mode::Locate) => {
+            let expected = end_expected(l);
+            quote! { (i, #expected) }
+        }
+        (true, Mode::Search) => quote! { i == b.len() },
+        // Anything may follow the match (`locate` only runs for a value that does not match).
+        (false, Mode::Locate) => quote! { (i, "a value that matches") },
+        (false, Mode::Search) => quote! { { let _ = i; true } },
+    };
     // Shortest and longest match: most wrong lengths fail before any byte is read.
-    let len_check = if l.anchored_end {
+    let len_check = if l.anchored_start && l.anchored_end && mode == Mode::Search {
         let min = Literal::usize_unsuffixed(l.min_len);
         let too_short = match l.min_len {
             0 => None,
@@ -205,8 +224,13 @@ fn linear_body(l: &Linear) -> TokenStream {
     } else {
         quote! {}
     };
+    // Runs beyond ASCII read `s`; everything else reads the bytes.
+    let bytes_read = !len_check.is_empty()
+        || (l.anchored_end && mode == Mode::Search)
+        || l.pieces.iter().any(|p| !matches!(p, Piece::Run { class, .. } if !class.is_ascii()));
+    let b = bytes_read.then(|| quote! { let b = s.as_bytes(); });
     quote! {
-        let b = s.as_bytes();
+        #b
         #len_check
         let mut i = 0usize;
         #(#pieces)*
@@ -214,11 +238,13 @@ fn linear_body(l: &Linear) -> TokenStream {
     }
 }
 
-fn piece(p: &Piece) -> TokenStream {
-    let fail = fail();
+fn piece(p: &Piece, mode: Mode) -> TokenStream {
     match p {
         Piece::Literal(lit) if lit.len() == 1 => {
             let byte = byte_lit(lit.as_bytes()[0]);
+            // The runtime's text for a literal character (one byte: ASCII).
+            let expected = format!("`{lit}`");
+            let fail = fail(mode, quote! { i }, quote! { #expected });
             quote! {
                 if b.get(i) != Some(&#byte) { #fail; }
                 i += 1;
@@ -227,6 +253,10 @@ fn piece(p: &Piece) -> TokenStream {
         Piece::Literal(lit) => {
             let bytes = Literal::byte_string(lit.as_bytes());
             let n = Literal::usize_unsuffixed(lit.len());
+            let fail = match mode {
+                Mode::Locate => quote! { return rt::literal_miss(b, i, #lit) },
+                Mode::Search => quote! { return false },
+            };
             quote! {
                 if !b[i..].starts_with(#bytes) { #fail; }
                 i += #n;
@@ -238,18 +268,26 @@ fn piece(p: &Piece) -> TokenStream {
                 let n = Literal::usize_unsuffixed(o.len());
                 quote! { if b[i..].starts_with(#bytes) { i += #n; } else }
             });
+            let fail = match mode {
+                Mode::Locate => {
+                    let expected = options.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" or ");
+                    quote! { return rt::choice_miss(b, i, &[#(#options),*], #expected) }
+                }
+                Mode::Search => quote! { return false },
+            };
             quote! { #(#arms)* { #fail; } }
         }
-        Piece::Run { class, min, max } => run(class, *min, *max),
+        Piece::Run { class, min, max } => run(class, *min, *max, mode),
     }
 }
 
-fn run(class: &CharClass, min: u32, max: Option<u32>) -> TokenStream {
-    let fail = fail();
+fn run(class: &CharClass, min: u32, max: Option<u32>, mode: Mode) -> TokenStream {
+    let expected = describe_class(class);
     let test = class_test(class);
     if class.is_ascii() {
         let pat_single = class_pattern(class);
         if min == 1 && max == Some(1) {
+            let fail = fail(mode, quote! { i }, quote! { #expected });
             return quote! {
                 match b.get(i) {
                     Some(#pat_single) => i += 1,
@@ -260,12 +298,20 @@ fn run(class: &CharClass, min: u32, max: Option<u32>) -> TokenStream {
         if Some(min) == max {
             let n = Literal::usize_unsuffixed(min as usize);
             let wide = class_test_wide(class);
-            return quote! {
-                match b.get(i..i + #n) {
-                    // Branch-free over the run so the compiler can vectorize it.
-                    Some(run) if run.iter().fold(true, |ok, &c| ok & (#wide)) => i += #n,
-                    _ => #fail,
-                }
+            return match mode {
+                Mode::Search => quote! {
+                    match b.get(i..i + #n) {
+                        // Branch-free over the run so the compiler can vectorize it.
+                        Some(run) if run.iter().fold(true, |ok, &c| ok & (#wide)) => i += #n,
+                        _ => return false,
+                    }
+                },
+                Mode::Locate => quote! {
+                    if let Some(at) = rt::run_miss(b, i, #n, |c| #wide) {
+                        return (at, #expected);
+                    }
+                    i += #n;
+                },
             };
         }
         let take = max.map(|m| {
@@ -274,6 +320,7 @@ fn run(class: &CharClass, min: u32, max: Option<u32>) -> TokenStream {
         });
         let check = (min > 0).then(|| {
             let m = Literal::usize_unsuffixed(min as usize);
+            let fail = fail(mode, quote! { i + n }, quote! { #expected });
             quote! { if n < #m { #fail; } }
         });
         return quote! {
@@ -289,6 +336,7 @@ fn run(class: &CharClass, min: u32, max: Option<u32>) -> TokenStream {
     });
     let check = (min > 0).then(|| {
         let m = Literal::usize_unsuffixed(min as usize);
+        let fail = fail(mode, quote! { i }, quote! { #expected });
         quote! { if n < #m { #fail; } }
     });
     if limit.is_none() && check.is_none() {
