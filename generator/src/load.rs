@@ -195,7 +195,7 @@ fn collect_ref_docs(v: &serde_json::Value, at: &mut String, out: &mut std::colle
         serde_json::Value::Array(a) => {
             for (i, c) in a.iter().enumerate() {
                 let len = at.len();
-                let _ = std::fmt::Write::write_fmt(at, format_args!("/{i}"));
+                crate::pointer::push_index(at, i);
                 collect_ref_docs(c, at, out);
                 at.truncate(len);
             }

@@ -20,16 +20,17 @@ pub fn push(pointer: &mut String, token: &str) {
     }
 }
 
+/// Append an array index to a pointer in place.
+pub fn push_index(pointer: &mut String, index: usize) {
+    use std::fmt::Write as _;
+    let _ = write!(pointer, "/{index}");
+}
+
 /// Append a token to a pointer.
 pub fn join(pointer: &str, token: &str) -> String {
     let mut out = String::with_capacity(pointer.len() + token.len() + 1);
     out.push_str(pointer);
-    out.push('/');
-    if token.contains(['~', '/']) {
-        out.push_str(&escape(token));
-    } else {
-        out.push_str(token);
-    }
+    push(&mut out, token);
     out
 }
 

@@ -278,7 +278,7 @@ fn value(v: &Value, e: Expect, at: &mut String, name: &str, out: &mut Vec<Diagno
             Value::Array(items) => {
                 for (i, c) in items.iter().enumerate() {
                     let len = at.len();
-                    let _ = std::fmt::Write::write_fmt(at, format_args!("/{i}"));
+                    crate::pointer::push_index(at, i);
                     value(c, *inner, at, name, out);
                     at.truncate(len);
                 }

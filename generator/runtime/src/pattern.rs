@@ -1,8 +1,8 @@
 //! The cold half of a generated pattern check. Generated code checks a value with straight-line
 //! code of its own and, at the branch where a value goes wrong, knows the offset and what was
-//! expected there; these helpers finish the two cases that need a look at the value: how far it
-//! follows a literal, and which option of a choice it follows furthest. They run only for a
-//! value that does not match.
+//! expected there; these helpers finish the cases that need another look at the value: how far
+//! it follows a literal, which option of a choice it follows furthest, and where a counted run
+//! breaks. They run only for a value that does not match.
 
 /// Where `b[i..]`, which does not start with `lit`, leaves it: the offset of the first differing
 /// byte, and the literal's character expected there.

@@ -3,9 +3,9 @@
 //! A [`Linear`] pattern becomes `matches` (a length pre-check, then one pass over the pieces,
 //! returning `bool`) and, for a value that does not match, `locate`: the same pass, returning at
 //! the branch where the value goes wrong the offset and what was expected there (the runtime's
-//! `literal_miss`/`choice_miss` finish the two cases that need another look at the value). So a
-//! rejected value costs about what an accepted one does, and its error needs no copy of it.
-//! Counted runs are loops, so the code does not grow with repetition counts. A [`Dfa`] becomes one `check` function: chains of
+//! `literal_miss`, `choice_miss` and `run_miss` finish the cases that need another look at the
+//! value), so the error needs no copy of the value. Counted runs are loops, so the code does not
+//! grow with repetition counts. A [`Dfa`] becomes one `check` function: chains of
 //! single-successor states become literal and class runs, so the only branches left are the
 //! pattern's real choice points.
 
@@ -87,12 +87,12 @@ fn end_expected(l: &Linear) -> String {
     }
 }
 
-/// Leave the pass: the value goes wrong at `offset` (an expression over `i`, `b`), where
-/// `expected` was expected; `matches` only says "no".
-fn fail(mode: Mode, offset: TokenStream, expected: TokenStream) -> TokenStream {
+/// Leave the pass: `locate` returns `located` (an `(offset, expected)` expression over `i`,
+/// `b`); `matches` only says "no".
+fn fail(mode: Mode, located: TokenStream) -> TokenStream {
     match mode {
-        Mode::Locate => quote! { return (#offset, #expected) },
-        Mode::Search => quote! { return false },
+        Mode::Locate => quote! { return #located },
+        Mode::Matches => quote! { return false },
     }
 }
 
@@ -102,7 +102,7 @@ enum Mode {
     /// `locate`: `(offset, expected)` for a value known not to match.
     Locate,
     /// `matches`: `bool`.
-    Search,
+    Matches,
 }
 
 /// What a class expects, for error messages.
@@ -170,10 +170,10 @@ fn class_test(c: &CharClass) -> TokenStream {
 /// pieces, answering yes or no.
 fn matches_fn(l: &Linear) -> TokenStream {
     let body = if l.anchored_start {
-        pass(l, Mode::Search)
+        pass(l, Mode::Matches)
     } else {
         // A search: the pattern may match starting at any character.
-        let body = pass(&Linear { anchored_start: true, ..l.clone() }, Mode::Search);
+        let body = pass(&Linear { anchored_start: true, ..l.clone() }, Mode::Matches);
         quote! {
             let at = |start: usize| -> bool {
                 let s = &s[start..];
@@ -199,13 +199,13 @@ fn pass(l: &Linear, mode: Mode) -> TokenStream {
             let expected = end_expected(l);
             quote! { (i, #expected) }
         }
-        (true, Mode::Search) => quote! { i == b.len() },
+        (true, Mode::Matches) => quote! { i == b.len() },
         // Anything may follow the match (`locate` only runs for a value that does not match).
         (false, Mode::Locate) => quote! { (i, "a value that matches") },
-        (false, Mode::Search) => quote! { { let _ = i; true } },
+        (false, Mode::Matches) => quote! { { let _ = i; true } },
     };
     // Shortest and longest match: most wrong lengths fail before any byte is read.
-    let len_check = if l.anchored_start && l.anchored_end && mode == Mode::Search {
+    let len_check = if l.anchored_start && l.anchored_end && mode == Mode::Matches {
         let min = Literal::usize_unsuffixed(l.min_len);
         let too_short = match l.min_len {
             0 => None,
@@ -226,7 +226,7 @@ fn pass(l: &Linear, mode: Mode) -> TokenStream {
     };
     // Runs beyond ASCII read `s`; everything else reads the bytes.
     let bytes_read = !len_check.is_empty()
-        || (l.anchored_end && mode == Mode::Search)
+        || (l.anchored_end && mode == Mode::Matches)
         || l.pieces.iter().any(|p| !matches!(p, Piece::Run { class, .. } if !class.is_ascii()));
     let b = bytes_read.then(|| quote! { let b = s.as_bytes(); });
     quote! {
@@ -244,7 +244,7 @@ fn piece(p: &Piece, mode: Mode) -> TokenStream {
             let byte = byte_lit(lit.as_bytes()[0]);
             // The runtime's text for a literal character (one byte: ASCII).
             let expected = format!("`{lit}`");
-            let fail = fail(mode, quote! { i }, quote! { #expected });
+            let fail = fail(mode, quote! { (i, #expected) });
             quote! {
                 if b.get(i) != Some(&#byte) { #fail; }
                 i += 1;
@@ -253,10 +253,7 @@ fn piece(p: &Piece, mode: Mode) -> TokenStream {
         Piece::Literal(lit) => {
             let bytes = Literal::byte_string(lit.as_bytes());
             let n = Literal::usize_unsuffixed(lit.len());
-            let fail = match mode {
-                Mode::Locate => quote! { return rt::literal_miss(b, i, #lit) },
-                Mode::Search => quote! { return false },
-            };
+            let fail = fail(mode, quote! { rt::literal_miss(b, i, #lit) });
             quote! {
                 if !b[i..].starts_with(#bytes) { #fail; }
                 i += #n;
@@ -268,13 +265,8 @@ fn piece(p: &Piece, mode: Mode) -> TokenStream {
                 let n = Literal::usize_unsuffixed(o.len());
                 quote! { if b[i..].starts_with(#bytes) { i += #n; } else }
             });
-            let fail = match mode {
-                Mode::Locate => {
-                    let expected = options.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" or ");
-                    quote! { return rt::choice_miss(b, i, &[#(#options),*], #expected) }
-                }
-                Mode::Search => quote! { return false },
-            };
+            let expected = options.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" or ");
+            let fail = fail(mode, quote! { rt::choice_miss(b, i, &[#(#options),*], #expected) });
             quote! { #(#arms)* { #fail; } }
         }
         Piece::Run { class, min, max } => run(class, *min, *max, mode),
@@ -287,7 +279,7 @@ fn run(class: &CharClass, min: u32, max: Option<u32>, mode: Mode) -> TokenStream
     if class.is_ascii() {
         let pat_single = class_pattern(class);
         if min == 1 && max == Some(1) {
-            let fail = fail(mode, quote! { i }, quote! { #expected });
+            let fail = fail(mode, quote! { (i, #expected) });
             return quote! {
                 match b.get(i) {
                     Some(#pat_single) => i += 1,
@@ -299,7 +291,7 @@ fn run(class: &CharClass, min: u32, max: Option<u32>, mode: Mode) -> TokenStream
             let n = Literal::usize_unsuffixed(min as usize);
             let wide = class_test_wide(class);
             return match mode {
-                Mode::Search => quote! {
+                Mode::Matches => quote! {
                     match b.get(i..i + #n) {
                         // Branch-free over the run so the compiler can vectorize it.
                         Some(run) if run.iter().fold(true, |ok, &c| ok & (#wide)) => i += #n,
@@ -320,7 +312,7 @@ fn run(class: &CharClass, min: u32, max: Option<u32>, mode: Mode) -> TokenStream
         });
         let check = (min > 0).then(|| {
             let m = Literal::usize_unsuffixed(min as usize);
-            let fail = fail(mode, quote! { i + n }, quote! { #expected });
+            let fail = fail(mode, quote! { (i + n, #expected) });
             quote! { if n < #m { #fail; } }
         });
         return quote! {
@@ -336,7 +328,7 @@ fn run(class: &CharClass, min: u32, max: Option<u32>, mode: Mode) -> TokenStream
     });
     let check = (min > 0).then(|| {
         let m = Literal::usize_unsuffixed(min as usize);
-        let fail = fail(mode, quote! { i }, quote! { #expected });
+        let fail = fail(mode, quote! { (i, #expected) });
         quote! { if n < #m { #fail; } }
     });
     if limit.is_none() && check.is_none() {
