@@ -35,46 +35,31 @@ impl AcceptEncoding {
                 ),
             );
         }
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(
-                rt::ValidationError::new("AcceptEncoding", Some(offset), expected),
-            );
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("AcceptEncoding", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            let mut i = 0usize;
+            let n = b[i..]
+                .iter()
+                .take_while(|&&c| {
+                    c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
+                        || c.is_ascii_uppercase() || c.is_ascii_lowercase()
+                })
+                .count();
+            i += n;
+            if i != b.len() {
+                return Err(
+                    fail((i, "a character in [\\u{20},-.0-9A-Za-z] or end of input")),
+                );
+            }
         }
         Ok(())
-    }
-
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
-            })
-            .count();
-        i += n;
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
-    #[cold]
-    #[inline(never)]
-    fn locate(s: &str) -> (usize, &'static str) {
-        let b = s.as_bytes();
-        let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
-            })
-            .count();
-        i += n;
-        (i, "a character in [\\u{20},-.0-9A-Za-z] or end of input")
     }
 }
 
@@ -444,65 +429,73 @@ impl CommunicationId {
     pub const PATTERN: &'static str = "^conv_communication_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(
-                rt::ValidationError::new("CommunicationId", Some(offset), expected),
-            );
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("CommunicationId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() != 45 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"conv_communication_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"conv_communication_")));
+            }
+            i += 19;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 45 || b.len() > 45 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"conv_communication_") {
-            return false;
-        }
-        i += 19;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"conv_communication_") {
-            return rt::literal_miss(b, i, "conv_communication_");
+            return rt::ascii_literal_miss(b, i, b"conv_communication_");
         }
         i += 19;
         match b.get(i) {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -717,65 +710,73 @@ impl ConversationId {
     pub const PATTERN: &'static str = "^conv_conversation_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(
-                rt::ValidationError::new("ConversationId", Some(offset), expected),
-            );
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("ConversationId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() != 44 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"conv_conversation_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"conv_conversation_")));
+            }
+            i += 18;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 44 || b.len() > 44 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"conv_conversation_") {
-            return false;
-        }
-        i += 18;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"conv_conversation_") {
-            return rt::literal_miss(b, i, "conv_conversation_");
+            return rt::ascii_literal_miss(b, i, b"conv_conversation_");
         }
         i += 18;
         match b.get(i) {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -1830,65 +1831,73 @@ impl DataMappingId {
     pub const PATTERN: &'static str = "^mem_datamapping_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(
-                rt::ValidationError::new("DataMappingId", Some(offset), expected),
-            );
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("DataMappingId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() != 42 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"mem_datamapping_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_datamapping_")));
+            }
+            i += 16;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 42 || b.len() > 42 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"mem_datamapping_") {
-            return false;
-        }
-        i += 16;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"mem_datamapping_") {
-            return rt::literal_miss(b, i, "mem_datamapping_");
+            return rt::ascii_literal_miss(b, i, b"mem_datamapping_");
         }
         i += 16;
         match b.get(i) {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -1968,39 +1977,40 @@ impl DataMappingName {
                 ),
             );
         }
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(
-                rt::ValidationError::new("DataMappingName", Some(offset), expected),
-            );
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("DataMappingName", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.is_empty() {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            match b.get(i) {
+                Some(b'A'..=b'Z' | b'a'..=b'z') => i += 1,
+                _ => return Err(fail((i, "a character in [A-Za-z]"))),
+            }
+            let n = b[i..]
+                .iter()
+                .take_while(|&&c| {
+                    (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                        || c.is_ascii_uppercase() || c.is_ascii_lowercase()
+                })
+                .count();
+            i += n;
+            if i != b.len() {
+                return Err(fail((i, "a character in [\\--.0-9A-Za-z] or end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.is_empty() {
-            return false;
-        }
-        let mut i = 0usize;
-        match b.get(i) {
-            Some(b'A'..=b'Z' | b'a'..=b'z') => i += 1,
-            _ => return false,
-        }
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
-            })
-            .count();
-        i += n;
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -2529,63 +2539,73 @@ impl DatasetId {
     pub const PATTERN: &'static str = "^tdi_dataset_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(rt::ValidationError::new("DatasetId", Some(offset), expected));
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("DatasetId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() != 38 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"tdi_dataset_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"tdi_dataset_")));
+            }
+            i += 12;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 38 || b.len() > 38 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"tdi_dataset_") {
-            return false;
-        }
-        i += 12;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"tdi_dataset_") {
-            return rt::literal_miss(b, i, "tdi_dataset_");
+            return rt::ascii_literal_miss(b, i, b"tdi_dataset_");
         }
         i += 12;
         match b.get(i) {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -3685,63 +3705,73 @@ impl ImportId {
     pub const PATTERN: &'static str = "^mem_import_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(rt::ValidationError::new("ImportId", Some(offset), expected));
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("ImportId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() != 37 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"mem_import_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_import_")));
+            }
+            i += 11;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 37 || b.len() > 37 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"mem_import_") {
-            return false;
-        }
-        i += 11;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"mem_import_") {
-            return rt::literal_miss(b, i, "mem_import_");
+            return rt::ascii_literal_miss(b, i, b"mem_import_");
         }
         i += 11;
         match b.get(i) {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -4985,65 +5015,73 @@ impl ObservationId {
     pub const PATTERN: &'static str = "^mem_observation_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(
-                rt::ValidationError::new("ObservationId", Some(offset), expected),
-            );
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("ObservationId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() != 42 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"mem_observation_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_observation_")));
+            }
+            i += 16;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 42 || b.len() > 42 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"mem_observation_") {
-            return false;
-        }
-        i += 16;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"mem_observation_") {
-            return rt::literal_miss(b, i, "mem_observation_");
+            return rt::ascii_literal_miss(b, i, b"mem_observation_");
         }
         i += 16;
         match b.get(i) {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -5211,38 +5249,41 @@ impl ObservationSource {
                 ),
             );
         }
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(
-                rt::ValidationError::new("ObservationSource", Some(offset), expected),
-            );
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("ObservationSource", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.is_empty() {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            let n = b[i..]
+                .iter()
+                .take_while(|&&c| {
+                    c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                        || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+                })
+                .count();
+            if n < 1 {
+                return Err(fail((i + n, "a character in [\\u{20}\\--.0-9A-Z_a-z]")));
+            }
+            i += n;
+            if i != b.len() {
+                return Err(
+                    fail((i, "a character in [\\u{20}\\--.0-9A-Z_a-z] or end of input")),
+                );
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.is_empty() {
-            return false;
-        }
-        let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
-        if n < 1 {
-            return false;
-        }
-        i += n;
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -6250,63 +6291,73 @@ impl ProfileId {
     pub const PATTERN: &'static str = "^mem_profile_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(rt::ValidationError::new("ProfileId", Some(offset), expected));
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("ProfileId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() != 38 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"mem_profile_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_profile_")));
+            }
+            i += 12;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 38 || b.len() > 38 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"mem_profile_") {
-            return false;
-        }
-        i += 12;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"mem_profile_") {
-            return rt::literal_miss(b, i, "mem_profile_");
+            return rt::ascii_literal_miss(b, i, b"mem_profile_");
         }
         i += 12;
         match b.get(i) {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -6664,63 +6715,73 @@ impl RecipientId {
     pub const PATTERN: &'static str = "^conv_participant_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(rt::ValidationError::new("RecipientId", Some(offset), expected));
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("RecipientId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() != 43 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"conv_participant_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"conv_participant_")));
+            }
+            i += 17;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 43 || b.len() > 43 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"conv_participant_") {
-            return false;
-        }
-        i += 17;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"conv_participant_") {
-            return rt::literal_miss(b, i, "conv_participant_");
+            return rt::ascii_literal_miss(b, i, b"conv_participant_");
         }
         i += 17;
         match b.get(i) {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -6744,30 +6805,33 @@ impl RetryAfter {
     pub const PATTERN: &'static str = "^[0-9]+$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(rt::ValidationError::new("RetryAfter", Some(offset), expected));
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("RetryAfter", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.is_empty() {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            let n = b[i..].iter().take_while(|&&c| c.is_ascii_digit()).count();
+            if n < 1 {
+                return Err(fail((i + n, "a character in [0-9]")));
+            }
+            i += n;
+            if i != b.len() {
+                return Err(fail((i, "a character in [0-9] or end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.is_empty() {
-            return false;
-        }
-        let mut i = 0usize;
-        let n = b[i..].iter().take_while(|&&c| c.is_ascii_digit()).count();
-        if n < 1 {
-            return false;
-        }
-        i += n;
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -7020,38 +7084,39 @@ impl StoreDisplayName {
                 ),
             );
         }
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(
-                rt::ValidationError::new("StoreDisplayName", Some(offset), expected),
-            );
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("StoreDisplayName", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.is_empty() {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            let n = b[i..]
+                .iter()
+                .take_while(|&&c| {
+                    c == b'-' || c.is_ascii_digit() || c.is_ascii_uppercase()
+                        || c.is_ascii_lowercase()
+                })
+                .count();
+            if n < 1 {
+                return Err(fail((i + n, "a character in [\\-0-9A-Za-z]")));
+            }
+            i += n;
+            if i != b.len() {
+                return Err(fail((i, "a character in [\\-0-9A-Za-z] or end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.is_empty() {
-            return false;
-        }
-        let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b'-' || c.is_ascii_digit() || c.is_ascii_uppercase()
-                    || c.is_ascii_lowercase()
-            })
-            .count();
-        if n < 1 {
-            return false;
-        }
-        i += n;
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -7088,62 +7153,84 @@ impl StoreId {
     pub const PATTERN: &'static str = "^mem_(store|service)_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(rt::ValidationError::new("StoreId", Some(offset), expected));
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("StoreId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() < 36 || b.len() > 38 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"mem_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_")));
+            }
+            i += 4;
+            if b[i..].starts_with(b"store") {
+                i += 5;
+            } else if b[i..].starts_with(b"service") {
+                i += 7;
+            } else {
+                return Err(
+                    fail(
+                        rt::choice_miss(
+                            b,
+                            i,
+                            &["store", "service"],
+                            "`store` or `service`",
+                        ),
+                    ),
+                );
+            }
+            if b.get(i) != Some(&b'_') {
+                return Err(fail((i, "`_`")));
+            }
+            i += 1;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 36 || b.len() > 38 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"mem_") {
-            return false;
-        }
-        i += 4;
-        if b[i..].starts_with(b"store") {
-            i += 5;
-        } else if b[i..].starts_with(b"service") {
-            i += 7;
-        } else {
-            return false;
-        }
-        if b.get(i) != Some(&b'_') {
-            return false;
-        }
-        i += 1;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"mem_") {
-            return rt::literal_miss(b, i, "mem_");
+            return rt::ascii_literal_miss(b, i, b"mem_");
         }
         i += 4;
         if b[i..].starts_with(b"store") {
@@ -7161,12 +7248,9 @@ impl StoreId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -7318,63 +7402,73 @@ impl SuggestionId {
     pub const PATTERN: &'static str = "^mem_mapsuggestion_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(rt::ValidationError::new("SuggestionId", Some(offset), expected));
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("SuggestionId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() != 44 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"mem_mapsuggestion_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_mapsuggestion_")));
+            }
+            i += 18;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 44 || b.len() > 44 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"mem_mapsuggestion_") {
-            return false;
-        }
-        i += 18;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"mem_mapsuggestion_") {
-            return rt::literal_miss(b, i, "mem_mapsuggestion_");
+            return rt::ascii_literal_miss(b, i, b"mem_mapsuggestion_");
         }
         i += 18;
         match b.get(i) {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -7592,63 +7686,73 @@ impl SummaryId {
     pub const PATTERN: &'static str = "^mem_summary_[0-7][0-9a-z]{25}$";
     /// Check a value without keeping it.
     pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(rt::ValidationError::new("SummaryId", Some(offset), expected));
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("SummaryId", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.len() != 38 {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            if !b[i..].starts_with(b"mem_summary_") {
+                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_summary_")));
+            }
+            i += 12;
+            match b.get(i) {
+                Some(b'0'..=b'7') => i += 1,
+                _ => return Err(fail((i, "a character in [0-7]"))),
+            }
+            match b.get(i..i + 25) {
+                Some(
+                    run,
+                ) if run
+                    .iter()
+                    .fold(
+                        true,
+                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                    ) => i += 25,
+                _ => {
+                    return Err(
+                        fail((
+                            rt::run_miss::<
+                                25,
+                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
+                                .unwrap_or(i + 25),
+                            "a character in [0-9a-z]",
+                        )),
+                    );
+                }
+            }
+            if i != b.len() {
+                return Err(fail((i, "end of input")));
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.len() < 38 || b.len() > 38 {
-            return false;
-        }
-        let mut i = 0usize;
-        if !b[i..].starts_with(b"mem_summary_") {
-            return false;
-        }
-        i += 12;
-        match b.get(i) {
-            Some(b'0'..=b'7') => i += 1,
-            _ => return false,
-        }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
-        }
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
         if !b[i..].starts_with(b"mem_summary_") {
-            return rt::literal_miss(b, i, "mem_summary_");
+            return rt::ascii_literal_miss(b, i, b"mem_summary_");
         }
         i += 12;
         match b.get(i) {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss(
-            b,
-            i,
+        if let Some(at) = rt::run_miss::<
             25,
-            |c| c.is_ascii_digit() | c.is_ascii_lowercase(),
-        ) {
+        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -7789,38 +7893,41 @@ impl SummarySource {
                 rt::ValidationError::new("SummarySource", None, "at most 100 characters"),
             );
         }
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(
-                rt::ValidationError::new("SummarySource", Some(offset), expected),
-            );
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("SummarySource", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.is_empty() {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            let n = b[i..]
+                .iter()
+                .take_while(|&&c| {
+                    c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                        || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+                })
+                .count();
+            if n < 1 {
+                return Err(fail((i + n, "a character in [\\u{20}\\--.0-9A-Z_a-z]")));
+            }
+            i += n;
+            if i != b.len() {
+                return Err(
+                    fail((i, "a character in [\\u{20}\\--.0-9A-Z_a-z] or end of input")),
+                );
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.is_empty() {
-            return false;
-        }
-        let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
-        if n < 1 {
-            return false;
-        }
-        i += n;
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -8212,38 +8319,41 @@ impl TraitGroupDisplayName {
                 ),
             );
         }
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(
-                rt::ValidationError::new("TraitGroupDisplayName", Some(offset), expected),
-            );
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("TraitGroupDisplayName", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.is_empty() {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            let n = b[i..]
+                .iter()
+                .take_while(|&&c| {
+                    (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                        || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+                })
+                .count();
+            if n < 1 {
+                return Err(fail((i + n, "a character in [\\--.0-9A-Z_a-z]")));
+            }
+            i += n;
+            if i != b.len() {
+                return Err(
+                    fail((i, "a character in [\\--.0-9A-Z_a-z] or end of input")),
+                );
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.is_empty() {
-            return false;
-        }
-        let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
-        if n < 1 {
-            return false;
-        }
-        i += n;
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -8593,37 +8703,42 @@ impl TraitName {
                 rt::ValidationError::new("TraitName", None, "at most 128 characters"),
             );
         }
-        if !Self::matches(value) {
-            let (offset, expected) = Self::locate(value);
-            return Err(rt::ValidationError::new("TraitName", Some(offset), expected));
+        {
+            #[allow(unused_variables)]
+            let fail = |(offset, expected): (usize, &'static str)| {
+                rt::ValidationError::new("TraitName", Some(offset), expected)
+            };
+
+            #[allow(unused_variables)]
+            let s = value;
+            let b = s.as_bytes();
+            if b.is_empty() {
+                return Err(fail(Self::locate(s)));
+            }
+            let mut i = 0usize;
+            match b.get(i) {
+                Some(b'a'..=b'z') => i += 1,
+                _ => return Err(fail((i, "a character in [a-z]"))),
+            }
+            let n = b[i..]
+                .iter()
+                .take_while(|&&c| {
+                    (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                        || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+                })
+                .count();
+            i += n;
+            if i != b.len() {
+                return Err(
+                    fail((i, "a character in [\\--.0-9A-Z_a-z] or end of input")),
+                );
+            }
         }
         Ok(())
     }
 
-    /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
-    fn matches(s: &str) -> bool {
-        let b = s.as_bytes();
-        if b.is_empty() {
-            return false;
-        }
-        let mut i = 0usize;
-        match b.get(i) {
-            Some(b'a'..=b'z') => i += 1,
-            _ => return false,
-        }
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
-        i += n;
-        i == b.len()
-    }
-
-    /// Where a value that does not match goes wrong, and what was expected there.
+    /// Where a value of the wrong length (`validate` rejects it before reading a
+    /// byte) goes wrong, and what was expected there.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {

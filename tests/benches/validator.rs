@@ -1,5 +1,9 @@
 //! ns per call of the compiled `StoreId` validator against `regex`, `regress` and a
-//! hand-written byte check, on valid and invalid inputs. Run: `cargo bench -p tests --bench validator`.
+//! hand-written byte check, on valid and invalid inputs: wall time (the best of five rounds that
+//! alternate the implementations, each round a median of 31 batches) and, with valgrind
+//! installed, instructions per call (callgrind, a difference of two call counts in a child
+//! process, so start-up cancels out; these repeat exactly where wall time drifts).
+//! Run: `cargo bench -p tests --bench validator`.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -55,31 +59,123 @@ fn measure(mut f: impl FnMut() -> bool) -> f64 {
     samples[samples.len() / 2]
 }
 
+const INPUTS: [(&str, &str); 5] = [
+    ("valid store", "mem_store_01h9krwzhcf3bdm6wdzwpvc3zj"),
+    ("valid service", "mem_service_7zzzzzzzzzzzzzzzzzzzzzzzzz"),
+    ("invalid first byte", "xem_store_01h9krwzhcf3bdm6wdzwpvc3zj"),
+    ("invalid last byte", "mem_store_01h9krwzhcf3bdm6wdzwpvc3zJ"),
+    ("too long", "mem_store_01h9krwzhcf3bdm6wdzwpvc3zjx"),
+];
+
+/// The implementations, in table order: generated, hand-written (two), regex, regress.
+const IMPLS: usize = 5;
+
+struct Checkers {
+    regex: regex::Regex,
+    regress: regress::Regex,
+}
+
+impl Checkers {
+    fn new() -> Self {
+        Checkers {
+            regex: regex::Regex::new(StoreId::PATTERN).unwrap(),
+            regress: regress::Regex::with_flags(StoreId::PATTERN, "u").unwrap(),
+        }
+    }
+
+    /// Implementation `k` on `s`.
+    #[inline(always)]
+    fn run(&self, k: usize, s: &str) -> bool {
+        match k {
+            0 => StoreId::validate(black_box(s)).is_ok(),
+            1 => hand_written(black_box(s)),
+            2 => hand_written_all(black_box(s)),
+            3 => self.regex.is_match(black_box(s)),
+            _ => self.regress.find(black_box(s)).is_some(),
+        }
+    }
+}
+
+/// Child mode for callgrind: `n` calls of implementation `k` on input `i`.
+fn calls(spec: &str) {
+    let v: Vec<usize> = spec.split(':').map(|x| x.parse().expect("k:i:n")).collect();
+    let c = Checkers::new();
+    let s = INPUTS[v[1]].1;
+    for _ in 0..v[2] {
+        black_box(c.run(v[0], s));
+    }
+}
+
+/// Instructions callgrind counts for `n` calls of implementation `k` on input `i` in a child
+/// process, or `None` without valgrind.
+fn instructions(k: usize, i: usize, n: usize) -> Option<u64> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::env::temp_dir().join(format!("validator-cg-{}-{k}-{i}-{n}", std::process::id()));
+    let status = std::process::Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(&exe)
+        .env("VALIDATOR_BENCH_CALLS", format!("{k}:{i}:{n}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .ok()?;
+    let _ = std::fs::remove_file(&out);
+    let log = String::from_utf8_lossy(&status.stderr);
+    let total = log.lines().find_map(|l| l.split("Collected :").nth(1))?.trim().replace(',', "").parse().ok()?;
+    status.status.success().then_some(total)
+}
+
 fn main() {
-    let regex = regex::Regex::new(StoreId::PATTERN).unwrap();
-    let regress = regress::Regex::with_flags(StoreId::PATTERN, "u").unwrap();
-    let inputs = [
-        ("valid store", "mem_store_01h9krwzhcf3bdm6wdzwpvc3zj"),
-        ("valid service", "mem_service_7zzzzzzzzzzzzzzzzzzzzzzzzz"),
-        ("invalid first byte", "xem_store_01h9krwzhcf3bdm6wdzwpvc3zj"),
-        ("invalid last byte", "mem_store_01h9krwzhcf3bdm6wdzwpvc3zJ"),
-        ("too long", "mem_store_01h9krwzhcf3bdm6wdzwpvc3zjx"),
-    ];
-    for (_, s) in inputs {
+    if let Ok(spec) = std::env::var("VALIDATOR_BENCH_CALLS") {
+        calls(&spec);
+        return;
+    }
+    let c = Checkers::new();
+    for (_, s) in INPUTS {
         let expected = hand_written(s);
-        assert_eq!(StoreId::validate(s).is_ok(), expected, "{s}");
-        assert_eq!(regex.is_match(s), expected, "{s}");
-        assert_eq!(hand_written_all(s), expected, "{s}");
-        assert_eq!(regress.find(s).is_some(), expected, "{s}");
+        for k in 0..IMPLS {
+            assert_eq!(c.run(k, s), expected, "implementation {k} on {s}");
+        }
+    }
+    // Best of five rounds; each round measures every implementation on every input in turn.
+    let mut best = [[f64::MAX; IMPLS]; INPUTS.len()];
+    for _ in 0..5 {
+        for (i, (_, s)) in INPUTS.iter().enumerate() {
+            for (k, cell) in best[i].iter_mut().enumerate() {
+                *cell = cell.min(measure(|| c.run(k, s)));
+            }
+        }
     }
     println!("| input | generated (ns) | hand-written, branch-free (ns) | hand-written, `all` (ns) | regex (ns) | regress (ns) | regex / generated | generated / hand-written |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for (name, s) in inputs {
-        let g = measure(|| StoreId::validate(black_box(s)).is_ok());
-        let h = measure(|| hand_written(black_box(s)));
-        let h2 = measure(|| hand_written_all(black_box(s)));
-        let r = measure(|| regex.is_match(black_box(s)));
-        let q = measure(|| regress.find(black_box(s)).is_some());
-        println!("| {name} | {g:.1} | {h:.1} | {h2:.1} | {r:.1} | {q:.1} | {:.1}x | {:.2}x |", r / g, g / h);
+    for (i, (name, _)) in INPUTS.iter().enumerate() {
+        let [g, h, h2, r, q] = best[i];
+        println!("| {name} | {g:.1} | {h:.1} | {h2:.1} | {r:.1} | {q:.1} | {:.1}x | {:.2}x |", r / g, g / h.min(h2));
+    }
+    // Instructions per call, loop included: (I(n2) - I(n1)) / (n2 - n1).
+    let (n1, n2) = (1_000, 11_000);
+    let per_call = |k: usize, i: usize| -> Option<f64> {
+        Some((instructions(k, i, n2)? - instructions(k, i, n1)?) as f64 / (n2 - n1) as f64)
+    };
+    if per_call(0, 0).is_none() {
+        println!("\n(valgrind not installed: no instruction counts)");
+        return;
+    }
+    println!("\nInstructions per call (callgrind, the benchmark loop included):\n");
+    println!("| input | generated | hand-written, branch-free | hand-written, `all` | regex | regress | regex / generated | generated / hand-written |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (i, (name, _)) in INPUTS.iter().enumerate() {
+        let v: Vec<f64> = (0..IMPLS).map(|k| per_call(k, i).unwrap_or(f64::NAN)).collect();
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1}x | {:.2}x |",
+            v[0],
+            v[1],
+            v[2],
+            v[3],
+            v[4],
+            v[3] / v[0],
+            v[0] / v[1].min(v[2])
+        );
     }
 }

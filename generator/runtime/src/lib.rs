@@ -67,7 +67,7 @@ pub use error::{Error, ErrorBody, Response, TimeoutKind, UnhandledResponse, Vali
 pub use execute::{Exchange, OperationInfo, RequestParts, MAX_REDIRECTS};
 pub use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 pub use paginate::{items, pages};
-pub use pattern::{choice_miss, literal_miss, run_miss};
+pub use pattern::{ascii_literal_miss, choice_miss, literal_miss, run_miss};
 pub use reqwest::header;
 pub use reqwest::StatusCode;
 pub use stream::{ByteStream, StreamError};

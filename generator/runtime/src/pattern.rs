@@ -16,6 +16,16 @@ pub fn literal_miss(b: &[u8], i: usize, lit: &'static str) -> (usize, &'static s
     (i + j, literal_char(&lit[start..end]))
 }
 
+/// [`literal_miss`] for an ASCII literal, small enough to inline at the failing branch: the
+/// offset of the first differing byte, and the literal's byte expected there.
+#[doc(hidden)]
+#[inline]
+pub fn ascii_literal_miss(b: &[u8], i: usize, lit: &'static [u8]) -> (usize, &'static str) {
+    let j = common_prefix(&b[i..], lit);
+    // `b[i..]` does not start with `lit`, so `j < lit.len()`; `min` keeps the index in range.
+    (i + j, ascii_char(lit[j.min(lit.len() - 1)]))
+}
+
 /// Where `b[i..]`, which starts with none of `options`, goes wrong: past the part of the option
 /// it follows furthest, expecting that option's next character, when one option is the clear
 /// candidate; otherwise at `i`, expecting `expected` (all the options).
@@ -38,16 +48,18 @@ pub fn choice_miss(
     }
 }
 
-/// Where a run of exactly `n` bytes of a class, from `b[i]`, goes wrong: the first byte outside
+/// Where a run of exactly `N` bytes of a class, from `b[i]`, goes wrong: the first byte outside
 /// the class (or the end of a value too short for the run), or `None` when the run is there.
+/// Out of line, so the compiler keeps it apart from the caller's own test of the same bytes;
+/// `N` is a constant so the test below is unrolled and vectorized.
 #[doc(hidden)]
-#[inline]
-pub fn run_miss(b: &[u8], i: usize, n: usize, in_class: impl Fn(u8) -> bool) -> Option<usize> {
-    let Some(run) = b.get(i..i + n) else {
+#[inline(never)]
+pub fn run_miss<const N: usize>(b: &[u8], i: usize, in_class: impl Fn(u8) -> bool) -> Option<usize> {
+    let Some(run) = b.get(i..i + N) else {
         return Some(i + b[i..].iter().take_while(|&&c| in_class(c)).count());
     };
-    if n <= 64 {
-        // One bit per byte outside the class, branch-free so it vectorizes; the lowest is it.
+    if N <= 64 {
+        // One bit per byte outside the class, branch-free; the lowest is it.
         let miss = run.iter().enumerate().fold(0u64, |m, (k, &c)| m | (u64::from(!in_class(c)) << k));
         return (miss != 0).then(|| i + miss.trailing_zeros() as usize);
     }
@@ -55,20 +67,24 @@ pub fn run_miss(b: &[u8], i: usize, n: usize, in_class: impl Fn(u8) -> bool) -> 
 }
 
 /// How many leading bytes `b` shares with `lit`.
-fn common_prefix(b: &[u8], lit: &str) -> usize {
-    b.iter().zip(lit.as_bytes()).take_while(|(x, y)| x == y).count()
+fn common_prefix(b: &[u8], lit: impl AsRef<[u8]>) -> usize {
+    b.iter().zip(lit.as_ref()).take_while(|(x, y)| x == y).count()
 }
 
 /// "`c`" for a literal's character, as a static string for the common ASCII characters.
 fn literal_char(c: &str) -> &'static str {
-    const ASCII: &str = "`\u{0}``\u{1}``\u{2}``\u{3}``\u{4}``\u{5}``\u{6}``\u{7}``\u{8}``\u{9}``\u{a}``\u{b}``\u{c}``\u{d}``\u{e}``\u{f}``\u{10}``\u{11}``\u{12}``\u{13}``\u{14}``\u{15}``\u{16}``\u{17}``\u{18}``\u{19}``\u{1a}``\u{1b}``\u{1c}``\u{1d}``\u{1e}``\u{1f}`` ``!``\"``#``$``%``&``'``(``)``*``+``,``-``.``/``0``1``2``3``4``5``6``7``8``9``:``;``<``=``>``?``@``A``B``C``D``E``F``G``H``I``J``K``L``M``N``O``P``Q``R``S``T``U``V``W``X``Y``Z``[``\\``]``^``_`````a``b``c``d``e``f``g``h``i``j``k``l``m``n``o``p``q``r``s``t``u``v``w``x``y``z``{``|``}``~``\u{7f}`";
     match c.as_bytes() {
-        [b] if b.is_ascii() => {
-            let k = *b as usize * 3;
-            &ASCII[k..k + 3]
-        }
+        [b] if b.is_ascii() => ascii_char(*b),
         _ => "a character of the pattern's literal text",
     }
+}
+
+/// "`c`" for an ASCII byte `c`, from one static table.
+#[inline]
+fn ascii_char(c: u8) -> &'static str {
+    const ASCII: &str = "`\u{0}``\u{1}``\u{2}``\u{3}``\u{4}``\u{5}``\u{6}``\u{7}``\u{8}``\u{9}``\u{a}``\u{b}``\u{c}``\u{d}``\u{e}``\u{f}``\u{10}``\u{11}``\u{12}``\u{13}``\u{14}``\u{15}``\u{16}``\u{17}``\u{18}``\u{19}``\u{1a}``\u{1b}``\u{1c}``\u{1d}``\u{1e}``\u{1f}`` ``!``\"``#``$``%``&``'``(``)``*``+``,``-``.``/``0``1``2``3``4``5``6``7``8``9``:``;``<``=``>``?``@``A``B``C``D``E``F``G``H``I``J``K``L``M``N``O``P``Q``R``S``T``U``V``W``X``Y``Z``[``\\``]``^``_`````a``b``c``d``e``f``g``h``i``j``k``l``m``n``o``p``q``r``s``t``u``v``w``x``y``z``{``|``}``~``\u{7f}`";
+    let k = usize::from(c & 0x7f) * 3;
+    &ASCII[k..k + 3]
 }
 
 #[cfg(test)]
@@ -83,20 +99,25 @@ mod tests {
         assert_eq!(literal_miss("aé".as_bytes(), 0, "aè"), (2, "a character of the pattern's literal text"));
         assert_eq!(literal_char("_"), "`_`");
         assert_eq!(literal_char("`"), "```");
+        assert_eq!(ascii_literal_miss(b"xem_", 0, b"mem_"), (0, "`m`"));
+        assert_eq!(ascii_literal_miss(b"ab_mex", 3, b"mem_"), (5, "`m`"));
+        // The value ends inside the literal.
+        assert_eq!(ascii_literal_miss(b"ab_me", 3, b"mem_"), (5, "`m`"));
+        assert_eq!(ascii_literal_miss(b"mem", 0, b"mem_"), (3, "`_`"));
     }
 
     #[test]
     fn runs() {
         let digit = |c: u8| c.is_ascii_digit();
-        assert_eq!(run_miss(b"ab123", 2, 3, digit), None);
-        assert_eq!(run_miss(b"ab1x3", 2, 3, digit), Some(3));
-        assert_eq!(run_miss(b"ab12", 2, 3, digit), Some(4));
+        assert_eq!(run_miss::<3>(b"ab123", 2, digit), None);
+        assert_eq!(run_miss::<3>(b"ab1x3", 2, digit), Some(3));
+        assert_eq!(run_miss::<3>(b"ab12", 2, digit), Some(4));
         let long = [b'7'; 100];
-        assert_eq!(run_miss(&long, 0, 100, digit), None);
+        assert_eq!(run_miss::<100>(&long, 0, digit), None);
         let mut bad = long;
         bad[70] = b'x';
-        assert_eq!(run_miss(&bad, 0, 100, digit), Some(70));
-        assert_eq!(run_miss(&bad, 10, 50, digit), None);
+        assert_eq!(run_miss::<100>(&bad, 0, digit), Some(70));
+        assert_eq!(run_miss::<50>(&bad, 10, digit), None);
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! A compiled pattern → straight-line matching code.
 //!
-//! A [`Linear`] pattern becomes `matches` (a length pre-check, then one pass over the pieces,
-//! returning `bool`) and, for a value that does not match, `locate`: the same pass, returning at
-//! the branch where the value goes wrong the offset and what was expected there (the runtime's
-//! `literal_miss`, `choice_miss` and `run_miss` finish the cases that need another look at the
-//! value), so the error needs no copy of the value. Counted runs are loops, so the code does not
-//! grow with repetition counts. A [`Dfa`] becomes one `check` function: chains of
-//! single-successor states become literal and class runs, so the only branches left are the
-//! pattern's real choice points.
+//! A [`Linear`] pattern is checked inline in `validate`: a length pre-check, then one pass over
+//! the pieces; the branch where a value goes wrong returns the error with the offset and what
+//! was expected there, worked out at that branch (inline for literals and classes; the
+//! runtime's cold `choice_miss` and `run_miss` take another look at the value for choices and
+//! counted runs), so matching values pay nothing for errors and the error needs no copy of the
+//! value. A value of the wrong length goes to a cold `locate`, the same pass returning where it
+//! goes wrong. Counted runs are loops, so the code does not grow with repetition counts. A
+//! [`Dfa`] becomes one `check` function: chains of single-successor states become literal and
+//! class runs, so the only branches left are the pattern's real choice points.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -35,23 +36,33 @@ pub fn matcher_code(m: &Matcher, type_name: &str) -> MatcherCode {
             },
         },
         Matcher::Linear(l) => {
-            let matches = matches_fn(l);
-            let locate = pass(l, Mode::Locate);
-            MatcherCode {
-                fns: quote! {
-                    #matches
-
-                    /// Where a value that does not match goes wrong, and what was expected there.
+            let check = pass(l, Mode::Check);
+            // `locate` serves the length pre-check only.
+            let fns = has_len_check(l).then(|| {
+                let locate = pass(l, Mode::Locate);
+                quote! {
+                    /// Where a value of the wrong length (`validate` rejects it before reading a
+                    /// byte) goes wrong, and what was expected there.
                     #[cold]
                     #[inline(never)]
                     fn locate(s: &str) -> (usize, &'static str) {
                         #locate
                     }
-                },
+                }
+            });
+            MatcherCode {
+                fns: quote! { #fns },
+                // Straight-line code, no regex engine; each branch that fails returns the
+                // offset and what was expected there, so only failing values pay for them.
                 check: quote! {
-                    if !Self::matches(value) {
-                        let (offset, expected) = Self::locate(value);
-                        return Err(rt::ValidationError::new(#type_name, Some(offset), expected));
+                    {
+                        #[allow(unused_variables)]
+                        let fail = |(offset, expected): (usize, &'static str)| {
+                            rt::ValidationError::new(#type_name, Some(offset), expected)
+                        };
+                        #[allow(unused_variables)]
+                        let s = value;
+                        #check
                     }
                 },
             }
@@ -88,10 +99,11 @@ fn end_expected(l: &Linear) -> String {
 }
 
 /// Leave the pass: `locate` returns `located` (an `(offset, expected)` expression over `i`,
-/// `b`); `matches` only says "no".
+/// `b`), `validate` returns it as the error; `matches` only says "no".
 fn fail(mode: Mode, located: TokenStream) -> TokenStream {
     match mode {
         Mode::Locate => quote! { return #located },
+        Mode::Check => quote! { return Err(fail(#located)) },
         Mode::Matches => quote! { return false },
     }
 }
@@ -99,9 +111,12 @@ fn fail(mode: Mode, located: TokenStream) -> TokenStream {
 /// What the straight-line code of a linear pattern returns.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
+    /// Inline in `validate`: falls through for a value that matches, returns the error (with
+    /// the offset and what was expected) from the branch that fails.
+    Check,
     /// `locate`: `(offset, expected)` for a value known not to match.
     Locate,
-    /// `matches`: `bool`.
+    /// `matches` (a search for an unanchored pattern): `bool`.
     Matches,
 }
 
@@ -199,13 +214,23 @@ fn pass(l: &Linear, mode: Mode) -> TokenStream {
             let expected = end_expected(l);
             quote! { (i, #expected) }
         }
+        (true, Mode::Check) => {
+            let expected = end_expected(l);
+            quote! {
+                if i != b.len() {
+                    return Err(fail((i, #expected)));
+                }
+            }
+        }
         (true, Mode::Matches) => quote! { i == b.len() },
         // Anything may follow the match (`locate` only runs for a value that does not match).
         (false, Mode::Locate) => quote! { (i, "a value that matches") },
+        (false, Mode::Check) => quote! { let _ = i; },
         (false, Mode::Matches) => quote! { { let _ = i; true } },
     };
-    // Shortest and longest match: most wrong lengths fail before any byte is read.
-    let len_check = if l.anchored_start && l.anchored_end && mode == Mode::Matches {
+    // Shortest and longest match: most wrong lengths fail before any byte is read (`locate`
+    // then says where).
+    let len_check = if has_len_check(l) && mode != Mode::Locate {
         let min = Literal::usize_unsuffixed(l.min_len);
         let too_short = match l.min_len {
             0 => None,
@@ -216,9 +241,17 @@ fn pass(l: &Linear, mode: Mode) -> TokenStream {
             let max = Literal::usize_unsuffixed(max);
             quote! { b.len() > #max }
         });
+        let reject = match mode {
+            Mode::Check => quote! { return Err(fail(Self::locate(s))) },
+            _ => quote! { return false },
+        };
         match (too_short, too_long) {
-            (Some(a), Some(b)) => quote! { if #a || #b { return false; } },
-            (Some(a), None) | (None, Some(a)) => quote! { if #a { return false; } },
+            _ if l.max_len == Some(l.min_len) => {
+                let n = Literal::usize_unsuffixed(l.min_len);
+                quote! { if b.len() != #n { #reject; } }
+            }
+            (Some(a), Some(b)) => quote! { if #a || #b { #reject; } },
+            (Some(a), None) | (None, Some(a)) => quote! { if #a { #reject; } },
             (None, None) => quote! {},
         }
     } else {
@@ -226,7 +259,7 @@ fn pass(l: &Linear, mode: Mode) -> TokenStream {
     };
     // Runs beyond ASCII read `s`; everything else reads the bytes.
     let bytes_read = !len_check.is_empty()
-        || (l.anchored_end && mode == Mode::Matches)
+        || (l.anchored_end && mode != Mode::Locate)
         || l.pieces.iter().any(|p| !matches!(p, Piece::Run { class, .. } if !class.is_ascii()));
     let b = bytes_read.then(|| quote! { let b = s.as_bytes(); });
     quote! {
@@ -236,6 +269,11 @@ fn pass(l: &Linear, mode: Mode) -> TokenStream {
         #(#pieces)*
         #end
     }
+}
+
+/// Whether the pass starts with a length pre-check (both ends anchored, some length bound).
+fn has_len_check(l: &Linear) -> bool {
+    l.anchored_start && l.anchored_end && (l.min_len > 0 || l.max_len.is_some())
 }
 
 fn piece(p: &Piece, mode: Mode) -> TokenStream {
@@ -253,7 +291,13 @@ fn piece(p: &Piece, mode: Mode) -> TokenStream {
         Piece::Literal(lit) => {
             let bytes = Literal::byte_string(lit.as_bytes());
             let n = Literal::usize_unsuffixed(lit.len());
-            let fail = fail(mode, quote! { rt::literal_miss(b, i, #lit) });
+            // An ASCII literal's miss is found inline; others need the runtime's cold helper.
+            let located = if lit.is_ascii() {
+                quote! { rt::ascii_literal_miss(b, i, #bytes) }
+            } else {
+                quote! { rt::literal_miss(b, i, #lit) }
+            };
+            let fail = fail(mode, located);
             quote! {
                 if !b[i..].starts_with(#bytes) { #fail; }
                 i += #n;
@@ -298,8 +342,15 @@ fn run(class: &CharClass, min: u32, max: Option<u32>, mode: Mode) -> TokenStream
                         _ => return false,
                     }
                 },
+                // The same yes/no test; only a run that fails is looked at again.
+                Mode::Check => quote! {
+                    match b.get(i..i + #n) {
+                        Some(run) if run.iter().fold(true, |ok, &c| ok & (#wide)) => i += #n,
+                        _ => return Err(fail((rt::run_miss::<#n>(b, i, |c| #wide).unwrap_or(i + #n), #expected))),
+                    }
+                },
                 Mode::Locate => quote! {
-                    if let Some(at) = rt::run_miss(b, i, #n, |c| #wide) {
+                    if let Some(at) = rt::run_miss::<#n>(b, i, |c| #wide) {
                         return (at, #expected);
                     }
                     i += #n;
