@@ -145,7 +145,35 @@ pub struct CreateDataMappingRequest<'a> {
 
 impl<'a> CreateDataMappingRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> CreateDataMappingResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = CreateDataMappingResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = CreateDataMappingAcceptedHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), CreateDataMappingError::BadRequest),
+                    404 => ex.failure((), CreateDataMappingError::NotFound),
+                    409 => ex.failure((), CreateDataMappingError::Conflict),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, CreateDataMappingError::TooManyRequests)
+                    }
+                    500 => ex.failure((), CreateDataMappingError::InternalServerError),
+                    503 => ex.failure((), CreateDataMappingError::ServiceUnavailable),
+                    _ => ex.unhandled_status(CreateDataMappingError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "CreateDataMapping",
             server: None,
@@ -169,27 +197,7 @@ impl<'a> CreateDataMappingRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<CreateDataMappingError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = CreateDataMappingAcceptedHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), CreateDataMappingError::BadRequest),
-            404 => ex.failure((), CreateDataMappingError::NotFound),
-            409 => ex.failure((), CreateDataMappingError::Conflict),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, CreateDataMappingError::TooManyRequests)
-            }
-            500 => ex.failure((), CreateDataMappingError::InternalServerError),
-            503 => ex.failure((), CreateDataMappingError::ServiceUnavailable),
-            _ => ex.unhandled_status(CreateDataMappingError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
@@ -405,7 +413,51 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> CreateFetchProfileMemoryResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = CreateFetchProfileMemoryResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = CreateFetchProfileMemoryOkHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers).map(CreateFetchProfileMemoryResponse::Ok)
+                    }
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(CreateFetchProfileMemoryResponse::PermanentRedirect)
+                    }
+                    400 => ex.failure((), CreateFetchProfileMemoryError::BadRequest),
+                    401 => ex.failure((), CreateFetchProfileMemoryError::Unauthorized),
+                    403 => ex.failure((), CreateFetchProfileMemoryError::Forbidden),
+                    404 => ex.failure((), CreateFetchProfileMemoryError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            CreateFetchProfileMemoryError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            CreateFetchProfileMemoryError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure((), CreateFetchProfileMemoryError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(CreateFetchProfileMemoryError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "CreateFetchProfileMemory",
             server: None,
@@ -442,33 +494,7 @@ impl<'a> CreateFetchProfileMemoryRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<CreateFetchProfileMemoryError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = CreateFetchProfileMemoryOkHeaders::read(&ex.headers);
-                ex.success(headers).map(CreateFetchProfileMemoryResponse::Ok)
-            }
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(CreateFetchProfileMemoryResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), CreateFetchProfileMemoryError::BadRequest),
-            401 => ex.failure((), CreateFetchProfileMemoryError::Unauthorized),
-            403 => ex.failure((), CreateFetchProfileMemoryError::Forbidden),
-            404 => ex.failure((), CreateFetchProfileMemoryError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, CreateFetchProfileMemoryError::TooManyRequests)
-            }
-            500 => ex.failure((), CreateFetchProfileMemoryError::InternalServerError),
-            503 => ex.failure((), CreateFetchProfileMemoryError::ServiceUnavailable),
-            _ => ex.unhandled_status(CreateFetchProfileMemoryError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -600,7 +626,31 @@ pub struct CreateProfileRequest<'a> {
 
 impl<'a> CreateProfileRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> CreateProfileResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = CreateProfileResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => ex.success(()),
+                    400 => ex.failure((), CreateProfileError::BadRequest),
+                    401 => ex.failure((), CreateProfileError::Unauthorized),
+                    403 => ex.failure((), CreateProfileError::Forbidden),
+                    404 => ex.failure((), CreateProfileError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, CreateProfileError::TooManyRequests)
+                    }
+                    500 => ex.failure((), CreateProfileError::InternalServerError),
+                    503 => ex.failure((), CreateProfileError::ServiceUnavailable),
+                    _ => ex.unhandled_status(CreateProfileError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "CreateProfile",
             server: None,
@@ -624,25 +674,7 @@ impl<'a> CreateProfileRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<CreateProfileError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()),
-            400 => ex.failure((), CreateProfileError::BadRequest),
-            401 => ex.failure((), CreateProfileError::Unauthorized),
-            403 => ex.failure((), CreateProfileError::Forbidden),
-            404 => ex.failure((), CreateProfileError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, CreateProfileError::TooManyRequests)
-            }
-            500 => ex.failure((), CreateProfileError::InternalServerError),
-            503 => ex.failure((), CreateProfileError::ServiceUnavailable),
-            _ => ex.unhandled_status(CreateProfileError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -827,7 +859,74 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> CreateProfileConversationSummaryResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(
+        self,
+    ) -> impl rt::Future<Output = CreateProfileConversationSummaryResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = CreateProfileConversationSummaryAcceptedHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers)
+                            .map(CreateProfileConversationSummaryResponse::Accepted)
+                    }
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(
+                                CreateProfileConversationSummaryResponse::PermanentRedirect,
+                            )
+                    }
+                    400 => {
+                        ex.failure((), CreateProfileConversationSummaryError::BadRequest)
+                    }
+                    401 => {
+                        ex.failure(
+                            (),
+                            CreateProfileConversationSummaryError::Unauthorized,
+                        )
+                    }
+                    403 => {
+                        ex.failure((), CreateProfileConversationSummaryError::Forbidden)
+                    }
+                    404 => {
+                        ex.failure((), CreateProfileConversationSummaryError::NotFound)
+                    }
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            CreateProfileConversationSummaryError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            CreateProfileConversationSummaryError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure(
+                            (),
+                            CreateProfileConversationSummaryError::ServiceUnavailable,
+                        )
+                    }
+                    _ => {
+                        ex.unhandled_status(
+                            CreateProfileConversationSummaryError::Unhandled,
+                        )
+                    }
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "CreateProfileConversationSummary",
             server: None,
@@ -864,48 +963,7 @@ impl<'a> CreateProfileConversationSummaryRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<
-                CreateProfileConversationSummaryError,
-            >(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = CreateProfileConversationSummaryAcceptedHeaders::read(
-                    &ex.headers,
-                );
-                ex.success(headers)
-                    .map(CreateProfileConversationSummaryResponse::Accepted)
-            }
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(CreateProfileConversationSummaryResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), CreateProfileConversationSummaryError::BadRequest),
-            401 => ex.failure((), CreateProfileConversationSummaryError::Unauthorized),
-            403 => ex.failure((), CreateProfileConversationSummaryError::Forbidden),
-            404 => ex.failure((), CreateProfileConversationSummaryError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(
-                    headers,
-                    CreateProfileConversationSummaryError::TooManyRequests,
-                )
-            }
-            500 => {
-                ex.failure(
-                    (),
-                    CreateProfileConversationSummaryError::InternalServerError,
-                )
-            }
-            503 => {
-                ex.failure((), CreateProfileConversationSummaryError::ServiceUnavailable)
-            }
-            _ => ex.unhandled_status(CreateProfileConversationSummaryError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -1057,7 +1115,43 @@ pub struct CreateProfileIdentifierRequest<'a> {
 
 impl<'a> CreateProfileIdentifierRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> CreateProfileIdentifierResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = CreateProfileIdentifierResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => ex.success(()).map(CreateProfileIdentifierResponse::Accepted),
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(CreateProfileIdentifierResponse::PermanentRedirect)
+                    }
+                    400 => ex.failure((), CreateProfileIdentifierError::BadRequest),
+                    401 => ex.failure((), CreateProfileIdentifierError::Unauthorized),
+                    403 => ex.failure((), CreateProfileIdentifierError::Forbidden),
+                    404 => ex.failure((), CreateProfileIdentifierError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            CreateProfileIdentifierError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure((), CreateProfileIdentifierError::InternalServerError)
+                    }
+                    503 => {
+                        ex.failure((), CreateProfileIdentifierError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(CreateProfileIdentifierError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "CreateProfileIdentifier",
             server: None,
@@ -1084,30 +1178,7 @@ impl<'a> CreateProfileIdentifierRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<CreateProfileIdentifierError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()).map(CreateProfileIdentifierResponse::Accepted),
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(CreateProfileIdentifierResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), CreateProfileIdentifierError::BadRequest),
-            401 => ex.failure((), CreateProfileIdentifierError::Unauthorized),
-            403 => ex.failure((), CreateProfileIdentifierError::Forbidden),
-            404 => ex.failure((), CreateProfileIdentifierError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, CreateProfileIdentifierError::TooManyRequests)
-            }
-            500 => ex.failure((), CreateProfileIdentifierError::InternalServerError),
-            503 => ex.failure((), CreateProfileIdentifierError::ServiceUnavailable),
-            _ => ex.unhandled_status(CreateProfileIdentifierError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -1303,7 +1374,52 @@ impl<'a> CreateProfileObservationRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> CreateProfileObservationResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = CreateProfileObservationResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = CreateProfileObservationAcceptedHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers)
+                            .map(CreateProfileObservationResponse::Accepted)
+                    }
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(CreateProfileObservationResponse::PermanentRedirect)
+                    }
+                    400 => ex.failure((), CreateProfileObservationError::BadRequest),
+                    401 => ex.failure((), CreateProfileObservationError::Unauthorized),
+                    403 => ex.failure((), CreateProfileObservationError::Forbidden),
+                    404 => ex.failure((), CreateProfileObservationError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            CreateProfileObservationError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            CreateProfileObservationError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure((), CreateProfileObservationError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(CreateProfileObservationError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "CreateProfileObservation",
             server: None,
@@ -1340,33 +1456,7 @@ impl<'a> CreateProfileObservationRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<CreateProfileObservationError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = CreateProfileObservationAcceptedHeaders::read(&ex.headers);
-                ex.success(headers).map(CreateProfileObservationResponse::Accepted)
-            }
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(CreateProfileObservationResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), CreateProfileObservationError::BadRequest),
-            401 => ex.failure((), CreateProfileObservationError::Unauthorized),
-            403 => ex.failure((), CreateProfileObservationError::Forbidden),
-            404 => ex.failure((), CreateProfileObservationError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, CreateProfileObservationError::TooManyRequests)
-            }
-            500 => ex.failure((), CreateProfileObservationError::InternalServerError),
-            503 => ex.failure((), CreateProfileObservationError::ServiceUnavailable),
-            _ => ex.unhandled_status(CreateProfileObservationError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -1498,7 +1588,35 @@ pub struct CreateProfilesImportV2Request<'a> {
 
 impl<'a> CreateProfilesImportV2Request<'a> {
     /// Send the request.
-    pub async fn send(self) -> CreateProfilesImportV2Result {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = CreateProfilesImportV2Result> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    201 => ex.success(()),
+                    400 => ex.failure((), CreateProfilesImportV2Error::BadRequest),
+                    401 => ex.failure((), CreateProfilesImportV2Error::Unauthorized),
+                    403 => ex.failure((), CreateProfilesImportV2Error::Forbidden),
+                    404 => ex.failure((), CreateProfilesImportV2Error::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, CreateProfilesImportV2Error::TooManyRequests)
+                    }
+                    500 => {
+                        ex.failure((), CreateProfilesImportV2Error::InternalServerError)
+                    }
+                    503 => {
+                        ex.failure((), CreateProfilesImportV2Error::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(CreateProfilesImportV2Error::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "CreateProfilesImportV2",
             server: None,
@@ -1522,25 +1640,7 @@ impl<'a> CreateProfilesImportV2Request<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<CreateProfilesImportV2Error>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            201 => ex.success(()),
-            400 => ex.failure((), CreateProfilesImportV2Error::BadRequest),
-            401 => ex.failure((), CreateProfilesImportV2Error::Unauthorized),
-            403 => ex.failure((), CreateProfilesImportV2Error::Forbidden),
-            404 => ex.failure((), CreateProfilesImportV2Error::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, CreateProfilesImportV2Error::TooManyRequests)
-            }
-            500 => ex.failure((), CreateProfilesImportV2Error::InternalServerError),
-            503 => ex.failure((), CreateProfilesImportV2Error::ServiceUnavailable),
-            _ => ex.unhandled_status(CreateProfilesImportV2Error::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -1656,7 +1756,31 @@ pub struct CreateProfilesLookupRequest<'a> {
 
 impl<'a> CreateProfilesLookupRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> CreateProfilesLookupResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = CreateProfilesLookupResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => ex.success(()),
+                    400 => ex.failure((), CreateProfilesLookupError::BadRequest),
+                    401 => ex.failure((), CreateProfilesLookupError::Unauthorized),
+                    403 => ex.failure((), CreateProfilesLookupError::Forbidden),
+                    404 => ex.failure((), CreateProfilesLookupError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, CreateProfilesLookupError::TooManyRequests)
+                    }
+                    500 => ex.failure((), CreateProfilesLookupError::InternalServerError),
+                    503 => ex.failure((), CreateProfilesLookupError::ServiceUnavailable),
+                    _ => ex.unhandled_status(CreateProfilesLookupError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "CreateProfilesLookup",
             server: None,
@@ -1680,25 +1804,7 @@ impl<'a> CreateProfilesLookupRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<CreateProfilesLookupError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => ex.success(()),
-            400 => ex.failure((), CreateProfilesLookupError::BadRequest),
-            401 => ex.failure((), CreateProfilesLookupError::Unauthorized),
-            403 => ex.failure((), CreateProfilesLookupError::Forbidden),
-            404 => ex.failure((), CreateProfilesLookupError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, CreateProfilesLookupError::TooManyRequests)
-            }
-            500 => ex.failure((), CreateProfilesLookupError::InternalServerError),
-            503 => ex.failure((), CreateProfilesLookupError::ServiceUnavailable),
-            _ => ex.unhandled_status(CreateProfilesLookupError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -1827,7 +1933,32 @@ pub struct CreateStoreRequest<'a> {
 
 impl<'a> CreateStoreRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> CreateStoreResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = CreateStoreResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = CreateStoreAcceptedHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), CreateStoreError::BadRequest),
+                    404 => ex.failure((), CreateStoreError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, CreateStoreError::TooManyRequests)
+                    }
+                    500 => ex.failure((), CreateStoreError::InternalServerError),
+                    503 => ex.failure((), CreateStoreError::ServiceUnavailable),
+                    _ => ex.unhandled_status(CreateStoreError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "CreateStore",
             server: None,
@@ -1848,26 +1979,7 @@ impl<'a> CreateStoreRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<CreateStoreError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = CreateStoreAcceptedHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), CreateStoreError::BadRequest),
-            404 => ex.failure((), CreateStoreError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, CreateStoreError::TooManyRequests)
-            }
-            500 => ex.failure((), CreateStoreError::InternalServerError),
-            503 => ex.failure((), CreateStoreError::ServiceUnavailable),
-            _ => ex.unhandled_status(CreateStoreError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
@@ -2035,7 +2147,32 @@ impl<'a> CreateTraitGroupRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> CreateTraitGroupResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = CreateTraitGroupResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = CreateTraitGroupAcceptedHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), CreateTraitGroupError::BadRequest),
+                    404 => ex.failure((), CreateTraitGroupError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, CreateTraitGroupError::TooManyRequests)
+                    }
+                    500 => ex.failure((), CreateTraitGroupError::InternalServerError),
+                    503 => ex.failure((), CreateTraitGroupError::ServiceUnavailable),
+                    _ => ex.unhandled_status(CreateTraitGroupError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "CreateTraitGroup",
             server: None,
@@ -2060,26 +2197,7 @@ impl<'a> CreateTraitGroupRequest<'a> {
                 body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
             );
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<CreateTraitGroupError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = CreateTraitGroupAcceptedHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), CreateTraitGroupError::BadRequest),
-            404 => ex.failure((), CreateTraitGroupError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, CreateTraitGroupError::TooManyRequests)
-            }
-            500 => ex.failure((), CreateTraitGroupError::InternalServerError),
-            503 => ex.failure((), CreateTraitGroupError::ServiceUnavailable),
-            _ => ex.unhandled_status(CreateTraitGroupError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
@@ -2243,7 +2361,34 @@ pub struct DeleteDataMappingRequest<'a> {
 
 impl<'a> DeleteDataMappingRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> DeleteDataMappingResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = DeleteDataMappingResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = DeleteDataMappingAcceptedHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), DeleteDataMappingError::BadRequest),
+                    404 => ex.failure((), DeleteDataMappingError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, DeleteDataMappingError::TooManyRequests)
+                    }
+                    500 => ex.failure((), DeleteDataMappingError::InternalServerError),
+                    503 => ex.failure((), DeleteDataMappingError::ServiceUnavailable),
+                    _ => ex.unhandled_status(DeleteDataMappingError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "DeleteDataMapping",
             server: None,
@@ -2269,26 +2414,7 @@ impl<'a> DeleteDataMappingRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<DeleteDataMappingError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = DeleteDataMappingAcceptedHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), DeleteDataMappingError::BadRequest),
-            404 => ex.failure((), DeleteDataMappingError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, DeleteDataMappingError::TooManyRequests)
-            }
-            500 => ex.failure((), DeleteDataMappingError::InternalServerError),
-            503 => ex.failure((), DeleteDataMappingError::ServiceUnavailable),
-            _ => ex.unhandled_status(DeleteDataMappingError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
@@ -2474,7 +2600,35 @@ pub struct DeleteProfileRequest<'a> {
 
 impl<'a> DeleteProfileRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> DeleteProfileResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = DeleteProfileResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => ex.success(()).map(DeleteProfileResponse::Accepted),
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers).map(DeleteProfileResponse::PermanentRedirect)
+                    }
+                    400 => ex.failure((), DeleteProfileError::BadRequest),
+                    401 => ex.failure((), DeleteProfileError::Unauthorized),
+                    403 => ex.failure((), DeleteProfileError::Forbidden),
+                    404 => ex.failure((), DeleteProfileError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, DeleteProfileError::TooManyRequests)
+                    }
+                    500 => ex.failure((), DeleteProfileError::InternalServerError),
+                    503 => ex.failure((), DeleteProfileError::ServiceUnavailable),
+                    _ => ex.unhandled_status(DeleteProfileError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "DeleteProfile",
             server: None,
@@ -2496,29 +2650,7 @@ impl<'a> DeleteProfileRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<DeleteProfileError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()).map(DeleteProfileResponse::Accepted),
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers).map(DeleteProfileResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), DeleteProfileError::BadRequest),
-            401 => ex.failure((), DeleteProfileError::Unauthorized),
-            403 => ex.failure((), DeleteProfileError::Forbidden),
-            404 => ex.failure((), DeleteProfileError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, DeleteProfileError::TooManyRequests)
-            }
-            500 => ex.failure((), DeleteProfileError::InternalServerError),
-            503 => ex.failure((), DeleteProfileError::ServiceUnavailable),
-            _ => ex.unhandled_status(DeleteProfileError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -2670,7 +2802,71 @@ pub struct DeleteProfileConversationSummaryRequest<'a> {
 
 impl<'a> DeleteProfileConversationSummaryRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> DeleteProfileConversationSummaryResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(
+        self,
+    ) -> impl rt::Future<Output = DeleteProfileConversationSummaryResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        ex.success(())
+                            .map(DeleteProfileConversationSummaryResponse::Accepted)
+                    }
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(
+                                DeleteProfileConversationSummaryResponse::PermanentRedirect,
+                            )
+                    }
+                    400 => {
+                        ex.failure((), DeleteProfileConversationSummaryError::BadRequest)
+                    }
+                    401 => {
+                        ex.failure(
+                            (),
+                            DeleteProfileConversationSummaryError::Unauthorized,
+                        )
+                    }
+                    403 => {
+                        ex.failure((), DeleteProfileConversationSummaryError::Forbidden)
+                    }
+                    404 => {
+                        ex.failure((), DeleteProfileConversationSummaryError::NotFound)
+                    }
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            DeleteProfileConversationSummaryError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            DeleteProfileConversationSummaryError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure(
+                            (),
+                            DeleteProfileConversationSummaryError::ServiceUnavailable,
+                        )
+                    }
+                    _ => {
+                        ex.unhandled_status(
+                            DeleteProfileConversationSummaryError::Unhandled,
+                        )
+                    }
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "DeleteProfileConversationSummary",
             server: None,
@@ -2695,42 +2891,7 @@ impl<'a> DeleteProfileConversationSummaryRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<
-                DeleteProfileConversationSummaryError,
-            >(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()).map(DeleteProfileConversationSummaryResponse::Accepted),
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(DeleteProfileConversationSummaryResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), DeleteProfileConversationSummaryError::BadRequest),
-            401 => ex.failure((), DeleteProfileConversationSummaryError::Unauthorized),
-            403 => ex.failure((), DeleteProfileConversationSummaryError::Forbidden),
-            404 => ex.failure((), DeleteProfileConversationSummaryError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(
-                    headers,
-                    DeleteProfileConversationSummaryError::TooManyRequests,
-                )
-            }
-            500 => {
-                ex.failure(
-                    (),
-                    DeleteProfileConversationSummaryError::InternalServerError,
-                )
-            }
-            503 => {
-                ex.failure((), DeleteProfileConversationSummaryError::ServiceUnavailable)
-            }
-            _ => ex.unhandled_status(DeleteProfileConversationSummaryError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -2892,7 +3053,43 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> DeleteProfileIdentifierResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = DeleteProfileIdentifierResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => ex.success(()).map(DeleteProfileIdentifierResponse::Accepted),
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(DeleteProfileIdentifierResponse::PermanentRedirect)
+                    }
+                    400 => ex.failure((), DeleteProfileIdentifierError::BadRequest),
+                    401 => ex.failure((), DeleteProfileIdentifierError::Unauthorized),
+                    403 => ex.failure((), DeleteProfileIdentifierError::Forbidden),
+                    404 => ex.failure((), DeleteProfileIdentifierError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            DeleteProfileIdentifierError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure((), DeleteProfileIdentifierError::InternalServerError)
+                    }
+                    503 => {
+                        ex.failure((), DeleteProfileIdentifierError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(DeleteProfileIdentifierError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "DeleteProfileIdentifier",
             server: None,
@@ -2925,30 +3122,7 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
         if let Some(remove_all) = &remove_all {
             rt::query_pair(&mut parts.query, "removeAll", &remove_all.to_string());
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<DeleteProfileIdentifierError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()).map(DeleteProfileIdentifierResponse::Accepted),
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(DeleteProfileIdentifierResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), DeleteProfileIdentifierError::BadRequest),
-            401 => ex.failure((), DeleteProfileIdentifierError::Unauthorized),
-            403 => ex.failure((), DeleteProfileIdentifierError::Forbidden),
-            404 => ex.failure((), DeleteProfileIdentifierError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, DeleteProfileIdentifierError::TooManyRequests)
-            }
-            500 => ex.failure((), DeleteProfileIdentifierError::InternalServerError),
-            503 => ex.failure((), DeleteProfileIdentifierError::ServiceUnavailable),
-            _ => ex.unhandled_status(DeleteProfileIdentifierError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -3098,7 +3272,46 @@ pub struct DeleteProfileObservationRequest<'a> {
 
 impl<'a> DeleteProfileObservationRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> DeleteProfileObservationResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = DeleteProfileObservationResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => ex.success(()).map(DeleteProfileObservationResponse::Accepted),
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(DeleteProfileObservationResponse::PermanentRedirect)
+                    }
+                    400 => ex.failure((), DeleteProfileObservationError::BadRequest),
+                    401 => ex.failure((), DeleteProfileObservationError::Unauthorized),
+                    403 => ex.failure((), DeleteProfileObservationError::Forbidden),
+                    404 => ex.failure((), DeleteProfileObservationError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            DeleteProfileObservationError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            DeleteProfileObservationError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure((), DeleteProfileObservationError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(DeleteProfileObservationError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "DeleteProfileObservation",
             server: None,
@@ -3127,30 +3340,7 @@ impl<'a> DeleteProfileObservationRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<DeleteProfileObservationError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()).map(DeleteProfileObservationResponse::Accepted),
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(DeleteProfileObservationResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), DeleteProfileObservationError::BadRequest),
-            401 => ex.failure((), DeleteProfileObservationError::Unauthorized),
-            403 => ex.failure((), DeleteProfileObservationError::Forbidden),
-            404 => ex.failure((), DeleteProfileObservationError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, DeleteProfileObservationError::TooManyRequests)
-            }
-            500 => ex.failure((), DeleteProfileObservationError::InternalServerError),
-            503 => ex.failure((), DeleteProfileObservationError::ServiceUnavailable),
-            _ => ex.unhandled_status(DeleteProfileObservationError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -3296,7 +3486,32 @@ pub struct DeleteStoreRequest<'a> {
 
 impl<'a> DeleteStoreRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> DeleteStoreResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = DeleteStoreResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = DeleteStoreAcceptedHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), DeleteStoreError::BadRequest),
+                    404 => ex.failure((), DeleteStoreError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, DeleteStoreError::TooManyRequests)
+                    }
+                    500 => ex.failure((), DeleteStoreError::InternalServerError),
+                    503 => ex.failure((), DeleteStoreError::ServiceUnavailable),
+                    _ => ex.unhandled_status(DeleteStoreError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "DeleteStore",
             server: None,
@@ -3315,26 +3530,7 @@ impl<'a> DeleteStoreRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<DeleteStoreError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = DeleteStoreAcceptedHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), DeleteStoreError::BadRequest),
-            404 => ex.failure((), DeleteStoreError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, DeleteStoreError::TooManyRequests)
-            }
-            500 => ex.failure((), DeleteStoreError::InternalServerError),
-            503 => ex.failure((), DeleteStoreError::ServiceUnavailable),
-            _ => ex.unhandled_status(DeleteStoreError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
@@ -3503,7 +3699,33 @@ pub struct DeleteTraitGroupRequest<'a> {
 
 impl<'a> DeleteTraitGroupRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> DeleteTraitGroupResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = DeleteTraitGroupResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = DeleteTraitGroupAcceptedHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), DeleteTraitGroupError::BadRequest),
+                    404 => ex.failure((), DeleteTraitGroupError::NotFound),
+                    409 => ex.failure((), DeleteTraitGroupError::Conflict),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, DeleteTraitGroupError::TooManyRequests)
+                    }
+                    500 => ex.failure((), DeleteTraitGroupError::InternalServerError),
+                    503 => ex.failure((), DeleteTraitGroupError::ServiceUnavailable),
+                    _ => ex.unhandled_status(DeleteTraitGroupError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "DeleteTraitGroup",
             server: None,
@@ -3538,27 +3760,7 @@ impl<'a> DeleteTraitGroupRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<DeleteTraitGroupError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = DeleteTraitGroupAcceptedHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), DeleteTraitGroupError::BadRequest),
-            404 => ex.failure((), DeleteTraitGroupError::NotFound),
-            409 => ex.failure((), DeleteTraitGroupError::Conflict),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, DeleteTraitGroupError::TooManyRequests)
-            }
-            500 => ex.failure((), DeleteTraitGroupError::InternalServerError),
-            503 => ex.failure((), DeleteTraitGroupError::ServiceUnavailable),
-            _ => ex.unhandled_status(DeleteTraitGroupError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
@@ -3713,7 +3915,32 @@ pub struct FetchDataMappingRequest<'a> {
 
 impl<'a> FetchDataMappingRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> FetchDataMappingResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = FetchDataMappingResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = FetchDataMappingOkHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), FetchDataMappingError::BadRequest),
+                    404 => ex.failure((), FetchDataMappingError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, FetchDataMappingError::TooManyRequests)
+                    }
+                    500 => ex.failure((), FetchDataMappingError::InternalServerError),
+                    503 => ex.failure((), FetchDataMappingError::ServiceUnavailable),
+                    _ => ex.unhandled_status(FetchDataMappingError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "FetchDataMapping",
             server: None,
@@ -3739,26 +3966,7 @@ impl<'a> FetchDataMappingRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<FetchDataMappingError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = FetchDataMappingOkHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), FetchDataMappingError::BadRequest),
-            404 => ex.failure((), FetchDataMappingError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, FetchDataMappingError::TooManyRequests)
-            }
-            500 => ex.failure((), FetchDataMappingError::InternalServerError),
-            503 => ex.failure((), FetchDataMappingError::ServiceUnavailable),
-            _ => ex.unhandled_status(FetchDataMappingError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -3882,7 +4090,55 @@ pub struct FetchIdentityResolutionSettingsRequest<'a> {
 
 impl<'a> FetchIdentityResolutionSettingsRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> FetchIdentityResolutionSettingsResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(
+        self,
+    ) -> impl rt::Future<Output = FetchIdentityResolutionSettingsResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = FetchIdentityResolutionSettingsOkHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers)
+                    }
+                    400 => {
+                        ex.failure((), FetchIdentityResolutionSettingsError::BadRequest)
+                    }
+                    404 => ex.failure((), FetchIdentityResolutionSettingsError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            FetchIdentityResolutionSettingsError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            FetchIdentityResolutionSettingsError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure(
+                            (),
+                            FetchIdentityResolutionSettingsError::ServiceUnavailable,
+                        )
+                    }
+                    _ => {
+                        ex.unhandled_status(
+                            FetchIdentityResolutionSettingsError::Unhandled,
+                        )
+                    }
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "FetchIdentityResolutionSettings",
             server: None,
@@ -3902,37 +4158,7 @@ impl<'a> FetchIdentityResolutionSettingsRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<
-                FetchIdentityResolutionSettingsError,
-            >(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = FetchIdentityResolutionSettingsOkHeaders::read(
-                    &ex.headers,
-                );
-                ex.success(headers)
-            }
-            400 => ex.failure((), FetchIdentityResolutionSettingsError::BadRequest),
-            404 => ex.failure((), FetchIdentityResolutionSettingsError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(
-                    headers,
-                    FetchIdentityResolutionSettingsError::TooManyRequests,
-                )
-            }
-            500 => {
-                ex.failure((), FetchIdentityResolutionSettingsError::InternalServerError)
-            }
-            503 => {
-                ex.failure((), FetchIdentityResolutionSettingsError::ServiceUnavailable)
-            }
-            _ => ex.unhandled_status(FetchIdentityResolutionSettingsError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -4077,7 +4303,32 @@ pub struct FetchOperationRequest<'a> {
 
 impl<'a> FetchOperationRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> FetchOperationResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = FetchOperationResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = FetchOperationOkHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), FetchOperationError::BadRequest),
+                    404 => ex.failure((), FetchOperationError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, FetchOperationError::TooManyRequests)
+                    }
+                    500 => ex.failure((), FetchOperationError::InternalServerError),
+                    503 => ex.failure((), FetchOperationError::ServiceUnavailable),
+                    _ => ex.unhandled_status(FetchOperationError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "FetchOperation",
             server: None,
@@ -4104,26 +4355,7 @@ impl<'a> FetchOperationRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<FetchOperationError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = FetchOperationOkHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), FetchOperationError::BadRequest),
-            404 => ex.failure((), FetchOperationError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, FetchOperationError::TooManyRequests)
-            }
-            500 => ex.failure((), FetchOperationError::InternalServerError),
-            503 => ex.failure((), FetchOperationError::ServiceUnavailable),
-            _ => ex.unhandled_status(FetchOperationError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -4320,7 +4552,38 @@ impl<'a> FetchProfileRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> FetchProfileResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = FetchProfileResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = FetchProfileOkHeaders::read(&ex.headers);
+                        ex.success(headers).map(FetchProfileResponse::Ok)
+                    }
+                    301 => {
+                        let headers = MovedPermanentlyHeaders::read(&ex.headers);
+                        ex.success(headers).map(FetchProfileResponse::MovedPermanently)
+                    }
+                    400 => ex.failure((), FetchProfileError::BadRequest),
+                    401 => ex.failure((), FetchProfileError::Unauthorized),
+                    403 => ex.failure((), FetchProfileError::Forbidden),
+                    404 => ex.failure((), FetchProfileError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, FetchProfileError::TooManyRequests)
+                    }
+                    500 => ex.failure((), FetchProfileError::InternalServerError),
+                    503 => ex.failure((), FetchProfileError::ServiceUnavailable),
+                    _ => ex.unhandled_status(FetchProfileError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "FetchProfile",
             server: None,
@@ -4354,32 +4617,7 @@ impl<'a> FetchProfileRequest<'a> {
         if let Some(trait_groups) = &trait_groups {
             rt::query_pair(&mut parts.query, "traitGroups", trait_groups.as_str());
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<FetchProfileError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = FetchProfileOkHeaders::read(&ex.headers);
-                ex.success(headers).map(FetchProfileResponse::Ok)
-            }
-            301 => {
-                let headers = MovedPermanentlyHeaders::read(&ex.headers);
-                ex.success(headers).map(FetchProfileResponse::MovedPermanently)
-            }
-            400 => ex.failure((), FetchProfileError::BadRequest),
-            401 => ex.failure((), FetchProfileError::Unauthorized),
-            403 => ex.failure((), FetchProfileError::Forbidden),
-            404 => ex.failure((), FetchProfileError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, FetchProfileError::TooManyRequests)
-            }
-            500 => ex.failure((), FetchProfileError::InternalServerError),
-            503 => ex.failure((), FetchProfileError::ServiceUnavailable),
-            _ => ex.unhandled_status(FetchProfileError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -4538,7 +4776,64 @@ pub struct FetchProfileConversationSummaryRequest<'a> {
 
 impl<'a> FetchProfileConversationSummaryRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> FetchProfileConversationSummaryResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(
+        self,
+    ) -> impl rt::Future<Output = FetchProfileConversationSummaryResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = FetchProfileConversationSummaryOkHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers)
+                    }
+                    400 => {
+                        ex.failure((), FetchProfileConversationSummaryError::BadRequest)
+                    }
+                    401 => {
+                        ex.failure(
+                            (),
+                            FetchProfileConversationSummaryError::Unauthorized,
+                        )
+                    }
+                    403 => {
+                        ex.failure((), FetchProfileConversationSummaryError::Forbidden)
+                    }
+                    404 => ex.failure((), FetchProfileConversationSummaryError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            FetchProfileConversationSummaryError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            FetchProfileConversationSummaryError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure(
+                            (),
+                            FetchProfileConversationSummaryError::ServiceUnavailable,
+                        )
+                    }
+                    _ => {
+                        ex.unhandled_status(
+                            FetchProfileConversationSummaryError::Unhandled,
+                        )
+                    }
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "FetchProfileConversationSummary",
             server: None,
@@ -4563,39 +4858,7 @@ impl<'a> FetchProfileConversationSummaryRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<
-                FetchProfileConversationSummaryError,
-            >(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = FetchProfileConversationSummaryOkHeaders::read(
-                    &ex.headers,
-                );
-                ex.success(headers)
-            }
-            400 => ex.failure((), FetchProfileConversationSummaryError::BadRequest),
-            401 => ex.failure((), FetchProfileConversationSummaryError::Unauthorized),
-            403 => ex.failure((), FetchProfileConversationSummaryError::Forbidden),
-            404 => ex.failure((), FetchProfileConversationSummaryError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(
-                    headers,
-                    FetchProfileConversationSummaryError::TooManyRequests,
-                )
-            }
-            500 => {
-                ex.failure((), FetchProfileConversationSummaryError::InternalServerError)
-            }
-            503 => {
-                ex.failure((), FetchProfileConversationSummaryError::ServiceUnavailable)
-            }
-            _ => ex.unhandled_status(FetchProfileConversationSummaryError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -4731,7 +4994,40 @@ pub struct FetchProfileIdentifierRequest<'a> {
 
 impl<'a> FetchProfileIdentifierRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> FetchProfileIdentifierResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = FetchProfileIdentifierResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => ex.success(()).map(FetchProfileIdentifierResponse::Ok),
+                    301 => {
+                        let headers = MovedPermanentlyHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(FetchProfileIdentifierResponse::MovedPermanently)
+                    }
+                    400 => ex.failure((), FetchProfileIdentifierError::BadRequest),
+                    401 => ex.failure((), FetchProfileIdentifierError::Unauthorized),
+                    403 => ex.failure((), FetchProfileIdentifierError::Forbidden),
+                    404 => ex.failure((), FetchProfileIdentifierError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, FetchProfileIdentifierError::TooManyRequests)
+                    }
+                    500 => {
+                        ex.failure((), FetchProfileIdentifierError::InternalServerError)
+                    }
+                    503 => {
+                        ex.failure((), FetchProfileIdentifierError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(FetchProfileIdentifierError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "FetchProfileIdentifier",
             server: None,
@@ -4760,29 +5056,7 @@ impl<'a> FetchProfileIdentifierRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<FetchProfileIdentifierError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => ex.success(()).map(FetchProfileIdentifierResponse::Ok),
-            301 => {
-                let headers = MovedPermanentlyHeaders::read(&ex.headers);
-                ex.success(headers).map(FetchProfileIdentifierResponse::MovedPermanently)
-            }
-            400 => ex.failure((), FetchProfileIdentifierError::BadRequest),
-            401 => ex.failure((), FetchProfileIdentifierError::Unauthorized),
-            403 => ex.failure((), FetchProfileIdentifierError::Forbidden),
-            404 => ex.failure((), FetchProfileIdentifierError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, FetchProfileIdentifierError::TooManyRequests)
-            }
-            500 => ex.failure((), FetchProfileIdentifierError::InternalServerError),
-            503 => ex.failure((), FetchProfileIdentifierError::ServiceUnavailable),
-            _ => ex.unhandled_status(FetchProfileIdentifierError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -4914,7 +5188,31 @@ pub struct FetchProfileImportV2Request<'a> {
 
 impl<'a> FetchProfileImportV2Request<'a> {
     /// Send the request.
-    pub async fn send(self) -> FetchProfileImportV2Result {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = FetchProfileImportV2Result> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => ex.success(()),
+                    400 => ex.failure((), FetchProfileImportV2Error::BadRequest),
+                    401 => ex.failure((), FetchProfileImportV2Error::Unauthorized),
+                    403 => ex.failure((), FetchProfileImportV2Error::Forbidden),
+                    404 => ex.failure((), FetchProfileImportV2Error::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, FetchProfileImportV2Error::TooManyRequests)
+                    }
+                    500 => ex.failure((), FetchProfileImportV2Error::InternalServerError),
+                    503 => ex.failure((), FetchProfileImportV2Error::ServiceUnavailable),
+                    _ => ex.unhandled_status(FetchProfileImportV2Error::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "FetchProfileImportV2",
             server: None,
@@ -4936,25 +5234,7 @@ impl<'a> FetchProfileImportV2Request<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<FetchProfileImportV2Error>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => ex.success(()),
-            400 => ex.failure((), FetchProfileImportV2Error::BadRequest),
-            401 => ex.failure((), FetchProfileImportV2Error::Unauthorized),
-            403 => ex.failure((), FetchProfileImportV2Error::Forbidden),
-            404 => ex.failure((), FetchProfileImportV2Error::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, FetchProfileImportV2Error::TooManyRequests)
-            }
-            500 => ex.failure((), FetchProfileImportV2Error::InternalServerError),
-            503 => ex.failure((), FetchProfileImportV2Error::ServiceUnavailable),
-            _ => ex.unhandled_status(FetchProfileImportV2Error::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -5095,7 +5375,43 @@ pub struct FetchProfileObservationRequest<'a> {
 
 impl<'a> FetchProfileObservationRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> FetchProfileObservationResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = FetchProfileObservationResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = FetchProfileObservationOkHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), FetchProfileObservationError::BadRequest),
+                    401 => ex.failure((), FetchProfileObservationError::Unauthorized),
+                    403 => ex.failure((), FetchProfileObservationError::Forbidden),
+                    404 => ex.failure((), FetchProfileObservationError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            FetchProfileObservationError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure((), FetchProfileObservationError::InternalServerError)
+                    }
+                    503 => {
+                        ex.failure((), FetchProfileObservationError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(FetchProfileObservationError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "FetchProfileObservation",
             server: None,
@@ -5124,28 +5440,7 @@ impl<'a> FetchProfileObservationRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<FetchProfileObservationError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = FetchProfileObservationOkHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), FetchProfileObservationError::BadRequest),
-            401 => ex.failure((), FetchProfileObservationError::Unauthorized),
-            403 => ex.failure((), FetchProfileObservationError::Forbidden),
-            404 => ex.failure((), FetchProfileObservationError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, FetchProfileObservationError::TooManyRequests)
-            }
-            500 => ex.failure((), FetchProfileObservationError::InternalServerError),
-            503 => ex.failure((), FetchProfileObservationError::ServiceUnavailable),
-            _ => ex.unhandled_status(FetchProfileObservationError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -5266,7 +5561,32 @@ pub struct FetchStoreRequest<'a> {
 
 impl<'a> FetchStoreRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> FetchStoreResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = FetchStoreResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = FetchStoreOkHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), FetchStoreError::BadRequest),
+                    404 => ex.failure((), FetchStoreError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, FetchStoreError::TooManyRequests)
+                    }
+                    500 => ex.failure((), FetchStoreError::InternalServerError),
+                    503 => ex.failure((), FetchStoreError::ServiceUnavailable),
+                    _ => ex.unhandled_status(FetchStoreError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "FetchStore",
             server: None,
@@ -5285,26 +5605,7 @@ impl<'a> FetchStoreRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<FetchStoreError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = FetchStoreOkHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), FetchStoreError::BadRequest),
-            404 => ex.failure((), FetchStoreError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, FetchStoreError::TooManyRequests)
-            }
-            500 => ex.failure((), FetchStoreError::InternalServerError),
-            503 => ex.failure((), FetchStoreError::ServiceUnavailable),
-            _ => ex.unhandled_status(FetchStoreError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -5469,7 +5770,32 @@ impl<'a> FetchTraitGroupRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> FetchTraitGroupResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = FetchTraitGroupResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = FetchTraitGroupOkHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), FetchTraitGroupError::BadRequest),
+                    404 => ex.failure((), FetchTraitGroupError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, FetchTraitGroupError::TooManyRequests)
+                    }
+                    500 => ex.failure((), FetchTraitGroupError::InternalServerError),
+                    503 => ex.failure((), FetchTraitGroupError::ServiceUnavailable),
+                    _ => ex.unhandled_status(FetchTraitGroupError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "FetchTraitGroup",
             server: None,
@@ -5535,26 +5861,7 @@ impl<'a> FetchTraitGroupRequest<'a> {
         if let Some(page_token) = &page_token {
             rt::query_pair(&mut parts.query, "pageToken", page_token.as_str());
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<FetchTraitGroupError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = FetchTraitGroupOkHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), FetchTraitGroupError::BadRequest),
-            404 => ex.failure((), FetchTraitGroupError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, FetchTraitGroupError::TooManyRequests)
-            }
-            500 => ex.failure((), FetchTraitGroupError::InternalServerError),
-            503 => ex.failure((), FetchTraitGroupError::ServiceUnavailable),
-            _ => ex.unhandled_status(FetchTraitGroupError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
@@ -5715,7 +6022,29 @@ impl<'a> ListDataMappingsRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> ListDataMappingsResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = ListDataMappingsResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => ex.success(()),
+                    400 => ex.failure((), ListDataMappingsError::BadRequest),
+                    404 => ex.failure((), ListDataMappingsError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, ListDataMappingsError::TooManyRequests)
+                    }
+                    500 => ex.failure((), ListDataMappingsError::InternalServerError),
+                    503 => ex.failure((), ListDataMappingsError::ServiceUnavailable),
+                    _ => ex.unhandled_status(ListDataMappingsError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "ListDataMappings",
             server: None,
@@ -5762,23 +6091,7 @@ impl<'a> ListDataMappingsRequest<'a> {
         if let Some(r#type) = &r#type {
             rt::query_pair(&mut parts.query, "type", r#type.as_str());
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<ListDataMappingsError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => ex.success(()),
-            400 => ex.failure((), ListDataMappingsError::BadRequest),
-            404 => ex.failure((), ListDataMappingsError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, ListDataMappingsError::TooManyRequests)
-            }
-            500 => ex.failure((), ListDataMappingsError::InternalServerError),
-            503 => ex.failure((), ListDataMappingsError::ServiceUnavailable),
-            _ => ex.unhandled_status(ListDataMappingsError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
@@ -5990,7 +6303,46 @@ impl<'a> ListObservationRevisionsRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> ListObservationRevisionsResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = ListObservationRevisionsResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = ListObservationRevisionsOkHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), ListObservationRevisionsError::BadRequest),
+                    401 => ex.failure((), ListObservationRevisionsError::Unauthorized),
+                    403 => ex.failure((), ListObservationRevisionsError::Forbidden),
+                    404 => ex.failure((), ListObservationRevisionsError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            ListObservationRevisionsError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            ListObservationRevisionsError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure((), ListObservationRevisionsError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(ListObservationRevisionsError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "ListObservationRevisions",
             server: None,
@@ -6043,28 +6395,7 @@ impl<'a> ListObservationRevisionsRequest<'a> {
         if let Some(accept_encoding) = &accept_encoding {
             parts.headers.push(("accept-encoding", accept_encoding.as_str().to_owned()));
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<ListObservationRevisionsError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = ListObservationRevisionsOkHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), ListObservationRevisionsError::BadRequest),
-            401 => ex.failure((), ListObservationRevisionsError::Unauthorized),
-            403 => ex.failure((), ListObservationRevisionsError::Forbidden),
-            404 => ex.failure((), ListObservationRevisionsError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, ListObservationRevisionsError::TooManyRequests)
-            }
-            500 => ex.failure((), ListObservationRevisionsError::InternalServerError),
-            503 => ex.failure((), ListObservationRevisionsError::ServiceUnavailable),
-            _ => ex.unhandled_status(ListObservationRevisionsError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
@@ -6314,7 +6645,74 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> ListProfileConversationSummariesResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(
+        self,
+    ) -> impl rt::Future<Output = ListProfileConversationSummariesResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = ListProfileConversationSummariesOkHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers)
+                            .map(ListProfileConversationSummariesResponse::Ok)
+                    }
+                    301 => {
+                        let headers = MovedPermanentlyHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(
+                                ListProfileConversationSummariesResponse::MovedPermanently,
+                            )
+                    }
+                    400 => {
+                        ex.failure((), ListProfileConversationSummariesError::BadRequest)
+                    }
+                    401 => {
+                        ex.failure(
+                            (),
+                            ListProfileConversationSummariesError::Unauthorized,
+                        )
+                    }
+                    403 => {
+                        ex.failure((), ListProfileConversationSummariesError::Forbidden)
+                    }
+                    404 => {
+                        ex.failure((), ListProfileConversationSummariesError::NotFound)
+                    }
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            ListProfileConversationSummariesError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            ListProfileConversationSummariesError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure(
+                            (),
+                            ListProfileConversationSummariesError::ServiceUnavailable,
+                        )
+                    }
+                    _ => {
+                        ex.unhandled_status(
+                            ListProfileConversationSummariesError::Unhandled,
+                        )
+                    }
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "ListProfileConversationSummaries",
             server: None,
@@ -6364,47 +6762,7 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
         if let Some(accept_encoding) = &accept_encoding {
             parts.headers.push(("accept-encoding", accept_encoding.as_str().to_owned()));
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<
-                ListProfileConversationSummariesError,
-            >(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = ListProfileConversationSummariesOkHeaders::read(
-                    &ex.headers,
-                );
-                ex.success(headers).map(ListProfileConversationSummariesResponse::Ok)
-            }
-            301 => {
-                let headers = MovedPermanentlyHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(ListProfileConversationSummariesResponse::MovedPermanently)
-            }
-            400 => ex.failure((), ListProfileConversationSummariesError::BadRequest),
-            401 => ex.failure((), ListProfileConversationSummariesError::Unauthorized),
-            403 => ex.failure((), ListProfileConversationSummariesError::Forbidden),
-            404 => ex.failure((), ListProfileConversationSummariesError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(
-                    headers,
-                    ListProfileConversationSummariesError::TooManyRequests,
-                )
-            }
-            500 => {
-                ex.failure(
-                    (),
-                    ListProfileConversationSummariesError::InternalServerError,
-                )
-            }
-            503 => {
-                ex.failure((), ListProfileConversationSummariesError::ServiceUnavailable)
-            }
-            _ => ex.unhandled_status(ListProfileConversationSummariesError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
@@ -6596,7 +6954,40 @@ pub struct ListProfileIdentifiersRequest<'a> {
 
 impl<'a> ListProfileIdentifiersRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> ListProfileIdentifiersResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = ListProfileIdentifiersResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => ex.success(()).map(ListProfileIdentifiersResponse::Ok),
+                    301 => {
+                        let headers = MovedPermanentlyHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(ListProfileIdentifiersResponse::MovedPermanently)
+                    }
+                    400 => ex.failure((), ListProfileIdentifiersError::BadRequest),
+                    401 => ex.failure((), ListProfileIdentifiersError::Unauthorized),
+                    403 => ex.failure((), ListProfileIdentifiersError::Forbidden),
+                    404 => ex.failure((), ListProfileIdentifiersError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, ListProfileIdentifiersError::TooManyRequests)
+                    }
+                    500 => {
+                        ex.failure((), ListProfileIdentifiersError::InternalServerError)
+                    }
+                    503 => {
+                        ex.failure((), ListProfileIdentifiersError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(ListProfileIdentifiersError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "ListProfileIdentifiers",
             server: None,
@@ -6619,29 +7010,7 @@ impl<'a> ListProfileIdentifiersRequest<'a> {
             path,
             ..Default::default()
         };
-        let ex = self
-            .client
-            .inner
-            .execute::<ListProfileIdentifiersError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => ex.success(()).map(ListProfileIdentifiersResponse::Ok),
-            301 => {
-                let headers = MovedPermanentlyHeaders::read(&ex.headers);
-                ex.success(headers).map(ListProfileIdentifiersResponse::MovedPermanently)
-            }
-            400 => ex.failure((), ListProfileIdentifiersError::BadRequest),
-            401 => ex.failure((), ListProfileIdentifiersError::Unauthorized),
-            403 => ex.failure((), ListProfileIdentifiersError::Forbidden),
-            404 => ex.failure((), ListProfileIdentifiersError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, ListProfileIdentifiersError::TooManyRequests)
-            }
-            500 => ex.failure((), ListProfileIdentifiersError::InternalServerError),
-            503 => ex.failure((), ListProfileIdentifiersError::ServiceUnavailable),
-            _ => ex.unhandled_status(ListProfileIdentifiersError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -6799,7 +7168,31 @@ impl<'a> ListProfileImportsV2Request<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> ListProfileImportsV2Result {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = ListProfileImportsV2Result> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => ex.success(()),
+                    400 => ex.failure((), ListProfileImportsV2Error::BadRequest),
+                    401 => ex.failure((), ListProfileImportsV2Error::Unauthorized),
+                    403 => ex.failure((), ListProfileImportsV2Error::Forbidden),
+                    404 => ex.failure((), ListProfileImportsV2Error::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, ListProfileImportsV2Error::TooManyRequests)
+                    }
+                    500 => ex.failure((), ListProfileImportsV2Error::InternalServerError),
+                    503 => ex.failure((), ListProfileImportsV2Error::ServiceUnavailable),
+                    _ => ex.unhandled_status(ListProfileImportsV2Error::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "ListProfileImportsV2",
             server: None,
@@ -6842,25 +7235,7 @@ impl<'a> ListProfileImportsV2Request<'a> {
         if let Some(page_token) = &page_token {
             rt::query_pair(&mut parts.query, "pageToken", page_token.as_str());
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<ListProfileImportsV2Error>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => ex.success(()),
-            400 => ex.failure((), ListProfileImportsV2Error::BadRequest),
-            401 => ex.failure((), ListProfileImportsV2Error::Unauthorized),
-            403 => ex.failure((), ListProfileImportsV2Error::Forbidden),
-            404 => ex.failure((), ListProfileImportsV2Error::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, ListProfileImportsV2Error::TooManyRequests)
-            }
-            500 => ex.failure((), ListProfileImportsV2Error::InternalServerError),
-            503 => ex.failure((), ListProfileImportsV2Error::ServiceUnavailable),
-            _ => ex.unhandled_status(ListProfileImportsV2Error::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
@@ -7138,7 +7513,48 @@ impl<'a> ListProfileObservationsRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> ListProfileObservationsResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = ListProfileObservationsResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = ListProfileObservationsOkHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers).map(ListProfileObservationsResponse::Ok)
+                    }
+                    301 => {
+                        let headers = MovedPermanentlyHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(ListProfileObservationsResponse::MovedPermanently)
+                    }
+                    400 => ex.failure((), ListProfileObservationsError::BadRequest),
+                    401 => ex.failure((), ListProfileObservationsError::Unauthorized),
+                    403 => ex.failure((), ListProfileObservationsError::Forbidden),
+                    404 => ex.failure((), ListProfileObservationsError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            ListProfileObservationsError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure((), ListProfileObservationsError::InternalServerError)
+                    }
+                    503 => {
+                        ex.failure((), ListProfileObservationsError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(ListProfileObservationsError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "ListProfileObservations",
             server: None,
@@ -7224,33 +7640,7 @@ impl<'a> ListProfileObservationsRequest<'a> {
         if let Some(accept_encoding) = &accept_encoding {
             parts.headers.push(("accept-encoding", accept_encoding.as_str().to_owned()));
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<ListProfileObservationsError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = ListProfileObservationsOkHeaders::read(&ex.headers);
-                ex.success(headers).map(ListProfileObservationsResponse::Ok)
-            }
-            301 => {
-                let headers = MovedPermanentlyHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(ListProfileObservationsResponse::MovedPermanently)
-            }
-            400 => ex.failure((), ListProfileObservationsError::BadRequest),
-            401 => ex.failure((), ListProfileObservationsError::Unauthorized),
-            403 => ex.failure((), ListProfileObservationsError::Forbidden),
-            404 => ex.failure((), ListProfileObservationsError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, ListProfileObservationsError::TooManyRequests)
-            }
-            500 => ex.failure((), ListProfileObservationsError::InternalServerError),
-            503 => ex.failure((), ListProfileObservationsError::ServiceUnavailable),
-            _ => ex.unhandled_status(ListProfileObservationsError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
@@ -7501,7 +7891,39 @@ impl<'a> ListProfileTraitsRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> ListProfileTraitsResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = ListProfileTraitsResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => {
+                        let headers = ListProfileTraitsOkHeaders::read(&ex.headers);
+                        ex.success(headers).map(ListProfileTraitsResponse::Ok)
+                    }
+                    301 => {
+                        let headers = MovedPermanentlyHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(ListProfileTraitsResponse::MovedPermanently)
+                    }
+                    400 => ex.failure((), ListProfileTraitsError::BadRequest),
+                    401 => ex.failure((), ListProfileTraitsError::Unauthorized),
+                    403 => ex.failure((), ListProfileTraitsError::Forbidden),
+                    404 => ex.failure((), ListProfileTraitsError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, ListProfileTraitsError::TooManyRequests)
+                    }
+                    500 => ex.failure((), ListProfileTraitsError::InternalServerError),
+                    503 => ex.failure((), ListProfileTraitsError::ServiceUnavailable),
+                    _ => ex.unhandled_status(ListProfileTraitsError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "ListProfileTraits",
             server: None,
@@ -7559,32 +7981,7 @@ impl<'a> ListProfileTraitsRequest<'a> {
         if let Some(trait_groups) = &trait_groups {
             rt::query_pair(&mut parts.query, "traitGroups", trait_groups.as_str());
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<ListProfileTraitsError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => {
-                let headers = ListProfileTraitsOkHeaders::read(&ex.headers);
-                ex.success(headers).map(ListProfileTraitsResponse::Ok)
-            }
-            301 => {
-                let headers = MovedPermanentlyHeaders::read(&ex.headers);
-                ex.success(headers).map(ListProfileTraitsResponse::MovedPermanently)
-            }
-            400 => ex.failure((), ListProfileTraitsError::BadRequest),
-            401 => ex.failure((), ListProfileTraitsError::Unauthorized),
-            403 => ex.failure((), ListProfileTraitsError::Forbidden),
-            404 => ex.failure((), ListProfileTraitsError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, ListProfileTraitsError::TooManyRequests)
-            }
-            500 => ex.failure((), ListProfileTraitsError::InternalServerError),
-            503 => ex.failure((), ListProfileTraitsError::ServiceUnavailable),
-            _ => ex.unhandled_status(ListProfileTraitsError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
@@ -7783,7 +8180,31 @@ impl<'a> ListProfilesRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> ListProfilesResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = ListProfilesResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => ex.success(()),
+                    400 => ex.failure((), ListProfilesError::BadRequest),
+                    401 => ex.failure((), ListProfilesError::Unauthorized),
+                    403 => ex.failure((), ListProfilesError::Forbidden),
+                    404 => ex.failure((), ListProfilesError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, ListProfilesError::TooManyRequests)
+                    }
+                    500 => ex.failure((), ListProfilesError::InternalServerError),
+                    503 => ex.failure((), ListProfilesError::ServiceUnavailable),
+                    _ => ex.unhandled_status(ListProfilesError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "ListProfiles",
             server: None,
@@ -7826,25 +8247,7 @@ impl<'a> ListProfilesRequest<'a> {
         if let Some(page_token) = &page_token {
             rt::query_pair(&mut parts.query, "pageToken", page_token.as_str());
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<ListProfilesError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => ex.success(()),
-            400 => ex.failure((), ListProfilesError::BadRequest),
-            401 => ex.failure((), ListProfilesError::Unauthorized),
-            403 => ex.failure((), ListProfilesError::Forbidden),
-            404 => ex.failure((), ListProfilesError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, ListProfilesError::TooManyRequests)
-            }
-            500 => ex.failure((), ListProfilesError::InternalServerError),
-            503 => ex.failure((), ListProfilesError::ServiceUnavailable),
-            _ => ex.unhandled_status(ListProfilesError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
@@ -8001,7 +8404,29 @@ impl<'a> ListStoresRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> ListStoresResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = ListStoresResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => ex.success(()),
+                    400 => ex.failure((), ListStoresError::BadRequest),
+                    404 => ex.failure((), ListStoresError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, ListStoresError::TooManyRequests)
+                    }
+                    500 => ex.failure((), ListStoresError::InternalServerError),
+                    503 => ex.failure((), ListStoresError::ServiceUnavailable),
+                    _ => ex.unhandled_status(ListStoresError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "ListStores",
             server: None,
@@ -8041,23 +8466,7 @@ impl<'a> ListStoresRequest<'a> {
         if let Some(page_token) = &page_token {
             rt::query_pair(&mut parts.query, "pageToken", page_token.as_str());
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<ListStoresError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => ex.success(()),
-            400 => ex.failure((), ListStoresError::BadRequest),
-            404 => ex.failure((), ListStoresError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, ListStoresError::TooManyRequests)
-            }
-            500 => ex.failure((), ListStoresError::InternalServerError),
-            503 => ex.failure((), ListStoresError::ServiceUnavailable),
-            _ => ex.unhandled_status(ListStoresError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
@@ -8232,7 +8641,29 @@ impl<'a> ListTraitGroupsRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> ListTraitGroupsResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = ListTraitGroupsResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    200 => ex.success(()),
+                    400 => ex.failure((), ListTraitGroupsError::BadRequest),
+                    404 => ex.failure((), ListTraitGroupsError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, ListTraitGroupsError::TooManyRequests)
+                    }
+                    500 => ex.failure((), ListTraitGroupsError::InternalServerError),
+                    503 => ex.failure((), ListTraitGroupsError::ServiceUnavailable),
+                    _ => ex.unhandled_status(ListTraitGroupsError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "ListTraitGroups",
             server: None,
@@ -8283,23 +8714,7 @@ impl<'a> ListTraitGroupsRequest<'a> {
         if let Some(page_token) = &page_token {
             rt::query_pair(&mut parts.query, "pageToken", page_token.as_str());
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<ListTraitGroupsError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            200 => ex.success(()),
-            400 => ex.failure((), ListTraitGroupsError::BadRequest),
-            404 => ex.failure((), ListTraitGroupsError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, ListTraitGroupsError::TooManyRequests)
-            }
-            500 => ex.failure((), ListTraitGroupsError::InternalServerError),
-            503 => ex.failure((), ListTraitGroupsError::ServiceUnavailable),
-            _ => ex.unhandled_status(ListTraitGroupsError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Every page, in order, as a stream: the request is sent again with `pageToken` set to the previous page's `meta.nextToken` until a page has none. Each page is one call, with the client's retries and timeouts; an error ends the stream.
@@ -8490,7 +8905,32 @@ impl<'a> PatchDataMappingRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> PatchDataMappingResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = PatchDataMappingResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = PatchDataMappingAcceptedHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), PatchDataMappingError::BadRequest),
+                    404 => ex.failure((), PatchDataMappingError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, PatchDataMappingError::TooManyRequests)
+                    }
+                    500 => ex.failure((), PatchDataMappingError::InternalServerError),
+                    503 => ex.failure((), PatchDataMappingError::ServiceUnavailable),
+                    _ => ex.unhandled_status(PatchDataMappingError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "PatchDataMapping",
             server: None,
@@ -8528,26 +8968,7 @@ impl<'a> PatchDataMappingRequest<'a> {
                 body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
             );
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<PatchDataMappingError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = PatchDataMappingAcceptedHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), PatchDataMappingError::BadRequest),
-            404 => ex.failure((), PatchDataMappingError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, PatchDataMappingError::TooManyRequests)
-            }
-            500 => ex.failure((), PatchDataMappingError::InternalServerError),
-            503 => ex.failure((), PatchDataMappingError::ServiceUnavailable),
-            _ => ex.unhandled_status(PatchDataMappingError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
@@ -8717,7 +9138,69 @@ pub struct PatchProfileConversationSummaryRequest<'a> {
 
 impl<'a> PatchProfileConversationSummaryRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> PatchProfileConversationSummaryResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(
+        self,
+    ) -> impl rt::Future<Output = PatchProfileConversationSummaryResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        ex.success(())
+                            .map(PatchProfileConversationSummaryResponse::Accepted)
+                    }
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(
+                                PatchProfileConversationSummaryResponse::PermanentRedirect,
+                            )
+                    }
+                    400 => {
+                        ex.failure((), PatchProfileConversationSummaryError::BadRequest)
+                    }
+                    401 => {
+                        ex.failure(
+                            (),
+                            PatchProfileConversationSummaryError::Unauthorized,
+                        )
+                    }
+                    403 => {
+                        ex.failure((), PatchProfileConversationSummaryError::Forbidden)
+                    }
+                    404 => ex.failure((), PatchProfileConversationSummaryError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            PatchProfileConversationSummaryError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            PatchProfileConversationSummaryError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure(
+                            (),
+                            PatchProfileConversationSummaryError::ServiceUnavailable,
+                        )
+                    }
+                    _ => {
+                        ex.unhandled_status(
+                            PatchProfileConversationSummaryError::Unhandled,
+                        )
+                    }
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "PatchProfileConversationSummary",
             server: None,
@@ -8746,39 +9229,7 @@ impl<'a> PatchProfileConversationSummaryRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<
-                PatchProfileConversationSummaryError,
-            >(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()).map(PatchProfileConversationSummaryResponse::Accepted),
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(PatchProfileConversationSummaryResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), PatchProfileConversationSummaryError::BadRequest),
-            401 => ex.failure((), PatchProfileConversationSummaryError::Unauthorized),
-            403 => ex.failure((), PatchProfileConversationSummaryError::Forbidden),
-            404 => ex.failure((), PatchProfileConversationSummaryError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(
-                    headers,
-                    PatchProfileConversationSummaryError::TooManyRequests,
-                )
-            }
-            500 => {
-                ex.failure((), PatchProfileConversationSummaryError::InternalServerError)
-            }
-            503 => {
-                ex.failure((), PatchProfileConversationSummaryError::ServiceUnavailable)
-            }
-            _ => ex.unhandled_status(PatchProfileConversationSummaryError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -8944,7 +9395,41 @@ pub struct PatchProfileIdentifierRequest<'a> {
 
 impl<'a> PatchProfileIdentifierRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> PatchProfileIdentifierResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = PatchProfileIdentifierResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => ex.success(()).map(PatchProfileIdentifierResponse::Accepted),
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(PatchProfileIdentifierResponse::PermanentRedirect)
+                    }
+                    400 => ex.failure((), PatchProfileIdentifierError::BadRequest),
+                    401 => ex.failure((), PatchProfileIdentifierError::Unauthorized),
+                    403 => ex.failure((), PatchProfileIdentifierError::Forbidden),
+                    404 => ex.failure((), PatchProfileIdentifierError::NotFound),
+                    409 => ex.failure((), PatchProfileIdentifierError::Conflict),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, PatchProfileIdentifierError::TooManyRequests)
+                    }
+                    500 => {
+                        ex.failure((), PatchProfileIdentifierError::InternalServerError)
+                    }
+                    503 => {
+                        ex.failure((), PatchProfileIdentifierError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(PatchProfileIdentifierError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "PatchProfileIdentifier",
             server: None,
@@ -8977,31 +9462,7 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<PatchProfileIdentifierError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()).map(PatchProfileIdentifierResponse::Accepted),
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(PatchProfileIdentifierResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), PatchProfileIdentifierError::BadRequest),
-            401 => ex.failure((), PatchProfileIdentifierError::Unauthorized),
-            403 => ex.failure((), PatchProfileIdentifierError::Forbidden),
-            404 => ex.failure((), PatchProfileIdentifierError::NotFound),
-            409 => ex.failure((), PatchProfileIdentifierError::Conflict),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, PatchProfileIdentifierError::TooManyRequests)
-            }
-            500 => ex.failure((), PatchProfileIdentifierError::InternalServerError),
-            503 => ex.failure((), PatchProfileIdentifierError::ServiceUnavailable),
-            _ => ex.unhandled_status(PatchProfileIdentifierError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -9155,7 +9616,43 @@ pub struct PatchProfileObservationRequest<'a> {
 
 impl<'a> PatchProfileObservationRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> PatchProfileObservationResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = PatchProfileObservationResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => ex.success(()).map(PatchProfileObservationResponse::Accepted),
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(PatchProfileObservationResponse::PermanentRedirect)
+                    }
+                    400 => ex.failure((), PatchProfileObservationError::BadRequest),
+                    401 => ex.failure((), PatchProfileObservationError::Unauthorized),
+                    403 => ex.failure((), PatchProfileObservationError::Forbidden),
+                    404 => ex.failure((), PatchProfileObservationError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            PatchProfileObservationError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure((), PatchProfileObservationError::InternalServerError)
+                    }
+                    503 => {
+                        ex.failure((), PatchProfileObservationError::ServiceUnavailable)
+                    }
+                    _ => ex.unhandled_status(PatchProfileObservationError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "PatchProfileObservation",
             server: None,
@@ -9188,30 +9685,7 @@ impl<'a> PatchProfileObservationRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<PatchProfileObservationError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()).map(PatchProfileObservationResponse::Accepted),
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers)
-                    .map(PatchProfileObservationResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), PatchProfileObservationError::BadRequest),
-            401 => ex.failure((), PatchProfileObservationError::Unauthorized),
-            403 => ex.failure((), PatchProfileObservationError::Forbidden),
-            404 => ex.failure((), PatchProfileObservationError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, PatchProfileObservationError::TooManyRequests)
-            }
-            500 => ex.failure((), PatchProfileObservationError::InternalServerError),
-            503 => ex.failure((), PatchProfileObservationError::ServiceUnavailable),
-            _ => ex.unhandled_status(PatchProfileObservationError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -9361,7 +9835,36 @@ pub struct PatchProfileTraitsRequest<'a> {
 
 impl<'a> PatchProfileTraitsRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> PatchProfileTraitsResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = PatchProfileTraitsResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => ex.success(()).map(PatchProfileTraitsResponse::Accepted),
+                    308 => {
+                        let headers = PermanentRedirectHeaders::read(&ex.headers);
+                        ex.success(headers)
+                            .map(PatchProfileTraitsResponse::PermanentRedirect)
+                    }
+                    400 => ex.failure((), PatchProfileTraitsError::BadRequest),
+                    401 => ex.failure((), PatchProfileTraitsError::Unauthorized),
+                    403 => ex.failure((), PatchProfileTraitsError::Forbidden),
+                    404 => ex.failure((), PatchProfileTraitsError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, PatchProfileTraitsError::TooManyRequests)
+                    }
+                    500 => ex.failure((), PatchProfileTraitsError::InternalServerError),
+                    503 => ex.failure((), PatchProfileTraitsError::ServiceUnavailable),
+                    _ => ex.unhandled_status(PatchProfileTraitsError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "PatchProfileTraits",
             server: None,
@@ -9387,29 +9890,7 @@ impl<'a> PatchProfileTraitsRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<PatchProfileTraitsError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()).map(PatchProfileTraitsResponse::Accepted),
-            308 => {
-                let headers = PermanentRedirectHeaders::read(&ex.headers);
-                ex.success(headers).map(PatchProfileTraitsResponse::PermanentRedirect)
-            }
-            400 => ex.failure((), PatchProfileTraitsError::BadRequest),
-            401 => ex.failure((), PatchProfileTraitsError::Unauthorized),
-            403 => ex.failure((), PatchProfileTraitsError::Forbidden),
-            404 => ex.failure((), PatchProfileTraitsError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, PatchProfileTraitsError::TooManyRequests)
-            }
-            500 => ex.failure((), PatchProfileTraitsError::InternalServerError),
-            503 => ex.failure((), PatchProfileTraitsError::ServiceUnavailable),
-            _ => ex.unhandled_status(PatchProfileTraitsError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 
@@ -9582,7 +10063,33 @@ impl<'a> PatchStoreRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> PatchStoreResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = PatchStoreResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = PatchStoreAcceptedHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), PatchStoreError::BadRequest),
+                    404 => ex.failure((), PatchStoreError::NotFound),
+                    412 => ex.failure((), PatchStoreError::PreconditionFailed),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, PatchStoreError::TooManyRequests)
+                    }
+                    500 => ex.failure((), PatchStoreError::InternalServerError),
+                    503 => ex.failure((), PatchStoreError::ServiceUnavailable),
+                    _ => ex.unhandled_status(PatchStoreError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "PatchStore",
             server: None,
@@ -9613,27 +10120,7 @@ impl<'a> PatchStoreRequest<'a> {
                 body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
             );
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<PatchStoreError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = PatchStoreAcceptedHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), PatchStoreError::BadRequest),
-            404 => ex.failure((), PatchStoreError::NotFound),
-            412 => ex.failure((), PatchStoreError::PreconditionFailed),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, PatchStoreError::TooManyRequests)
-            }
-            500 => ex.failure((), PatchStoreError::InternalServerError),
-            503 => ex.failure((), PatchStoreError::ServiceUnavailable),
-            _ => ex.unhandled_status(PatchStoreError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
@@ -9819,7 +10306,32 @@ impl<'a> PatchTraitGroupRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> PatchTraitGroupResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = PatchTraitGroupResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = PatchTraitGroupAcceptedHeaders::read(&ex.headers);
+                        ex.success(headers)
+                    }
+                    400 => ex.failure((), PatchTraitGroupError::BadRequest),
+                    404 => ex.failure((), PatchTraitGroupError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, PatchTraitGroupError::TooManyRequests)
+                    }
+                    500 => ex.failure((), PatchTraitGroupError::InternalServerError),
+                    503 => ex.failure((), PatchTraitGroupError::ServiceUnavailable),
+                    _ => ex.unhandled_status(PatchTraitGroupError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "PatchTraitGroup",
             server: None,
@@ -9866,26 +10378,7 @@ impl<'a> PatchTraitGroupRequest<'a> {
                 body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
             );
         }
-        let ex = self
-            .client
-            .inner
-            .execute::<PatchTraitGroupError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = PatchTraitGroupAcceptedHeaders::read(&ex.headers);
-                ex.success(headers)
-            }
-            400 => ex.failure((), PatchTraitGroupError::BadRequest),
-            404 => ex.failure((), PatchTraitGroupError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, PatchTraitGroupError::TooManyRequests)
-            }
-            500 => ex.failure((), PatchTraitGroupError::InternalServerError),
-            503 => ex.failure((), PatchTraitGroupError::ServiceUnavailable),
-            _ => ex.unhandled_status(PatchTraitGroupError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
@@ -10075,7 +10568,63 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
     }
 
     /// Send the request.
-    pub async fn send(self) -> UpdateIdentityResolutionSettingsResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(
+        self,
+    ) -> impl rt::Future<Output = UpdateIdentityResolutionSettingsResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => {
+                        let headers = UpdateIdentityResolutionSettingsAcceptedHeaders::read(
+                            &ex.headers,
+                        );
+                        ex.success(headers)
+                    }
+                    400 => {
+                        ex.failure((), UpdateIdentityResolutionSettingsError::BadRequest)
+                    }
+                    404 => {
+                        ex.failure((), UpdateIdentityResolutionSettingsError::NotFound)
+                    }
+                    412 => {
+                        ex.failure(
+                            (),
+                            UpdateIdentityResolutionSettingsError::PreconditionFailed,
+                        )
+                    }
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(
+                            headers,
+                            UpdateIdentityResolutionSettingsError::TooManyRequests,
+                        )
+                    }
+                    500 => {
+                        ex.failure(
+                            (),
+                            UpdateIdentityResolutionSettingsError::InternalServerError,
+                        )
+                    }
+                    503 => {
+                        ex.failure(
+                            (),
+                            UpdateIdentityResolutionSettingsError::ServiceUnavailable,
+                        )
+                    }
+                    _ => {
+                        ex.unhandled_status(
+                            UpdateIdentityResolutionSettingsError::Unhandled,
+                        )
+                    }
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "UpdateIdentityResolutionSettings",
             server: None,
@@ -10106,43 +10655,7 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<
-                UpdateIdentityResolutionSettingsError,
-            >(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => {
-                let headers = UpdateIdentityResolutionSettingsAcceptedHeaders::read(
-                    &ex.headers,
-                );
-                ex.success(headers)
-            }
-            400 => ex.failure((), UpdateIdentityResolutionSettingsError::BadRequest),
-            404 => ex.failure((), UpdateIdentityResolutionSettingsError::NotFound),
-            412 => {
-                ex.failure((), UpdateIdentityResolutionSettingsError::PreconditionFailed)
-            }
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(
-                    headers,
-                    UpdateIdentityResolutionSettingsError::TooManyRequests,
-                )
-            }
-            500 => {
-                ex.failure(
-                    (),
-                    UpdateIdentityResolutionSettingsError::InternalServerError,
-                )
-            }
-            503 => {
-                ex.failure((), UpdateIdentityResolutionSettingsError::ServiceUnavailable)
-            }
-            _ => ex.unhandled_status(UpdateIdentityResolutionSettingsError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 
     /// Send the request, then wait until the operation it starts (named by the response's `operation-id` header) ends, asking [`Client::fetch_operation`] how it is going. Between polls it sleeps for the `Retry-After` of the last response, or for a growing delay; the whole wait is bounded by [`WaitOptions::timeout`](crate::WaitOptions::timeout) (10 minutes unless set with [`wait_with`](Self::wait_with)).
@@ -10298,7 +10811,31 @@ pub struct UpdateProfilesBulkRequest<'a> {
 
 impl<'a> UpdateProfilesBulkRequest<'a> {
     /// Send the request.
-    pub async fn send(self) -> UpdateProfilesBulkResult {
+    #[allow(clippy::result_large_err)]
+    pub fn send(self) -> impl rt::Future<Output = UpdateProfilesBulkResult> + 'a {
+        rt::respond(
+            &self.client.inner,
+            self.exchange(),
+            |ex| {
+                match ex.status.as_u16() {
+                    202 => ex.success(()),
+                    400 => ex.failure((), UpdateProfilesBulkError::BadRequest),
+                    401 => ex.failure((), UpdateProfilesBulkError::Unauthorized),
+                    403 => ex.failure((), UpdateProfilesBulkError::Forbidden),
+                    404 => ex.failure((), UpdateProfilesBulkError::NotFound),
+                    429 => {
+                        let headers = TooManyRequestsHeaders::read(&ex.headers);
+                        ex.failure(headers, UpdateProfilesBulkError::TooManyRequests)
+                    }
+                    500 => ex.failure((), UpdateProfilesBulkError::InternalServerError),
+                    503 => ex.failure((), UpdateProfilesBulkError::ServiceUnavailable),
+                    _ => ex.unhandled_status(UpdateProfilesBulkError::Unhandled),
+                }
+            },
+        )
+    }
+
+    fn exchange(self) -> rt::Prepared {
         static OPERATION: rt::OperationInfo = rt::OperationInfo {
             id: "UpdateProfilesBulk",
             server: None,
@@ -10322,25 +10859,7 @@ impl<'a> UpdateProfilesBulkRequest<'a> {
         parts.body = Some(
             body.validate().and_then(|()| rt::json_body(&body, "application/json"))?,
         );
-        let ex = self
-            .client
-            .inner
-            .execute::<UpdateProfilesBulkError>(&OPERATION, parts, self.options)
-            .await?;
-        match ex.status.as_u16() {
-            202 => ex.success(()),
-            400 => ex.failure((), UpdateProfilesBulkError::BadRequest),
-            401 => ex.failure((), UpdateProfilesBulkError::Unauthorized),
-            403 => ex.failure((), UpdateProfilesBulkError::Forbidden),
-            404 => ex.failure((), UpdateProfilesBulkError::NotFound),
-            429 => {
-                let headers = TooManyRequestsHeaders::read(&ex.headers);
-                ex.failure(headers, UpdateProfilesBulkError::TooManyRequests)
-            }
-            500 => ex.failure((), UpdateProfilesBulkError::InternalServerError),
-            503 => ex.failure((), UpdateProfilesBulkError::ServiceUnavailable),
-            _ => ex.unhandled_status(UpdateProfilesBulkError::Unhandled),
-        }
+        Ok((&OPERATION, parts, self.options))
     }
 }
 

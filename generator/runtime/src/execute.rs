@@ -3,14 +3,17 @@
 
 use std::time::{Duration, Instant};
 
+use futures_util::future::{Either, FutureExt as _};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::StatusCode;
+use std::borrow::Cow;
+use std::future::Future;
 use tracing::Instrument as _;
 
 use crate::auth::authorize;
 use crate::body::RequestBody;
 use crate::client::ApiClient;
-use crate::config::RequestOptions;
+use crate::config::{ConfigInner, RequestOptions, RetryConfig};
 use crate::error::{Error, ErrorBody, Response, TimeoutKind, UnhandledResponse, ValidationError};
 use crate::stream::ByteStream;
 use crate::validate::header_parse;
@@ -145,15 +148,59 @@ enum Attempt {
     TooLarge(StatusCode),
 }
 
+/// What one call keeps from its first await to its last. The request loop's future holds
+/// this once: work that needs no await is done in plain functions, so the future carries no
+/// copies of arguments or moved-from locals (an `async fn` keeps both), and moving it (into a
+/// task, a box) copies less.
+struct Call<'a> {
+    op: &'static OperationInfo,
+    config: &'a ConfigInner,
+    retry_override: Option<RetryConfig>,
+    http: Cow<'a, reqwest::Client>,
+    start: Instant,
+    attempt_timeout: Option<Duration>,
+    deadline: Option<Instant>,
+    may_retry: bool,
+    max_body: usize,
+    stream_success: bool,
+    /// Until the request is built (after authorization).
+    url: Option<reqwest::Url>,
+    method: reqwest::Method,
+    headers: HeaderMap,
+    query: String,
+    body: Option<RequestBody>,
+    extra_headers: HeaderMap,
+    /// A streamed body is sent once: that attempt is the last.
+    streamed: bool,
+    /// Kept until the last attempt (each earlier one sends a clone).
+    request: Option<reqwest::Request>,
+    /// OAuth 2.0 tokens used; a rejected one (401) is replaced once.
+    tokens: Vec<(std::sync::Arc<dyn crate::auth::TokenProvider>, crate::auth::AccessToken)>,
+    attempt: u32,
+    /// Exchanges that were redirects followed (they do not count as retries).
+    hops: u32,
+    /// Why the current attempt's time limit is there.
+    limit_kind: TimeoutKind,
+}
+
+/// What to do after an attempt.
+enum Next<E> {
+    /// Stop with this result, or wait this long and try again (when the request can still be
+    /// sent and the deadline allows).
+    Decided(Result<Exchange, Error<E>>, Option<Duration>),
+    /// The OAuth 2.0 token was rejected: fetch a new one, then try again.
+    Reauthorize(Exchange),
+}
+
 impl ApiClient {
     /// Send a request with retries and timeouts; returns the final response of any status.
     #[doc(hidden)]
-    pub async fn execute<E>(
-        &self,
+    pub fn execute<'a, E: 'a>(
+        &'a self,
         op: &'static OperationInfo,
         parts: RequestParts,
         options: RequestOptions,
-    ) -> Result<Exchange, Error<E>> {
+    ) -> impl Future<Output = Result<Exchange, Error<E>>> + 'a {
         let span = tracing::info_span!(
             "request",
             operation = op.id,
@@ -164,33 +211,38 @@ impl ApiClient {
             elapsed_ms = tracing::field::Empty,
         );
         let start = Instant::now();
-        let result = self.execute_inner(op, parts, options, start).instrument(span.clone()).await;
-        let attempts = match &result {
-            Ok(ex) => {
-                span.record("status", ex.status.as_u16());
-                ex.attempts
-            }
-            Err(e) => e.attempts(),
+        let record = span.clone();
+        let call = match self.prepare(op, parts, options, start) {
+            Ok(call) => Either::Left(call.run()),
+            Err(e) => Either::Right(std::future::ready(Err(e))),
         };
-        if !span.is_disabled() {
-            span.record("attempts", attempts);
-            span.record("elapsed_ms", start.elapsed().as_millis() as u64);
-        }
-        result
+        call.instrument(span).map(move |result| {
+            let attempts = match &result {
+                Ok(ex) => {
+                    record.record("status", ex.status.as_u16());
+                    ex.attempts
+                }
+                Err(e) => e.attempts(),
+            };
+            if !record.is_disabled() {
+                record.record("attempts", attempts);
+                record.record("elapsed_ms", start.elapsed().as_millis() as u64);
+            }
+            result
+        })
     }
 
-    async fn execute_inner<E>(
+    /// Everything before the first await: URL, headers, body, connection pool.
+    fn prepare<E>(
         &self,
         op: &'static OperationInfo,
         parts: RequestParts,
         options: RequestOptions,
         start: Instant,
-    ) -> Result<Exchange, Error<E>> {
+    ) -> Result<Call<'_>, Error<E>> {
         let inner = &*self.inner;
         let config = &*inner.config.inner;
         let retry = options.retry.as_ref().unwrap_or(&config.retry);
-        let attempt_timeout = options.attempt_timeout.or(config.timeouts.attempt);
-        let deadline = options.total_timeout.or(config.timeouts.total).map(|t| start + t);
         let may_retry = op.idempotent || retry.retry_non_idempotent;
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("generated methods are valid");
         let base = match op.server {
@@ -200,7 +252,7 @@ impl ApiClient {
         let mut full = String::with_capacity(base.len() + parts.path.len());
         full.push_str(base);
         full.push_str(&parts.path);
-        let mut url = reqwest::Url::parse(&full).map_err(|_| Error::InvalidRequest {
+        let url = reqwest::Url::parse(&full).map_err(|_| Error::InvalidRequest {
             source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
         })?;
         let mut headers = inner.default_headers.clone();
@@ -244,196 +296,338 @@ impl ApiClient {
             .pools
             .for_call(options.connect_timeout)
             .map_err(|source| Error::Transport { source, attempts: 0 })?;
-        let mut query = parts.query;
-        let credentials = config.credentials.as_ref();
-        let applied = authorize(credentials, op.security, config.pools.main(), &mut headers, &mut query)
+        Ok(Call {
+            op,
+            config,
+            attempt_timeout: options.attempt_timeout.or(config.timeouts.attempt),
+            deadline: options.total_timeout.or(config.timeouts.total).map(|t| start + t),
+            retry_override: options.retry,
+            http,
+            start,
+            may_retry,
+            max_body: options.max_response_bytes.unwrap_or(config.max_response_bytes),
+            stream_success: parts.stream_response,
+            url: Some(url),
+            method,
+            headers,
+            query: parts.query,
+            streamed: matches!(body, Some(RequestBody::Streamed(_))),
+            body,
+            extra_headers: options.headers,
+            request: None,
+            tokens: Vec::new(),
+            attempt: 0,
+            hops: 0,
+            limit_kind: TimeoutKind::Attempt,
+        })
+    }
+}
+
+impl<'a> Call<'a> {
+    fn retry(&self) -> &RetryConfig {
+        self.retry_override.as_ref().unwrap_or(&self.config.retry)
+    }
+
+    /// Authorize, then attempt until an attempt decides the result.
+    // Not an `async fn`: that would keep `self` twice in the future (argument and local).
+    #[allow(clippy::manual_async_fn)]
+    fn run<E>(mut self) -> impl Future<Output = Result<Exchange, Error<E>>> + 'a {
+        // Only `self` is captured, and each await's future is built in place.
+        async move {
+            let applied = authorize(
+                self.config.credentials.as_ref(),
+                self.op.security,
+                self.config.pools.main(),
+                &mut self.headers,
+                &mut self.query,
+            )
             .await
             .map_err(|source| Error::Auth { source, attempts: 0 })?;
-        if !query.is_empty() {
-            url.set_query(Some(&query));
+            self.tokens = applied.tokens;
+            self.build_request();
+            loop {
+                self.attempt += 1;
+                let remaining = self.remaining()?;
+                let delay = {
+                    let outcome = self.send_once(remaining).await;
+                    let (give_up, delay) = match self.decide(outcome) {
+                        Next::Decided(result, delay) => (result, delay),
+                        Next::Reauthorize(ex) => self.reauthorize(ex).await,
+                    };
+                    match self.may_wait(delay) {
+                        Some(delay) => delay,
+                        None => return give_up,
+                    }
+                };
+                tokio::time::sleep(delay).await;
+            }
         }
-        for (k, v) in &options.headers {
+    }
+
+    /// The request, once authorization has added its headers or query parameters.
+    fn build_request(&mut self) {
+        let mut url = self.url.take().expect("the URL is taken once");
+        if !self.query.is_empty() {
+            url.set_query(Some(&self.query));
+        }
+        let mut headers = std::mem::take(&mut self.headers);
+        for (k, v) in &self.extra_headers {
             headers.insert(k.clone(), v.clone());
         }
-        // Build the request once; clone it only while another attempt may follow.
-        let mut first = reqwest::Request::new(method, url);
-        *first.headers_mut() = headers;
-        // A streamed body is sent once: that attempt is the last.
-        let streamed = matches!(body, Some(RequestBody::Streamed(_)));
-        match body {
-            Some(RequestBody::Buffered(b)) => *first.body_mut() = Some(b.into()),
-            Some(RequestBody::Streamed(s)) => *first.body_mut() = Some(s.into_body()),
+        let mut request = reqwest::Request::new(self.method.clone(), url);
+        *request.headers_mut() = headers;
+        match self.body.take() {
+            Some(RequestBody::Buffered(b)) => *request.body_mut() = Some(b.into()),
+            Some(RequestBody::Streamed(s)) => *request.body_mut() = Some(s.into_body()),
             None => {}
         }
-        let max_body = options.max_response_bytes.unwrap_or(config.max_response_bytes);
-        let stream_success = parts.stream_response;
-        // A rejected OAuth 2.0 token (401) is replaced once.
-        let mut tokens = applied.tokens;
-        let mut request = Some(first);
-        let mut attempt: u32 = 0;
-        // Exchanges that were redirects followed (they do not count as retries).
-        let mut hops: u32 = 0;
-        loop {
-            attempt += 1;
-            let tries = attempt - hops;
-            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            if remaining == Some(Duration::ZERO) {
-                return Err(Error::Timeout {
-                    kind: TimeoutKind::Total,
-                    elapsed: start.elapsed(),
-                    attempts: attempt - 1,
-                });
-            }
-            let (limit, kind) = match (attempt_timeout, remaining) {
-                (Some(a), Some(r)) if r < a => (Some(r), TimeoutKind::Total),
-                (Some(a), _) => (Some(a), TimeoutKind::Attempt),
-                (None, Some(r)) => (Some(r), TimeoutKind::Total),
-                (None, None) => (None, TimeoutKind::Attempt),
-            };
-            let may_redirect = op.follow_redirects && hops < MAX_REDIRECTS;
-            let last_possible =
-                streamed || ((!may_retry || tries >= retry.max_attempts) && tokens.is_empty() && !may_redirect);
-            let copy = if last_possible { None } else { request.as_ref().and_then(reqwest::Request::try_clone) };
-            let this = match copy {
-                Some(copy) => copy,
-                None => request.take().expect("the request is kept until the last attempt"),
-            };
-            let fut = attempt_once(&http, this, max_body, stream_success, attempt);
-            let outcome = match limit {
-                Some(l) => tokio::time::timeout(l, fut).await.ok(),
-                None => Some(fut.await),
-            };
-            let retries_left = may_retry && tries < retry.max_attempts;
-            // Each outcome gives the result to return if we stop now, and the delay if we retry.
-            let (give_up, delay): (Result<Exchange, Error<E>>, Option<Duration>) = match outcome {
-                None => {
-                    tracing::debug!(attempt, "attempt timed out");
-                    let retry_it = kind == TimeoutKind::Attempt && retries_left && retry.retry_transport_errors;
-                    let err = Error::Timeout { kind, elapsed: start.elapsed(), attempts: attempt };
-                    (Err(err), retry_it.then(|| retry.backoff(tries - 1)))
-                }
-                Some(Attempt::Transport(e)) => {
-                    tracing::debug!(attempt, error = %e, "transport error");
-                    // Connection failures, and connections reset or closed before or while the
-                    // response arrived (reqwest calls a body cut short a "decode" error; bodies
-                    // are decoded here, not by reqwest): safe to repeat for requests that may be
-                    // retried.
-                    let transient = !(e.is_builder() || e.is_redirect());
-                    let retry_it = retries_left && retry.retry_transport_errors && transient;
-                    (Err(Error::Transport { source: e, attempts: attempt }), retry_it.then(|| retry.backoff(tries - 1)))
-                }
-                Some(Attempt::TooLarge(status)) => {
-                    return Err(Error::ResponseTooLarge { status, limit: max_body, attempts: attempt });
-                }
-                Some(Attempt::Done(ex)) if ex.status == StatusCode::UNAUTHORIZED && !tokens.is_empty() => {
-                    tracing::debug!(attempt, "token rejected; fetching a new one");
-                    for (provider, token) in tokens.drain(..) {
-                        provider.invalidate(&token);
-                    }
-                    let Some(req) = request.as_mut() else { return Ok(ex) };
-                    let mut headers = req.headers().clone();
-                    let mut unused = String::new();
-                    match authorize(credentials, op.security, config.pools.main(), &mut headers, &mut unused).await {
-                        Ok(applied) if !applied.tokens.is_empty() => {
-                            *req.headers_mut() = headers;
-                            (Ok(ex), Some(Duration::ZERO))
-                        }
-                        Ok(_) => (Ok(ex), None),
-                        Err(source) => (Err(Error::Auth { source, attempts: attempt }), None),
-                    }
-                }
-                Some(Attempt::Done(ex)) if may_redirect && ex.status.is_redirection() => {
-                    // A documented redirect: followed (method, body and credentials kept for
-                    // 307/308) when it stays on the same origin; any other is the response.
-                    let to = request.as_ref().and_then(|r| same_origin_location(r.url(), &ex.headers));
-                    match (to, request.as_mut()) {
-                        (Some(to), Some(req)) if matches!(ex.status.as_u16(), 301 | 302 | 303 | 307 | 308) => {
-                            hops += 1;
-                            tracing::debug!(
-                                attempt,
-                                status = ex.status.as_u16(),
-                                hops,
-                                "following a same-origin redirect"
-                            );
-                            redirect(req, ex.status, to);
-                            (Ok(ex), Some(Duration::ZERO))
-                        }
-                        _ => (Ok(ex), None),
-                    }
-                }
-                Some(Attempt::Done(ex)) => {
-                    let status = ex.status.as_u16();
-                    tracing::debug!(attempt, status, "response");
-                    let delay = if retries_left && retry.retry_statuses.contains(&status) {
-                        match retry_after(&ex.headers) {
-                            // Longer than we may wait: give up now; the error carries the value.
-                            Some(d) if d > retry.max_retry_after => None,
-                            Some(d) => Some(d),
-                            None => Some(retry.backoff(tries - 1)),
-                        }
-                    } else {
-                        None
-                    };
-                    (Ok(ex), delay)
-                }
-            };
-            // Nothing to send again once the request was handed over (its body was a stream).
-            let Some(delay) = delay.filter(|_| request.is_some()) else { return give_up };
-            if deadline.is_some_and(|d| Instant::now() + delay >= d) {
-                // Waiting would pass the deadline: stop now with what we have.
-                tracing::debug!(attempt, "no time left for another attempt");
-                return give_up;
-            }
-            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-            tokio::time::sleep(delay).await;
+        self.request = Some(request);
+    }
+
+    /// Attempts so far that were not redirects.
+    fn tries(&self) -> u32 {
+        self.attempt - self.hops
+    }
+
+    fn may_redirect(&self) -> bool {
+        self.op.follow_redirects && self.hops < MAX_REDIRECTS
+    }
+
+    /// Time left before the total deadline, if there is one; an error when it has passed.
+    fn remaining<E>(&self) -> Result<Option<Duration>, Error<E>> {
+        let remaining = self.deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if remaining == Some(Duration::ZERO) {
+            return Err(Error::Timeout {
+                kind: TimeoutKind::Total,
+                elapsed: self.start.elapsed(),
+                attempts: self.attempt - 1,
+            });
         }
+        Ok(remaining)
+    }
+
+    /// One attempt within its time limit (`None`: the limit passed).
+    fn send_once(&mut self, remaining: Option<Duration>) -> impl Future<Output = Option<Attempt>> + '_ {
+        let limit = match (self.attempt_timeout, remaining) {
+            (Some(a), Some(r)) if r < a => Some((r, TimeoutKind::Total)),
+            (Some(a), _) => Some((a, TimeoutKind::Attempt)),
+            (None, Some(r)) => Some((r, TimeoutKind::Total)),
+            (None, None) => None,
+        };
+        let last_possible = self.streamed
+            || ((!self.may_retry || self.tries() >= self.retry().max_attempts)
+                && self.tokens.is_empty()
+                && !self.may_redirect());
+        let copy = if last_possible { None } else { self.request.as_ref().and_then(reqwest::Request::try_clone) };
+        let request = match copy {
+            Some(copy) => copy,
+            None => self.request.take().expect("the request is kept until the last attempt"),
+        };
+        let fut = attempt_once(&self.http, request, self.max_body, self.stream_success, self.attempt);
+        match limit {
+            Some((l, kind)) => {
+                self.limit_kind = kind;
+                Either::Left(tokio::time::timeout(l, fut).map(Result::ok))
+            }
+            None => Either::Right(fut.map(Some)),
+        }
+    }
+
+    /// The result to return if we stop now, and the delay if we retry.
+    fn decide<E>(&mut self, outcome: Option<Attempt>) -> Next<E> {
+        let attempt = self.attempt;
+        let tries = self.tries();
+        let retry = self.retry();
+        let retries_left = self.may_retry && tries < retry.max_attempts;
+        match outcome {
+            None => {
+                tracing::debug!(attempt, "attempt timed out");
+                let kind = self.limit_kind;
+                let retry_it = kind == TimeoutKind::Attempt && retries_left && retry.retry_transport_errors;
+                let err = Error::Timeout { kind, elapsed: self.start.elapsed(), attempts: attempt };
+                Next::Decided(Err(err), retry_it.then(|| retry.backoff(tries - 1)))
+            }
+            Some(Attempt::Transport(e)) => {
+                tracing::debug!(attempt, error = %e, "transport error");
+                // Connection failures, and connections reset or closed before or while the
+                // response arrived (reqwest calls a body cut short a "decode" error; bodies
+                // are decoded here, not by reqwest): safe to repeat for requests that may be
+                // retried.
+                let transient = !(e.is_builder() || e.is_redirect());
+                let retry_it = retries_left && retry.retry_transport_errors && transient;
+                let delay = retry_it.then(|| retry.backoff(tries - 1));
+                Next::Decided(Err(Error::Transport { source: e, attempts: attempt }), delay)
+            }
+            Some(Attempt::TooLarge(status)) => {
+                Next::Decided(Err(Error::ResponseTooLarge { status, limit: self.max_body, attempts: attempt }), None)
+            }
+            Some(Attempt::Done(ex)) if ex.status == StatusCode::UNAUTHORIZED && !self.tokens.is_empty() => {
+                Next::Reauthorize(ex)
+            }
+            Some(Attempt::Done(ex)) if self.may_redirect() && ex.status.is_redirection() => {
+                // A documented redirect: followed (method, body and credentials kept for
+                // 307/308) when it stays on the same origin; any other is the response.
+                let to = self.request.as_ref().and_then(|r| same_origin_location(r.url(), &ex.headers));
+                match (to, self.request.as_mut()) {
+                    (Some(to), Some(req)) if matches!(ex.status.as_u16(), 301 | 302 | 303 | 307 | 308) => {
+                        self.hops += 1;
+                        tracing::debug!(
+                            attempt,
+                            status = ex.status.as_u16(),
+                            hops = self.hops,
+                            "following a same-origin redirect"
+                        );
+                        redirect(req, ex.status, to);
+                        Next::Decided(Ok(ex), Some(Duration::ZERO))
+                    }
+                    _ => Next::Decided(Ok(ex), None),
+                }
+            }
+            Some(Attempt::Done(ex)) => {
+                let status = ex.status.as_u16();
+                tracing::debug!(attempt, status, "response");
+                let delay = if retries_left && retry.retry_statuses.contains(&status) {
+                    match retry_after(&ex.headers) {
+                        // Longer than we may wait: give up now; the error carries the value.
+                        Some(d) if d > retry.max_retry_after => None,
+                        Some(d) => Some(d),
+                        None => Some(retry.backoff(tries - 1)),
+                    }
+                } else {
+                    None
+                };
+                Next::Decided(Ok(ex), delay)
+            }
+        }
+    }
+
+    /// Replace the rejected OAuth 2.0 token and try again at once; `ex` is the result when
+    /// that is not possible.
+    async fn reauthorize<E>(&mut self, ex: Exchange) -> (Result<Exchange, Error<E>>, Option<Duration>) {
+        tracing::debug!(attempt = self.attempt, "token rejected; fetching a new one");
+        for (provider, token) in self.tokens.drain(..) {
+            provider.invalidate(&token);
+        }
+        let Some(req) = self.request.as_mut() else { return (Ok(ex), None) };
+        let mut headers = req.headers().clone();
+        let mut unused = String::new();
+        let credentials = self.config.credentials.as_ref();
+        match authorize(credentials, self.op.security, self.config.pools.main(), &mut headers, &mut unused).await {
+            Ok(applied) if !applied.tokens.is_empty() => {
+                if let Some(req) = self.request.as_mut() {
+                    *req.headers_mut() = headers;
+                }
+                (Ok(ex), Some(Duration::ZERO))
+            }
+            Ok(_) => (Ok(ex), None),
+            Err(source) => (Err(Error::Auth { source, attempts: self.attempt }), None),
+        }
+    }
+
+    /// The delay before the next attempt, when there is a request left to send and waiting
+    /// leaves time before the deadline.
+    fn may_wait(&self, delay: Option<Duration>) -> Option<Duration> {
+        // Nothing to send again once the request was handed over (its body was a stream).
+        let delay = delay.filter(|_| self.request.is_some())?;
+        if self.deadline.is_some_and(|d| Instant::now() + delay >= d) {
+            // Waiting would pass the deadline: stop now with what we have.
+            tracing::debug!(attempt = self.attempt, "no time left for another attempt");
+            return None;
+        }
+        tracing::debug!(attempt = self.attempt, delay_ms = delay.as_millis() as u64, "retrying");
+        Some(delay)
+    }
+}
+
+/// What a generated request builder hands to [`respond`]: the operation, its request parts
+/// and per-call options, or the argument that failed its checks (nothing is sent then).
+#[doc(hidden)]
+pub type Prepared = Result<(&'static OperationInfo, RequestParts, RequestOptions), ValidationError>;
+
+/// A generated `send`: the exchange, then `decode` on the final response. A plain combinator
+/// rather than an `async fn`, so the future is the exchange's plus a tag and nothing is copied
+/// into it twice.
+#[doc(hidden)]
+pub fn respond<'a, T: 'a, E: 'a, D>(
+    client: &'a ApiClient,
+    prepared: Prepared,
+    decode: D,
+) -> impl Future<Output = Result<T, Error<E>>> + 'a
+where
+    D: FnOnce(Exchange) -> Result<T, Error<E>> + 'a,
+{
+    match prepared {
+        Ok((op, parts, options)) => Either::Left(client.execute::<E>(op, parts, options).map(|r| r.and_then(decode))),
+        Err(source) => Either::Right(std::future::ready(Err(Error::InvalidRequest { source }))),
     }
 }
 
 /// One attempt: send, then read the whole body within `max` bytes (a success body is left
-/// unread when `stream_success`).
-async fn attempt_once(
+/// unread when `stream_success`). The request is handed to reqwest before the first await,
+/// so the future holds reqwest's small pending handle, not the request.
+fn attempt_once(
     http: &reqwest::Client,
     request: reqwest::Request,
     max: usize,
     stream_success: bool,
     attempt: u32,
-) -> Attempt {
-    let mut resp = match http.execute(request).await {
-        Ok(r) => r,
-        Err(e) => return Attempt::Transport(e),
-    };
-    let status = resp.status();
-    let headers = std::mem::take(resp.headers_mut());
-    let done =
-        |body: bytes::Bytes, streamed| Attempt::Done(Exchange { status, headers, body, streamed, attempts: attempt });
-    match resp.content_length() {
-        Some(n) if n > max as u64 => return Attempt::TooLarge(status),
-        _ if stream_success && status.is_success() => return done(bytes::Bytes::new(), Some(Box::new((resp, max)))),
-        // Known length within the limit: one read into one buffer.
-        Some(_) => {
-            return match resp.bytes().await {
-                Ok(body) if body.len() <= max => done(body, None),
-                Ok(_) => Attempt::TooLarge(status),
-                Err(e) => Attempt::Transport(e),
-            }
-        }
-        None => {}
-    }
-    let mut body = Vec::new();
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > max {
-                    return Attempt::TooLarge(status);
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
+) -> impl Future<Output = Attempt> {
+    let pending = http.execute(request);
+    async move {
+        let mut resp = match pending.await {
+            Ok(r) => r,
             Err(e) => return Attempt::Transport(e),
+        };
+        let status = resp.status();
+        let known = resp.content_length();
+        match known {
+            Some(n) if n > max as u64 => return Attempt::TooLarge(status),
+            _ if stream_success && status.is_success() => {
+                let headers = std::mem::take(resp.headers_mut());
+                let streamed = Some(Box::new((resp, max)));
+                return Attempt::Done(Exchange {
+                    status,
+                    headers,
+                    body: bytes::Bytes::new(),
+                    streamed,
+                    attempts: attempt,
+                });
+            }
+            _ => {}
         }
+        // A body that arrives in one chunk is kept as it came; longer ones are gathered into
+        // one buffer (sized from the length, when known).
+        let mut first: Option<bytes::Bytes> = None;
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    let held = first.as_ref().map_or(0, bytes::Bytes::len) + body.len();
+                    if held + chunk.len() > max {
+                        return Attempt::TooLarge(status);
+                    }
+                    match first.take() {
+                        None if body.is_empty() => first = Some(chunk),
+                        earlier => {
+                            if let Some(earlier) = earlier {
+                                body.reserve(known.map_or(0, |n| n as usize).max(earlier.len() + chunk.len()));
+                                body.extend_from_slice(&earlier);
+                            }
+                            body.extend_from_slice(&chunk);
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Attempt::Transport(e),
+            }
+        }
+        let body = match first {
+            Some(b) => b,
+            None => body.into(),
+        };
+        let headers = std::mem::take(resp.headers_mut());
+        Attempt::Done(Exchange { status, headers, body, streamed: None, attempts: attempt })
     }
-    done(body.into(), None)
 }
 
 impl Exchange {

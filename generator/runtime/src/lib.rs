@@ -64,12 +64,14 @@ pub use client::{ApiClient, ApiInfo, ClientBuilder, GeneratedClient};
 pub use config::{Config, ConfigBuilder, ConfigError, RequestOptions, RetryConfig, TimeoutConfig};
 pub use credentials::{Credentials, EnvKind, EnvSource};
 pub use error::{Error, ErrorBody, Response, TimeoutKind, UnhandledResponse, ValidationError};
-pub use execute::{Exchange, OperationInfo, RequestParts, MAX_REDIRECTS};
+pub use execute::{respond, Exchange, OperationInfo, Prepared, RequestParts, MAX_REDIRECTS};
 pub use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 pub use paginate::{items, pages};
 pub use pattern::{ascii_literal_miss, choice_miss, literal_miss, run_miss};
 pub use reqwest::header;
 pub use reqwest::StatusCode;
+#[doc(hidden)]
+pub use std::future::Future;
 pub use stream::{ByteStream, StreamError};
 pub use style::{header_param, path_param, query_pair, query_param, Style};
 pub use validate::{

@@ -379,37 +379,44 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
             #(#header_pushes)*
             #accept
             #body
+            Ok((&OPERATION, parts, self.options))
         }
     };
+    // `send` is a plain function: arguments are checked and the request's parts built when
+    // it is called (`exchange`), and the future it returns is the runtime's exchange followed
+    // by the decoding of the response. The decoding closure returns the operation's error,
+    // which may be large (typed error bodies); an `async fn` was not linted for that.
     let Some((stream_ok, stream_dispatch)) = &responses.streaming else {
         let build = build(quote! {});
         return quote! {
             /// Send the request.
-            pub async fn send(self) -> #output {
+            #[allow(clippy::result_large_err)]
+            pub fn send(self) -> impl rt::Future<Output = #output> + 'a {
+                rt::respond(&self.client.inner, self.exchange(), |ex| { #dispatch })
+            }
+
+            fn exchange(self) -> rt::Prepared {
                 #build
-                let ex = self.client.inner.execute::<#error>(&OPERATION, parts, self.options).await?;
-                #dispatch
             }
         };
     };
     let build = build(quote! { stream_response, });
     quote! {
         /// Send the request.
-        pub async fn send(self) -> #output {
-            let ex = self.exchange(false).await?;
-            #dispatch
+        #[allow(clippy::result_large_err)]
+        pub fn send(self) -> impl rt::Future<Output = #output> + 'a {
+            rt::respond(&self.client.inner, self.exchange(false), |ex| { #dispatch })
         }
 
         /// Send the request, and hand the success body over as it arrives instead of reading
         /// it into memory first (still within the size limit: see `max_response_bytes`).
-        pub async fn send_streaming(self) -> Result<#stream_ok, rt::Error<#error>> {
-            let ex = self.exchange(true).await?;
-            #stream_dispatch
+        #[allow(clippy::result_large_err)]
+        pub fn send_streaming(self) -> impl rt::Future<Output = Result<#stream_ok, rt::Error<#error>>> + 'a {
+            rt::respond(&self.client.inner, self.exchange(true), |ex| { #stream_dispatch })
         }
 
-        async fn exchange(self, stream_response: bool) -> Result<rt::Exchange, rt::Error<#error>> {
+        fn exchange(self, stream_response: bool) -> rt::Prepared {
             #build
-            self.client.inner.execute::<#error>(&OPERATION, parts, self.options).await
         }
     }
 }
