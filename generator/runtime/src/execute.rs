@@ -155,7 +155,8 @@ enum Attempt {
 struct Call<'a> {
     op: &'static OperationInfo,
     config: &'a ConfigInner,
-    retry_override: Option<RetryConfig>,
+    /// A per-call retry policy (boxed: rare, and the future stays small).
+    retry_override: Option<Box<RetryConfig>>,
     http: Cow<'a, reqwest::Client>,
     start: Instant,
     attempt_timeout: Option<Duration>,
@@ -163,13 +164,10 @@ struct Call<'a> {
     may_retry: bool,
     max_body: usize,
     stream_success: bool,
-    /// Until the request is built (after authorization).
-    url: Option<reqwest::Url>,
-    method: reqwest::Method,
-    headers: HeaderMap,
+    /// Query string; authorization may add to it before the first attempt.
     query: String,
-    body: Option<RequestBody>,
-    extra_headers: HeaderMap,
+    /// Per-call headers, set after authorization so they win over its headers.
+    extra_headers: Option<Box<HeaderMap>>,
     /// A streamed body is sent once: that attempt is the last.
     streamed: bool,
     /// Kept until the last attempt (each earlier one sends a clone).
@@ -292,6 +290,15 @@ impl ApiClient {
                 other => body = other,
             }
         }
+        // Built here; authorization adds its header or query parameter before the first attempt.
+        let mut request = reqwest::Request::new(method, url);
+        *request.headers_mut() = headers;
+        let streamed = matches!(body, Some(RequestBody::Streamed(_)));
+        match body {
+            Some(RequestBody::Buffered(b)) => *request.body_mut() = Some(b.into()),
+            Some(RequestBody::Streamed(s)) => *request.body_mut() = Some(s.into_body()),
+            None => {}
+        }
         let http = config
             .pools
             .for_call(options.connect_timeout)
@@ -301,20 +308,16 @@ impl ApiClient {
             config,
             attempt_timeout: options.attempt_timeout.or(config.timeouts.attempt),
             deadline: options.total_timeout.or(config.timeouts.total).map(|t| start + t),
-            retry_override: options.retry,
+            retry_override: options.retry.map(Box::new),
             http,
             start,
             may_retry,
             max_body: options.max_response_bytes.unwrap_or(config.max_response_bytes),
             stream_success: parts.stream_response,
-            url: Some(url),
-            method,
-            headers,
             query: parts.query,
-            streamed: matches!(body, Some(RequestBody::Streamed(_))),
-            body,
-            extra_headers: options.headers,
-            request: None,
+            streamed,
+            extra_headers: (!options.headers.is_empty()).then(|| Box::new(options.headers)),
+            request: Some(request),
             tokens: Vec::new(),
             attempt: 0,
             hops: 0,
@@ -325,7 +328,7 @@ impl ApiClient {
 
 impl<'a> Call<'a> {
     fn retry(&self) -> &RetryConfig {
-        self.retry_override.as_ref().unwrap_or(&self.config.retry)
+        self.retry_override.as_deref().unwrap_or(&self.config.retry)
     }
 
     /// Authorize, then attempt until an attempt decides the result.
@@ -334,17 +337,18 @@ impl<'a> Call<'a> {
     fn run<E>(mut self) -> impl Future<Output = Result<Exchange, Error<E>>> + 'a {
         // Only `self` is captured, and each await's future is built in place.
         async move {
+            let request = self.request.as_mut().expect("the request is built before the first attempt");
             let applied = authorize(
                 self.config.credentials.as_ref(),
                 self.op.security,
                 self.config.pools.main(),
-                &mut self.headers,
+                request.headers_mut(),
                 &mut self.query,
             )
             .await
             .map_err(|source| Error::Auth { source, attempts: 0 })?;
             self.tokens = applied.tokens;
-            self.build_request();
+            self.finish_request();
             loop {
                 self.attempt += 1;
                 let remaining = self.remaining()?;
@@ -352,7 +356,8 @@ impl<'a> Call<'a> {
                     let outcome = self.send_once(remaining).await;
                     let (give_up, delay) = match self.decide(outcome) {
                         Next::Decided(result, delay) => (result, delay),
-                        Next::Reauthorize(ex) => self.reauthorize(ex).await,
+                        // Boxed: a rare path, kept out of the future's size.
+                        Next::Reauthorize(ex) => Box::pin(self.reauthorize(ex)).await,
                     };
                     match self.may_wait(delay) {
                         Some(delay) => delay,
@@ -364,24 +369,18 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// The request, once authorization has added its headers or query parameters.
-    fn build_request(&mut self) {
-        let mut url = self.url.take().expect("the URL is taken once");
+    /// Add what authorization put in the query, and the per-call headers.
+    fn finish_request(&mut self) {
+        let Some(request) = self.request.as_mut() else { return };
         if !self.query.is_empty() {
-            url.set_query(Some(&self.query));
+            request.url_mut().set_query(Some(&self.query));
         }
-        let mut headers = std::mem::take(&mut self.headers);
-        for (k, v) in &self.extra_headers {
-            headers.insert(k.clone(), v.clone());
+        if let Some(extra) = self.extra_headers.take() {
+            let headers = request.headers_mut();
+            for (k, v) in extra.iter() {
+                headers.insert(k.clone(), v.clone());
+            }
         }
-        let mut request = reqwest::Request::new(self.method.clone(), url);
-        *request.headers_mut() = headers;
-        match self.body.take() {
-            Some(RequestBody::Buffered(b)) => *request.body_mut() = Some(b.into()),
-            Some(RequestBody::Streamed(s)) => *request.body_mut() = Some(s.into_body()),
-            None => {}
-        }
-        self.request = Some(request);
     }
 
     /// Attempts so far that were not redirects.
