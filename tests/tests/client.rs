@@ -216,3 +216,21 @@ fn a_call_future_stays_small() {
     let size = std::mem::size_of_val(&send);
     assert!(size <= 1032, "`delete_store(..).send()` is a {size}-byte future (at most 1,032 expected)");
 }
+
+/// `send()` only builds the future: as with an `async fn`, the call starts when it is first
+/// polled, so its total deadline counts from there, not from when the future was made.
+#[tokio::test]
+async fn a_call_starts_when_first_polled() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path(PATH))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"message": "ok"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let pending = client.delete_store(ID).total_timeout(std::time::Duration::from_millis(200)).send();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let resp = pending.await.expect("the deadline runs from the first poll");
+    assert_eq!(resp.status.as_u16(), 202);
+}

@@ -199,6 +199,18 @@ impl ApiClient {
         parts: RequestParts,
         options: RequestOptions,
     ) -> impl Future<Output = Result<Exchange, Error<E>>> + 'a {
+        // Nothing happens until the first poll, as with an `async fn`: the clock (the total
+        // deadline), the span's parent and the request's preparation are the poller's.
+        futures_util::future::lazy(move |_| self.start::<E>(op, parts, options)).flatten()
+    }
+
+    /// The call's span and clock, its preparation, and the future of its attempts.
+    fn start<'a, E: 'a>(
+        &'a self,
+        op: &'static OperationInfo,
+        parts: RequestParts,
+        options: RequestOptions,
+    ) -> impl Future<Output = Result<Exchange, Error<E>>> + 'a {
         let span = tracing::info_span!(
             "request",
             operation = op.id,
@@ -337,17 +349,18 @@ impl<'a> Call<'a> {
     fn run<E>(mut self) -> impl Future<Output = Result<Exchange, Error<E>>> + 'a {
         // Only `self` is captured, and each await's future is built in place.
         async move {
-            let request = self.request.as_mut().expect("the request is built before the first attempt");
-            let applied = authorize(
-                self.config.credentials.as_ref(),
-                self.op.security,
-                self.config.pools.main(),
-                request.headers_mut(),
-                &mut self.query,
-            )
-            .await
-            .map_err(|source| Error::Auth { source, attempts: 0 })?;
-            self.tokens = applied.tokens;
+            if let Some(request) = self.request.as_mut() {
+                let applied = authorize(
+                    self.config.credentials.as_ref(),
+                    self.op.security,
+                    self.config.pools.main(),
+                    request.headers_mut(),
+                    &mut self.query,
+                )
+                .await
+                .map_err(|source| Error::Auth { source, attempts: 0 })?;
+                self.tokens = applied.tokens;
+            }
             self.finish_request();
             loop {
                 self.attempt += 1;
@@ -578,8 +591,7 @@ fn attempt_once(
             Err(e) => return Attempt::Transport(e),
         };
         let status = resp.status();
-        let known = resp.content_length();
-        match known {
+        match resp.content_length() {
             Some(n) if n > max as u64 => return Attempt::TooLarge(status),
             _ if stream_success && status.is_success() => {
                 let headers = std::mem::take(resp.headers_mut());
@@ -595,7 +607,7 @@ fn attempt_once(
             _ => {}
         }
         // A body that arrives in one chunk is kept as it came; longer ones are gathered into
-        // one buffer (sized from the length, when known).
+        // one buffer.
         let mut first: Option<bytes::Bytes> = None;
         let mut body = Vec::new();
         loop {
@@ -609,7 +621,8 @@ fn attempt_once(
                         None if body.is_empty() => first = Some(chunk),
                         earlier => {
                             if let Some(earlier) = earlier {
-                                body.reserve(known.map_or(0, |n| n as usize).max(earlier.len() + chunk.len()));
+                                // Grown as bytes arrive, never from the server's claimed length.
+                                body.reserve(earlier.len() + chunk.len());
                                 body.extend_from_slice(&earlier);
                             }
                             body.extend_from_slice(&chunk);

@@ -3,7 +3,7 @@
 //! a spec's parameter setters clear of them.
 
 /// The per-call option setters and the `IntoFuture` impl every generated request builder shares
-/// (a builder has an `options: RequestOptions` field and an `async fn send`).
+/// (a builder has an `options: RequestOptions` field and a `send` method returning its future).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! request_builder {
