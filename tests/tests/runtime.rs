@@ -195,6 +195,39 @@ async fn raw_server(response: &'static [u8]) -> String {
     format!("http://{addr}")
 }
 
+/// A server may claim any length: the client's buffer grows with the bytes that arrive, so a
+/// huge `Content-Length` with no limit set is a transport error when the connection closes, not
+/// an attempt to allocate the claimed size (which would abort the process).
+#[tokio::test]
+async fn a_claimed_length_is_not_an_allocation() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = sock.read(&mut buf).await;
+        let head =
+            b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 4611686018427387904\r\n\r\n";
+        let _ = sock.write_all(head).await;
+        // Two chunks, apart in time, then the connection closes.
+        let _ = sock.write_all(b"{\"message\": ").await;
+        let _ = sock.flush().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = sock.write_all(b"\"partial").await;
+        let _ = sock.flush().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = sock.shutdown().await;
+    });
+    let c = Client::builder()
+        .base_url(format!("http://{addr}"))
+        .retry(RetryConfig::disabled())
+        .max_response_bytes(usize::MAX)
+        .build()
+        .unwrap();
+    let err = c.delete_store(ID).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn truncated_and_malformed_json() {
     // The connection closes before the announced length: a transport error (body read failed).
