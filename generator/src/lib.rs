@@ -73,6 +73,10 @@ pub struct Settings {
     pub strict: bool,
     /// Paths of the overlays applied to the spec, as headers name them.
     pub overlay_paths: Vec<String>,
+    /// Print doc comments with `prettyplease` instead of putting them back after printing
+    /// (the output is the same; slower; for the test that checks that).
+    #[doc(hidden)]
+    pub format_docs: bool,
 }
 
 impl Settings {
@@ -90,6 +94,7 @@ impl Settings {
             layout: Layout::Crate,
             strict: false,
             overlay_paths: Vec::new(),
+            format_docs: false,
         }
     }
 

@@ -14,14 +14,16 @@ pub fn render(
     let header = format!("// {}", settings.header_text());
     let cx = emit::Context::new(api);
     let cx = &cx;
-    let mut clock = Clock::default();
+    let mut clock = Clock { restore_docs: !settings.format_docs, ..Clock::default() };
     let lib = clock.format("src/lib.rs", || emit::lib_file(cx, &settings.crate_name, &env_prefix, settings.layout))?;
     let mut ops = clock.format("src/operations.rs", || emit::operations_prelude(cx))?;
     let mut types = clock.format("src/types.rs", || emit::types_prelude(cx))?;
     // Items are independent, so large APIs are emitted and formatted on several threads;
     // chunks are concatenated in order, so the output does not depend on the thread count.
-    let (op_text, op_clock) = render_items(&api.operations, "src/operations.rs", |op| emit::operation(cx, op))?;
-    let (type_text, type_clock) = render_items(&api.types, "src/types.rs", |t| emit::type_def(cx, t))?;
+    let restore = clock.restore_docs;
+    let (op_text, op_clock) =
+        render_items(&api.operations, "src/operations.rs", restore, |op| emit::operation(cx, op))?;
+    let (type_text, type_clock) = render_items(&api.types, "src/types.rs", restore, |t| emit::type_def(cx, t))?;
     ops.push_str(&op_text);
     types.push_str(&type_text);
     clock.emit += op_clock.emit + type_clock.emit;
@@ -59,23 +61,28 @@ pub fn render(
     Ok((files, clock.emit, clock.format))
 }
 
-/// Emission and formatting time.
+/// Emission and formatting time, and how doc comments are printed.
 #[derive(Default)]
 struct Clock {
     emit: std::time::Duration,
     format: std::time::Duration,
+    /// Doc comments go around `syn` and `prettyplease` ([`emit::docs`]).
+    restore_docs: bool,
 }
 
 impl Clock {
     /// Emit tokens with `f`, then parse and pretty-print them.
     fn format(&mut self, path: &str, f: impl FnOnce() -> proc_macro2::TokenStream) -> Result<String, Diagnostic> {
         let t = std::time::Instant::now();
-        let tokens = f();
+        let (tokens, docs) = if self.restore_docs { emit::docs::recording(f) } else { (f(), Vec::new()) };
         self.emit += t.elapsed();
         let t = std::time::Instant::now();
         let file = syn::parse2::<syn::File>(tokens)
             .map_err(|e| Diagnostic::new("", format!("internal error: generated {path} does not parse: {e}")))?;
         let text = prettyplease::unparse(&file);
+        let text = emit::docs::restore(&text, &docs).ok_or_else(|| {
+            Diagnostic::new("", format!("internal error: a doc comment of generated {path} could not be put back"))
+        })?;
         self.format += t.elapsed();
         Ok(text)
     }
@@ -90,12 +97,13 @@ const BATCH: usize = 32;
 fn render_items<T: Sync>(
     items: &[T],
     path: &str,
+    restore_docs: bool,
     emit_one: impl Fn(&T) -> proc_macro2::TokenStream + Sync,
 ) -> Result<(String, Clock), Diagnostic> {
     let batches: Vec<&[T]> = items.chunks(BATCH).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(batches.len());
     let work = |batch: &[T]| -> Result<(String, Clock), Diagnostic> {
-        let mut clock = Clock::default();
+        let mut clock = Clock { restore_docs, ..Clock::default() };
         let text = clock.format(path, || batch.iter().map(&emit_one).collect())?;
         Ok((text, clock))
     };

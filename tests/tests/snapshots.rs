@@ -94,3 +94,27 @@ fn lenient_readings_are_warnings() {
     let generated = generator::generate_full(&text, &fixture_settings(&path)).unwrap_or_else(|d| panic!("{d}"));
     insta::assert_snapshot!(generated.warnings.to_string());
 }
+
+/// Doc comments are put back after printing instead of going through `syn` and `prettyplease`
+/// (`generator::emit::docs`); the bytes must be what prettyplease prints, for every fixture,
+/// the Memory spec and the conformance specs.
+#[test]
+fn restored_doc_comments_are_what_prettyplease_prints() {
+    let mut specs: Vec<std::path::PathBuf> = ["tests/fixtures", "tests/specs"]
+        .iter()
+        .flat_map(|dir| fs::read_dir(tests::root().join(dir)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
+        .collect();
+    specs.push(tests::root().join("spec/twilio_memory_v1.json"));
+    specs.sort();
+    let mut docs = 0;
+    for spec in &specs {
+        let fast = fixture_settings(spec);
+        let slow = generator::Settings { format_docs: true, ..fast.clone() };
+        let a = generate_file(spec, &fast);
+        assert_eq!(a, generate_file(spec, &slow), "{}", spec.display());
+        docs += a.iter().map(|f| f.contents.matches("///").count()).sum::<usize>();
+    }
+    assert!(specs.len() > 20 && docs > 5_000, "{} specs, {docs} doc lines", specs.len());
+}

@@ -10,6 +10,7 @@
 //! Architecture invariant: nothing here imports `openapiv3`; every name comes from the IR, and
 //! the runtime crate is named through [`Context::rt`] only.
 
+pub mod docs;
 mod features;
 mod pattern;
 mod request;
@@ -109,8 +110,15 @@ pub fn ident(name: &str) -> Ident {
     }
 }
 
-/// `#[doc = "..."]` attributes, one per line.
+/// `#[doc = "..."]` attributes, one per line (while a file is rendered, one placeholder that
+/// [`docs::restore`] turns back into the lines after printing).
 pub fn doc_attrs(lines: &[String]) -> TokenStream {
+    if lines.is_empty() {
+        return TokenStream::new();
+    }
+    if let Some(text) = docs::placeholder(lines) {
+        return quote! { #[doc = #text] };
+    }
     let lines = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     quote! { #( #[doc = #lines] )* }
 }

@@ -1,0 +1,109 @@
+//! Doc comments without a round trip through `syn` and `prettyplease`.
+//!
+//! prettyplease prints a `#[doc = "..."]` attribute whose text has no line break (and, outside a
+//! module's own docs, does not start with `/`) as `///` followed by the text with its trailing
+//! spaces removed, at the current indentation: nothing about the text is formatted. Parsing and
+//! printing thousands of doc lines (escaping each into a string literal first) was ~10 % of
+//! codegen. So while a file is rendered, [`doc_attrs`](super::doc_attrs) records each block of
+//! lines and emits one placeholder attribute in its place, and [`restore`] replaces each printed
+//! placeholder with the lines exactly as prettyplease would have printed them. A test renders
+//! every fixture both ways and compares the bytes (`Settings::format_docs`).
+
+use std::cell::RefCell;
+
+/// Starts a placeholder's text; never in a doc line that is recorded.
+const MARK: char = '\u{1}';
+
+thread_local! {
+    /// The blocks of the file being rendered on this thread, when recording is on.
+    static BLOCKS: RefCell<Option<Vec<Vec<String>>>> = const { RefCell::new(None) };
+}
+
+/// Run `f` (which emits a file's tokens) with doc blocks recorded; returns its result and the
+/// blocks, for [`restore`].
+pub fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<Vec<String>>) {
+    let outer = BLOCKS.with(|b| b.replace(Some(Vec::new())));
+    let value = f();
+    let blocks = BLOCKS.with(|b| b.replace(outer)).unwrap_or_default();
+    (value, blocks)
+}
+
+/// The placeholder text for `lines` when recording is on and the lines are safe to put back
+/// after printing (no line break, no marker), or `None`.
+pub fn placeholder(lines: &[String]) -> Option<String> {
+    if lines.iter().any(|l| l.contains(['\n', '\r', MARK])) {
+        return None;
+    }
+    BLOCKS.with(|b| {
+        let mut b = b.borrow_mut();
+        let blocks = b.as_mut()?;
+        blocks.push(lines.to_vec());
+        Some(format!("{MARK}{}", blocks.len() - 1))
+    })
+}
+
+/// Put the recorded blocks back into printed `text`: every line that is a placeholder as
+/// prettyplease prints it (`///` and the marker, no space between: a recorded line never holds
+/// the marker, and a doc line printed by prettyplease starts with a space). `None` for a
+/// placeholder with no block (the output cannot be trusted then).
+pub fn restore(text: &str, blocks: &[Vec<String>]) -> Option<String> {
+    if blocks.is_empty() {
+        return Some(text.to_owned());
+    }
+    let mut out = String::with_capacity(text.len() + blocks.iter().flatten().map(|l| l.len() + 8).sum::<usize>());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start_matches(' ');
+        let Some(rest) = body.strip_prefix("///").and_then(|r| r.strip_prefix(MARK)) else {
+            out.push_str(line);
+            continue;
+        };
+        let index: usize = rest.trim_end_matches('\n').parse().ok()?;
+        let indent = &line[..line.len() - body.len()];
+        for l in blocks.get(index)? {
+            // What `doc_attrs` would have emitted (` line`), trimmed as prettyplease trims it.
+            out.push_str(indent);
+            let start = out.len();
+            out.push_str("///");
+            if !l.is_empty() {
+                out.push(' ');
+                out.push_str(l);
+            }
+            let kept = out[start..].trim_end_matches(' ').len();
+            out.truncate(start + kept);
+            out.push('\n');
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    fn print(tokens: TokenStream) -> String {
+        prettyplease::unparse(&syn::parse2(tokens).expect("parses"))
+    }
+
+    /// Edge cases the specs do not have: trailing and lone spaces, empty lines, quotes and
+    /// backslashes, the marker itself (that block goes through prettyplease), one block used
+    /// twice, nesting.
+    #[test]
+    fn lines_come_back_as_prettyplease_prints_them() {
+        let lines: Vec<String> =
+            ["plain", "trailing  ", "   ", "", "`code`, \"quotes\", \\ and é", "  indented", "/slash"]
+                .map(String::from)
+                .to_vec();
+        let marked = vec!["a \u{1}0 marker".to_owned()];
+        let item = || {
+            let docs = super::super::doc_attrs(&lines);
+            let other = super::super::doc_attrs(&marked);
+            quote! { #docs pub struct S { #docs pub f: u8, #other pub g: u8 } #other pub mod m { #docs pub fn f() {} } }
+        };
+        let expected = print(item());
+        let (tokens, blocks) = super::recording(item);
+        assert_eq!(blocks.len(), 1, "one recorded block (the marked one is not)");
+        let restored = super::restore(&print(tokens), &blocks).expect("every placeholder is restored");
+        assert_eq!(restored, expected);
+    }
+}
