@@ -151,59 +151,67 @@ fn render_items<T: Sync>(
 }
 
 /// Tell rustfmt to leave the file alone (it is formatted by prettyplease, and `cargo fmt`
-/// must not make it differ from what codegen writes). Goes after the module docs.
+/// must not make it differ from what codegen writes). Goes after the module docs. Lines end in
+/// `\n` on the way out, as they do on the way in from [`space_out_items`].
 pub fn skip_rustfmt(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 40);
-    let mut inserted = false;
-    for line in text.lines() {
-        if !inserted && !line.starts_with("//") {
-            out.push_str("#![cfg_attr(rustfmt, rustfmt::skip)]\n");
-            inserted = true;
-        }
+    const ATTR: &str = "#![cfg_attr(rustfmt, rustfmt::skip)]\n";
+    let mut out = String::with_capacity(text.len() + ATTR.len() + 1);
+    let mut rest = text;
+    // The leading comment lines, then the attribute, then everything else at once.
+    while let Some(line) = rest.split_inclusive('\n').next().filter(|l| l.starts_with("//")) {
         out.push_str(line);
+        rest = &rest[line.len()..];
+    }
+    if !rest.is_empty() {
+        out.push_str(ATTR);
+        out.push_str(rest);
+    }
+    if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
     }
     out
 }
 
+/// Lines that start an item (or a field, variant or statement `space_out_items` separates).
+const STARTS: &[&str] = &[
+    "///", "#[", "pub ", "pub(", "impl", "fn ", "async fn", "const ", "static ", "type ", "mod ", "struct ", "enum ",
+    "use ",
+];
+
 /// prettyplease puts items back to back; add a blank line between items (and after the
 /// module header) so the output reads like hand-written code.
 pub fn space_out_items(text: &str) -> String {
-    const STARTS: &[&str] = &[
-        "///", "#[", "pub ", "pub(", "impl", "fn ", "async fn", "const ", "static ", "type ", "mod ", "struct ",
-        "enum ", "use ",
-    ];
     let mut out = String::with_capacity(text.len() + text.len() / 16);
-    let mut prev: Option<&str> = None;
+    // The previous line without its indentation, and its indentation.
+    let mut prev: Option<(&str, usize)> = None;
     for line in text.lines() {
-        if let Some(p) = prev {
-            let indent = line.len() - line.trim_start().len();
-            let p_indent = p.len() - p.trim_start().len();
-            let body = line.trim_start();
-            let p_body = p.trim_start();
-            let starts_item = STARTS.iter().any(|s| body.starts_with(s)) || (indent == 0 && body.contains("!("));
-            let same_kind =
-                p_body.ends_with(';') && body.ends_with(';') && p_body.split(' ').next() == body.split(' ').next();
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        if let Some((p_body, p_indent)) = prev {
+            // Cheap tests first: most lines follow neither a closed item nor the header.
             // A comment line (a doc line may end in `;` or `}`) never closes an item.
             let after_close = indent == p_indent
                 && !p_body.starts_with("//")
-                && !same_kind
                 && (p_body == "}"
                     || p_body == "};"
                     || p_body.ends_with("{}")
                     || (p_body.ends_with(';') && !body.starts_with("use ") && p_body.starts_with("use "))
-                    || (p_body.ends_with(';') && indent == 0 && !p_body.starts_with("use ")));
+                    || (p_body.ends_with(';') && indent == 0 && !p_body.starts_with("use ")))
+                && !(p_body.ends_with(';')
+                    && body.ends_with(';')
+                    && p_body.split(' ').next() == body.split(' ').next());
             let after_header = indent == 0
+                && p_indent == 0
                 && (p_body.starts_with("//!") || p_body.starts_with("#![") || p_body == ")]")
-                && !(body.starts_with("//!") || body.starts_with("#!["))
-                && p_indent == 0;
-            if starts_item && (after_close || after_header) {
+                && !(body.starts_with("//!") || body.starts_with("#!["));
+            let starts_item = || STARTS.iter().any(|s| body.starts_with(s)) || (indent == 0 && body.contains("!("));
+            if (after_close || after_header) && starts_item() {
                 out.push('\n');
             }
         }
         out.push_str(line);
         out.push('\n');
-        prev = Some(line);
+        prev = Some((body, indent));
     }
     out
 }

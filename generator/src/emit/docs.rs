@@ -50,15 +50,20 @@ pub fn restore(text: &str, blocks: &[Vec<String>]) -> Option<String> {
     if blocks.is_empty() {
         return Some(text.to_owned());
     }
+    const PLACEHOLDER: &str = "///\u{1}";
     let mut out = String::with_capacity(text.len() + blocks.iter().flatten().map(|l| l.len() + 8).sum::<usize>());
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_start_matches(' ');
-        let Some(rest) = body.strip_prefix("///").and_then(|r| r.strip_prefix(MARK)) else {
-            out.push_str(line);
+    // Text between placeholders is copied as it is; only placeholder lines are rewritten.
+    let mut copied = 0;
+    for (at, _) in text.match_indices(PLACEHOLDER) {
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let indent = &text[line_start..at];
+        if at < copied || !indent.bytes().all(|b| b == b' ') {
             continue;
-        };
-        let index: usize = rest.trim_end_matches('\n').parse().ok()?;
-        let indent = &line[..line.len() - body.len()];
+        }
+        let rest = &text[at + PLACEHOLDER.len()..];
+        let digits = rest.find('\n').unwrap_or(rest.len());
+        let index: usize = rest[..digits].parse().ok()?;
+        out.push_str(&text[copied..line_start]);
         for l in blocks.get(index)? {
             // What `doc_attrs` would have emitted (` line`), trimmed as prettyplease trims it.
             out.push_str(indent);
@@ -72,7 +77,9 @@ pub fn restore(text: &str, blocks: &[Vec<String>]) -> Option<String> {
             out.truncate(start + kept);
             out.push('\n');
         }
+        copied = (at + PLACEHOLDER.len() + digits + 1).min(text.len());
     }
+    out.push_str(&text[copied..]);
     Some(out)
 }
 
