@@ -225,7 +225,19 @@ pub fn check(doc: &Value) -> Vec<Diagnostic> {
 
 fn object(v: &Value, o: Obj, at: &mut String, out: &mut Vec<Diagnostic>) {
     let Value::Object(m) = v else { return };
-    for (key, expect) in fields(o) {
+    let fields = fields(o);
+    // Which known fields the object has, from its own (few) keys: the map is then asked only
+    // for those, in the order of `fields`, so diagnostics keep that order.
+    let mut present = 0u64;
+    for key in m.keys() {
+        if let Some(i) = fields.iter().position(|(name, _)| name == key) {
+            present |= 1u64.checked_shl(i as u32).unwrap_or(0);
+        }
+    }
+    for (i, (key, expect)) in fields.iter().enumerate() {
+        if i < 64 && present & (1 << i) == 0 {
+            continue;
+        }
         if let Some(child) = m.get(*key) {
             let len = at.len();
             push(at, key);
