@@ -182,10 +182,13 @@ fn site_context(doc: &serde_json::Value, pointer: &str) -> SiteContext {
 fn collect_ref_docs(v: &serde_json::Value, at: &mut String, out: &mut std::collections::BTreeMap<String, String>) {
     match v {
         serde_json::Value::Object(m) => {
-            if let (Some(_), Some(serde_json::Value::String(d))) = (m.get("$ref"), m.get("description")) {
-                out.insert(at.clone(), d.clone());
+            if m.contains_key("$ref") {
+                if let Some(serde_json::Value::String(d)) = m.get("description") {
+                    out.insert(at.clone(), d.clone());
+                }
             }
-            for (k, c) in m {
+            // Only objects and arrays can hold a `$ref`: leaves are not visited.
+            for (k, c) in m.iter().filter(|(_, c)| c.is_object() || c.is_array()) {
                 let len = at.len();
                 crate::pointer::push(at, k);
                 collect_ref_docs(c, at, out);
@@ -193,7 +196,7 @@ fn collect_ref_docs(v: &serde_json::Value, at: &mut String, out: &mut std::colle
             }
         }
         serde_json::Value::Array(a) => {
-            for (i, c) in a.iter().enumerate() {
+            for (i, c) in a.iter().enumerate().filter(|(_, c)| c.is_object() || c.is_array()) {
                 let len = at.len();
                 crate::pointer::push_index(at, i);
                 collect_ref_docs(c, at, out);
