@@ -177,8 +177,6 @@ struct Call<'a> {
     attempt: u32,
     /// Exchanges that were redirects followed (they do not count as retries).
     hops: u32,
-    /// Why the current attempt's time limit is there.
-    limit_kind: TimeoutKind,
 }
 
 /// What to do after an attempt.
@@ -333,7 +331,6 @@ impl ApiClient {
             tokens: Vec::new(),
             attempt: 0,
             hops: 0,
-            limit_kind: TimeoutKind::Attempt,
         })
     }
 }
@@ -418,8 +415,8 @@ impl<'a> Call<'a> {
         Ok(remaining)
     }
 
-    /// One attempt within its time limit (`None`: the limit passed).
-    fn send_once(&mut self, remaining: Option<Duration>) -> impl Future<Output = Option<Attempt>> + '_ {
+    /// One attempt within its time limit (`Err`: the limit that passed).
+    fn send_once(&mut self, remaining: Option<Duration>) -> impl Future<Output = Result<Attempt, TimeoutKind>> + '_ {
         let limit = match (self.attempt_timeout, remaining) {
             (Some(a), Some(r)) if r < a => Some((r, TimeoutKind::Total)),
             (Some(a), _) => Some((a, TimeoutKind::Attempt)),
@@ -437,29 +434,25 @@ impl<'a> Call<'a> {
         };
         let fut = attempt_once(&self.http, request, self.max_body, self.stream_success, self.attempt);
         match limit {
-            Some((l, kind)) => {
-                self.limit_kind = kind;
-                Either::Left(tokio::time::timeout(l, fut).map(Result::ok))
-            }
-            None => Either::Right(fut.map(Some)),
+            Some((l, kind)) => Either::Left(tokio::time::timeout(l, fut).map(move |r| r.map_err(|_| kind))),
+            None => Either::Right(fut.map(Ok)),
         }
     }
 
     /// The result to return if we stop now, and the delay if we retry.
-    fn decide<E>(&mut self, outcome: Option<Attempt>) -> Next<E> {
+    fn decide<E>(&mut self, outcome: Result<Attempt, TimeoutKind>) -> Next<E> {
         let attempt = self.attempt;
         let tries = self.tries();
         let retry = self.retry();
         let retries_left = self.may_retry && tries < retry.max_attempts;
         match outcome {
-            None => {
+            Err(kind) => {
                 tracing::debug!(attempt, "attempt timed out");
-                let kind = self.limit_kind;
                 let retry_it = kind == TimeoutKind::Attempt && retries_left && retry.retry_transport_errors;
                 let err = Error::Timeout { kind, elapsed: self.start.elapsed(), attempts: attempt };
                 Next::Decided(Err(err), retry_it.then(|| retry.backoff(tries - 1)))
             }
-            Some(Attempt::Transport(e)) => {
+            Ok(Attempt::Transport(e)) => {
                 tracing::debug!(attempt, error = %e, "transport error");
                 // Connection failures, and connections reset or closed before or while the
                 // response arrived (reqwest calls a body cut short a "decode" error; bodies
@@ -470,13 +463,13 @@ impl<'a> Call<'a> {
                 let delay = retry_it.then(|| retry.backoff(tries - 1));
                 Next::Decided(Err(Error::Transport { source: e, attempts: attempt }), delay)
             }
-            Some(Attempt::TooLarge(status)) => {
+            Ok(Attempt::TooLarge(status)) => {
                 Next::Decided(Err(Error::ResponseTooLarge { status, limit: self.max_body, attempts: attempt }), None)
             }
-            Some(Attempt::Done(ex)) if ex.status == StatusCode::UNAUTHORIZED && !self.tokens.is_empty() => {
+            Ok(Attempt::Done(ex)) if ex.status == StatusCode::UNAUTHORIZED && !self.tokens.is_empty() => {
                 Next::Reauthorize(ex)
             }
-            Some(Attempt::Done(ex)) if self.may_redirect() && ex.status.is_redirection() => {
+            Ok(Attempt::Done(ex)) if self.may_redirect() && ex.status.is_redirection() => {
                 // A documented redirect: followed (method, body and credentials kept for
                 // 307/308) when it stays on the same origin; any other is the response.
                 let to = self.request.as_ref().and_then(|r| same_origin_location(r.url(), &ex.headers));
@@ -495,7 +488,7 @@ impl<'a> Call<'a> {
                     _ => Next::Decided(Ok(ex), None),
                 }
             }
-            Some(Attempt::Done(ex)) => {
+            Ok(Attempt::Done(ex)) => {
                 let status = ex.status.as_u16();
                 tracing::debug!(attempt, status, "response");
                 let delay = if retries_left && retry.retry_statuses.contains(&status) {
