@@ -1,6 +1,7 @@
 //! OpenAPI 3.0 → async Rust client generator.
 //!
-//! [`generate`] takes spec text and settings and returns the files of a complete client crate.
+//! [`generate`] takes spec text and settings and returns the files of a complete client crate;
+//! [`generate_into`] hands them to a [`Sink`] piece by piece as they are finished instead.
 //! It performs no IO: reading the spec and writing files is the caller's job (`apigen` and
 //! `xtask` do both, with the same ownership rules).
 //!
@@ -162,6 +163,48 @@ pub struct Inputs<'a> {
     pub externals: Vec<Source<'a>>,
 }
 
+/// Where [`generate_into`] puts the output, as it is finished.
+///
+/// Files come one after another, in path order; each file's text comes in order, in one or more
+/// pieces (a file with many items in many), and every file at least once (perhaps empty).
+pub trait Sink {
+    /// What stops the writing.
+    type Error;
+    /// Append `text` to the file at `path` (relative to the output folder, `/`-separated).
+    fn append(&mut self, path: &str, text: &str) -> Result<(), Self::Error>;
+}
+
+/// Collects the files whole.
+impl Sink for Vec<OutputFile> {
+    type Error = std::convert::Infallible;
+    fn append(&mut self, path: &str, text: &str) -> Result<(), Self::Error> {
+        match self.last_mut() {
+            Some(last) if last.path == path => last.contents.push_str(text),
+            _ => self.push(OutputFile { path: path.to_owned(), contents: text.to_owned() }),
+        }
+        Ok(())
+    }
+}
+
+/// Why [`generate_into`] stopped.
+#[derive(Debug)]
+pub enum Stopped<E> {
+    /// The spec has problems (each with its place), found before any text reached the sink
+    /// (or, for an internal error, the generator's own).
+    Spec(Diagnostics),
+    /// The sink returned this error.
+    Sink(E),
+}
+
+/// What a streamed generation reports besides the files.
+#[derive(Debug)]
+pub struct Streamed {
+    /// What the client leaves out that the spec asks for (empty when nothing is).
+    pub warnings: Diagnostics,
+    /// Time per phase.
+    pub times: PhaseTimes,
+}
+
 /// Generate a client crate from spec text (warnings are dropped; see [`generate_full`]).
 pub fn generate(spec: &str, settings: &Settings) -> Result<Vec<OutputFile>, Diagnostics> {
     generate_full(spec, settings).map(|g| g.files)
@@ -181,6 +224,22 @@ pub fn generate_full(spec: &str, settings: &Settings) -> Result<Generated, Diagn
 
 /// Generate from a spec and its overlays, with warnings and time per phase.
 pub fn generate_inputs(inputs: &Inputs<'_>, settings: &Settings) -> Result<Generated, Diagnostics> {
+    let mut files = Vec::new();
+    match generate_into(inputs, settings, &mut files) {
+        Ok(Streamed { warnings, times }) => Ok(Generated { files, warnings, times }),
+        Err(Stopped::Spec(d)) => Err(d),
+        Err(Stopped::Sink(never)) => match never {},
+    }
+}
+
+/// Generate from a spec and its overlays into `sink`, each piece of text as soon as it is
+/// formatted, so the output is never held whole. Every problem of the spec is found before the
+/// first piece is handed over.
+pub fn generate_into<S: Sink + ?Sized>(
+    inputs: &Inputs<'_>,
+    settings: &Settings,
+    sink: &mut S,
+) -> Result<Streamed, Stopped<S::Error>> {
     let mut times = PhaseTimes::default();
     let t = std::time::Instant::now();
     let mut sources: Vec<(String, &str)> = vec![(inputs.spec.path.to_owned(), inputs.spec.text)];
@@ -195,14 +254,19 @@ pub fn generate_inputs(inputs: &Inputs<'_>, settings: &Settings) -> Result<Gener
     let overlays: Vec<(&str, &str)> = inputs.overlays.iter().map(|o| (o.path, o.text)).collect();
     let externals: Vec<(&str, &str)> = inputs.externals.iter().map(|e| (e.path, e.text)).collect();
     let root = inputs.spec.path.rsplit('/').next().unwrap_or(inputs.spec.path);
-    let loaded = load::load_files(inputs.spec.text, (root, spec_dir), &overlays, &externals).map_err(report)?;
+    let loaded = load::load_files(inputs.spec.text, (root, spec_dir), &overlays, &externals)
+        .map_err(|d| Stopped::Spec(report(d)))?;
     times.load = t.elapsed();
     let t = std::time::Instant::now();
-    let lowered = lower::lower(&loaded, settings.strict).map_err(report)?;
+    let lowered = lower::lower(&loaded, settings.strict).map_err(|d| Stopped::Spec(report(d)))?;
+    drop(loaded);
     times.lower = t.elapsed();
-    let (files, emit_t, format_t) = render::render(&lowered.api, settings).map_err(|d| report(vec![d]))?;
+    let (emit_t, format_t) = render::render(&lowered.api, settings, sink).map_err(|e| match e {
+        render::Stop::Internal(d) => Stopped::Spec(report(vec![d])),
+        render::Stop::Sink(e) => Stopped::Sink(e),
+    })?;
     times.emit = emit_t;
     times.format = format_t;
     let warnings = report(lowered.warnings);
-    Ok(Generated { files, warnings, times })
+    Ok(Streamed { warnings, times })
 }

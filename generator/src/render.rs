@@ -1,64 +1,117 @@
 //! Tokens → formatted files: `syn` parses what `emit` produced, `prettyplease` prints it, and
-//! every file gets the header line that names the command regenerating it.
+//! every file gets the header line that names the command regenerating it. Text goes to a
+//! [`Sink`] as it is finished: a file's items arrive batch by batch, so neither the whole output
+//! nor a whole file is ever held.
 
-use crate::{emit, ir, Diagnostic, Layout, OutputFile, Settings};
+use crate::{emit, ir, Diagnostic, Layout, Settings, Sink};
 
-/// Render every file of the crate; returns files, emit time and format time (both summed
+/// Why rendering stopped: a generated file that does not parse (a bug of ours), or the sink.
+#[derive(Debug)]
+pub enum Stop<E> {
+    /// An internal error (the generator produced something it cannot format).
+    Internal(Diagnostic),
+    /// The sink refused the text.
+    Sink(E),
+}
+
+impl<E> From<Diagnostic> for Stop<E> {
+    fn from(d: Diagnostic) -> Self {
+        Stop::Internal(d)
+    }
+}
+
+/// Where a file's formatted pieces go.
+type Out<'a, E> = dyn FnMut(&str) -> Result<(), Stop<E>> + 'a;
+
+/// Render every file into `sink`, in path order; returns emit time and format time (both summed
 /// over worker threads when the API is large enough to render in parallel).
-pub fn render(
+pub fn render<S: Sink + ?Sized>(
     api: &ir::Api,
     settings: &Settings,
-) -> Result<(Vec<OutputFile>, std::time::Duration, std::time::Duration), Diagnostic> {
+    sink: &mut S,
+) -> Result<(std::time::Duration, std::time::Duration), Stop<S::Error>> {
     let crate_ident = settings.crate_name.replace('-', "_");
     let env_prefix = crate_ident.to_ascii_uppercase();
-    let header = format!("// {}", settings.header_text());
+    let header = format!("// {}\n", settings.header_text());
     let cx = emit::Context::new(api);
     let cx = &cx;
     let mut clock = Clock { restore_docs: !settings.format_docs, ..Clock::default() };
-    let lib = clock.format("src/lib.rs", || emit::lib_file(cx, &settings.crate_name, &env_prefix, settings.layout))?;
-    let mut ops = clock.format("src/operations.rs", || emit::operations_prelude(cx))?;
-    let mut types = clock.format("src/types.rs", || emit::types_prelude(cx))?;
-    // Items are independent, so large APIs are emitted and formatted on several threads;
-    // chunks are concatenated in order, so the output does not depend on the thread count.
     let restore = clock.restore_docs;
-    let (op_text, op_clock) =
-        render_items(&api.operations, "src/operations.rs", restore, |op| emit::operation(cx, op))?;
-    let (type_text, type_clock) = render_items(&api.types, "src/types.rs", restore, |t| emit::type_def(cx, t))?;
-    ops.push_str(&op_text);
-    types.push_str(&type_text);
-    clock.emit += op_clock.emit + type_clock.emit;
-    clock.format += op_clock.format + type_clock.format;
-    let t = std::time::Instant::now();
-    let mut files = match settings.layout {
+    let lib = |clock: &mut Clock| {
+        clock.format("src/lib.rs", || emit::lib_file(cx, &settings.crate_name, &env_prefix, settings.layout))
+    };
+    // Items are independent, so large APIs are emitted and formatted on several threads;
+    // batches reach the sink in order, so the output does not depend on the thread count.
+    let operations = |clock: &mut Clock, out: &mut Out<'_, S::Error>| {
+        out(&clock.format("src/operations.rs", || emit::operations_prelude(cx))?)?;
+        let c = render_items(&api.operations, "src/operations.rs", restore, |op| emit::operation(cx, op), out)?;
+        clock.add(&c);
+        Ok::<(), Stop<S::Error>>(())
+    };
+    let types = |clock: &mut Clock, out: &mut Out<'_, S::Error>| {
+        out(&clock.format("src/types.rs", || emit::types_prelude(cx))?)?;
+        let c = render_items(&api.types, "src/types.rs", restore, |t| emit::type_def(cx, t), out)?;
+        clock.add(&c);
+        Ok::<(), Stop<S::Error>>(())
+    };
+    match settings.layout {
         Layout::Crate => {
             let description = format!("Generated async client for {}", api.title);
-            let mut files = vec![
-                OutputFile { path: "Cargo.toml".to_owned(), contents: emit::cargo_toml(cx, settings, &description) },
-                OutputFile { path: "README.md".to_owned(), contents: emit::readme(cx, settings) },
-            ];
-            for (path, text) in [("src/lib.rs", lib), ("src/operations.rs", ops), ("src/types.rs", types)] {
-                files.push(OutputFile {
-                    path: path.to_owned(),
-                    contents: format!("{header}\n{}", skip_rustfmt(&space_out_items(&text))),
-                });
-            }
-            files
+            sink.append("Cargo.toml", &emit::cargo_toml(cx, settings, &description)).map_err(Stop::Sink)?;
+            sink.append("README.md", &emit::readme(cx, settings)).map_err(Stop::Sink)?;
+            let text = lib(&mut clock)?;
+            let mut file = File::start(sink, "src/lib.rs", &header, true)?;
+            file.push(&text)?;
+            let mut file = File::start(sink, "src/operations.rs", &header, true)?;
+            operations(&mut clock, &mut |t| file.push(t))?;
+            let mut file = File::start(sink, "src/types.rs", &header, true)?;
+            types(&mut clock, &mut |t| file.push(t))?;
         }
         // Inline modules: an `include!`d file may not start with inner attributes, but a
         // module block may.
-        Layout::Module => vec![OutputFile {
-            path: format!("{crate_ident}.rs"),
-            contents: format!(
-                "{header}\n{}\npub mod types {{\n{}}}\n\nmod operations {{\n{}}}\n",
-                space_out_items(&lib),
-                space_out_items(&types),
-                space_out_items(&ops)
-            ),
-        }],
-    };
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    clock.format += t.elapsed();
-    Ok((files, clock.emit, clock.format))
+        Layout::Module => {
+            let path = format!("{crate_ident}.rs");
+            let text = lib(&mut clock)?;
+            let mut file = File::start(sink, &path, &header, false)?;
+            file.push(&text)?;
+            file.raw("\npub mod types {\n")?;
+            types(&mut clock, &mut |t| file.push(t))?;
+            file.raw("}\n\nmod operations {\n")?;
+            operations(&mut clock, &mut |t| file.push(t))?;
+            file.raw("}\n")?;
+        }
+    }
+    Ok((clock.emit, clock.format))
+}
+
+/// One output file on its way to the sink: formatted pieces are spaced out (and, in a crate,
+/// marked for rustfmt to skip) line by line as they arrive.
+struct File<'a, S: Sink + ?Sized> {
+    sink: &'a mut S,
+    path: &'a str,
+    lines: Lines,
+    buf: String,
+}
+
+impl<'a, S: Sink + ?Sized> File<'a, S> {
+    /// Start the file at `path` with its header line.
+    fn start(sink: &'a mut S, path: &'a str, header: &str, skip_rustfmt: bool) -> Result<Self, Stop<S::Error>> {
+        sink.append(path, header).map_err(Stop::Sink)?;
+        Ok(File { sink, path, lines: Lines::new(skip_rustfmt), buf: String::new() })
+    }
+
+    /// Append formatted code.
+    fn push(&mut self, text: &str) -> Result<(), Stop<S::Error>> {
+        self.buf.clear();
+        self.lines.push(text, &mut self.buf);
+        self.sink.append(self.path, &self.buf).map_err(Stop::Sink)
+    }
+
+    /// Append text as it is, and start spacing afresh after it (it closes or opens a block).
+    fn raw(&mut self, text: &str) -> Result<(), Stop<S::Error>> {
+        self.lines = Lines::new(false);
+        self.sink.append(self.path, text).map_err(Stop::Sink)
+    }
 }
 
 /// Emission and formatting time, and how doc comments are printed.
@@ -86,6 +139,11 @@ impl Clock {
         self.format += t.elapsed();
         Ok(text)
     }
+
+    fn add(&mut self, other: &Clock) {
+        self.emit += other.emit;
+        self.format += other.format;
+    }
 }
 
 /// Items rendered together: tokens and syntax trees exist for one batch at a time, so memory
@@ -93,13 +151,15 @@ impl Clock {
 const BATCH: usize = 32;
 
 /// Emit and format `items` (in order) in batches, on up to 4 threads when there are several
-/// batches. Batches are joined in order, so the output does not depend on the thread count.
-fn render_items<T: Sync>(
+/// batches, handing each batch's text to `out` in order as soon as it and those before it are
+/// done. The output does not depend on the thread count.
+fn render_items<T: Sync, E>(
     items: &[T],
     path: &str,
     restore_docs: bool,
     emit_one: impl Fn(&T) -> proc_macro2::TokenStream + Sync,
-) -> Result<(String, Clock), Diagnostic> {
+    out: &mut Out<'_, E>,
+) -> Result<Clock, Stop<E>> {
     let batches: Vec<&[T]> = items.chunks(BATCH).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(batches.len());
     let work = |batch: &[T]| -> Result<(String, Clock), Diagnostic> {
@@ -107,111 +167,191 @@ fn render_items<T: Sync>(
         let text = clock.format(path, || batch.iter().map(&emit_one).collect())?;
         Ok((text, clock))
     };
-    let results: Vec<Result<(String, Clock), Diagnostic>> = if threads <= 1 {
-        batches.iter().map(|b| work(b)).collect()
-    } else {
-        // Workers take the next batch from a shared counter; each result goes to its slot.
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        type Slot = std::sync::Mutex<Option<Result<(String, Clock), Diagnostic>>>;
-        let slots: Vec<Slot> = batches.iter().map(|_| std::sync::Mutex::new(None)).collect();
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| loop {
+    let mut clock = Clock::default();
+    if threads <= 1 {
+        for batch in &batches {
+            let (text, c) = work(batch)?;
+            out(&text)?;
+            clock.add(&c);
+        }
+        return Ok(clock);
+    }
+    // Workers take the next batch from a shared counter and send its text here; this thread
+    // passes the texts on in order (keeping the few that finish early) and tells the workers
+    // to stop when something fails.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<(String, Clock), Diagnostic>)>();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let tx = tx.clone();
+                let (next, stop, batches, work) = (&next, &stop, &batches, &work);
+                scope.spawn(move || {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(batch) = batches.get(i) else { break };
-                        let result = work(batch);
-                        *slots[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
-                    })
+                        if tx.send((i, work(batch))).is_err() {
+                            break;
+                        }
+                    }
                 })
-                .collect();
-            // Joined here, so a worker's panic becomes the error below instead of a panic.
-            for w in workers {
-                let _ = w.join();
-            }
-        });
-        slots
-            .into_iter()
-            .map(|slot| {
-                slot.into_inner()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .unwrap_or_else(|| Err(Diagnostic::new("", "internal error: a render thread panicked")))
             })
-            .collect()
-    };
-    let mut text = String::new();
-    let mut clock = Clock::default();
-    for r in results {
-        let (t, c) = r?;
-        text.push_str(&t);
-        clock.emit += c.emit;
-        clock.format += c.format;
-    }
-    Ok((text, clock))
+            .collect();
+        drop(tx);
+        let mut early = std::collections::BTreeMap::new();
+        let mut done = 0;
+        let mut result = Ok(());
+        // Ends when every worker has finished (or died: its sender is dropped either way).
+        for (i, r) in rx.iter() {
+            early.insert(i, r);
+            while let Some(r) = early.remove(&done) {
+                result = r.map_err(Stop::Internal).and_then(|(text, c)| {
+                    clock.add(&c);
+                    out(&text)
+                });
+                done += 1;
+                if result.is_err() {
+                    break;
+                }
+            }
+            if result.is_err() {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                break;
+            }
+        }
+        drop(rx);
+        // Joined here, so a worker's panic becomes the error below instead of a panic.
+        for w in workers {
+            let _ = w.join();
+        }
+        result?;
+        if done < batches.len() {
+            return Err(Stop::Internal(Diagnostic::new("", "internal error: a render thread panicked")));
+        }
+        Ok(clock)
+    })
 }
 
-/// Tell rustfmt to leave the file alone (it is formatted by prettyplease, and `cargo fmt`
-/// must not make it differ from what codegen writes). Goes after the module docs. Lines end in
-/// `\n` on the way out, as they do on the way in from [`space_out_items`].
-pub fn skip_rustfmt(text: &str) -> String {
-    const ATTR: &str = "#![cfg_attr(rustfmt, rustfmt::skip)]\n";
-    let mut out = String::with_capacity(text.len() + ATTR.len() + 1);
-    let mut rest = text;
-    // The leading comment lines, then the attribute, then everything else at once.
-    while let Some(line) = rest.split_inclusive('\n').next().filter(|l| l.starts_with("//")) {
-        out.push_str(line);
-        rest = &rest[line.len()..];
-    }
-    if !rest.is_empty() {
-        out.push_str(ATTR);
-        out.push_str(rest);
-    }
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
-    }
-    out
-}
+/// Tell rustfmt to leave a crate file alone (it is formatted by prettyplease, and `cargo fmt`
+/// must not make it differ from what codegen writes): the attribute goes after the module docs.
+const SKIP_RUSTFMT: &str = "#![cfg_attr(rustfmt, rustfmt::skip)]\n";
 
-/// Lines that start an item (or a field, variant or statement `space_out_items` separates).
+/// Lines that start an item (or a field, variant or statement [`Lines`] separates).
 const STARTS: &[&str] = &[
     "///", "#[", "pub ", "pub(", "impl", "fn ", "async fn", "const ", "static ", "type ", "mod ", "struct ", "enum ",
     "use ",
 ];
 
-/// prettyplease puts items back to back; add a blank line between items (and after the
-/// module header) so the output reads like hand-written code.
-pub fn space_out_items(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 16);
-    // The previous line without its indentation, and its indentation.
-    let mut prev: Option<(&str, usize)> = None;
-    for line in text.lines() {
-        let body = line.trim_start();
-        let indent = line.len() - body.len();
-        if let Some((p_body, p_indent)) = prev {
-            // Cheap tests first: most lines follow neither a closed item nor the header.
-            // A comment line (a doc line may end in `;` or `}`) never closes an item.
-            let after_close = indent == p_indent
-                && !p_body.starts_with("//")
-                && (p_body == "}"
-                    || p_body == "};"
-                    || p_body.ends_with("{}")
-                    || (p_body.ends_with(';') && !body.starts_with("use ") && p_body.starts_with("use "))
-                    || (p_body.ends_with(';') && indent == 0 && !p_body.starts_with("use ")))
-                && !(p_body.ends_with(';')
-                    && body.ends_with(';')
-                    && p_body.split(' ').next() == body.split(' ').next());
-            let after_header = indent == 0
-                && p_indent == 0
-                && (p_body.starts_with("//!") || p_body.starts_with("#![") || p_body == ")]")
-                && !(body.starts_with("//!") || body.starts_with("#!["));
-            let starts_item = || STARTS.iter().any(|s| body.starts_with(s)) || (indent == 0 && body.contains("!("));
-            if (after_close || after_header) && starts_item() {
+/// The line pass over printed code, fed piece by piece: prettyplease puts items back to back,
+/// so a blank line goes between items (and after the module header) to read like hand-written
+/// code; in a crate file, [`SKIP_RUSTFMT`] goes before the first line that is not a comment.
+/// Pieces are whole lines (prettyplease ends its text with a newline), so feeding a text in
+/// pieces gives what feeding it at once gives.
+#[derive(Debug, Default)]
+pub struct Lines {
+    /// The previous line without its indentation, and its indentation.
+    prev: Option<(String, usize)>,
+    /// [`SKIP_RUSTFMT`] is still to come.
+    skip_rustfmt: bool,
+}
+
+impl Lines {
+    /// A pass for a new file (or module block); `skip_rustfmt` for a crate file.
+    pub fn new(skip_rustfmt: bool) -> Self {
+        Lines { prev: None, skip_rustfmt }
+    }
+
+    /// Append `text`, spaced out, to `out`.
+    pub fn push(&mut self, text: &str, out: &mut String) {
+        out.reserve(text.len() + text.len() / 16);
+        let mut skip_rustfmt = self.skip_rustfmt;
+        let mut prev: Option<(&str, usize)> = self.prev.as_ref().map(|(b, i)| (b.as_str(), *i));
+        for line in text.lines() {
+            let body = line.trim_start();
+            let indent = line.len() - body.len();
+            let blank = prev.is_some_and(|(p_body, p_indent)| {
+                // Cheap tests first: most lines follow neither a closed item nor the header.
+                // A comment line (a doc line may end in `;` or `}`) never closes an item.
+                let after_close = indent == p_indent
+                    && !p_body.starts_with("//")
+                    && (p_body == "}"
+                        || p_body == "};"
+                        || p_body.ends_with("{}")
+                        || (p_body.ends_with(';') && !body.starts_with("use ") && p_body.starts_with("use "))
+                        || (p_body.ends_with(';') && indent == 0 && !p_body.starts_with("use ")))
+                    && !(p_body.ends_with(';')
+                        && body.ends_with(';')
+                        && p_body.split(' ').next() == body.split(' ').next());
+                let after_header = indent == 0
+                    && p_indent == 0
+                    && (p_body.starts_with("//!") || p_body.starts_with("#![") || p_body == ")]")
+                    && !(body.starts_with("//!") || body.starts_with("#!["));
+                (after_close || after_header)
+                    && (STARTS.iter().any(|s| body.starts_with(s)) || (indent == 0 && body.contains("!(")))
+            });
+            if skip_rustfmt && (blank || !line.starts_with("//")) {
+                out.push_str(SKIP_RUSTFMT);
+                skip_rustfmt = false;
+            }
+            if blank {
                 out.push('\n');
             }
+            out.push_str(line);
+            out.push('\n');
+            prev = Some((body, indent));
         }
-        out.push_str(line);
-        out.push('\n');
-        prev = Some((body, indent));
+        let prev = prev.map(|(b, i)| (b.to_owned(), i));
+        self.prev = prev;
+        self.skip_rustfmt = skip_rustfmt;
     }
+}
+
+/// [`Lines`] over a whole text, without the rustfmt attribute.
+pub fn space_out_items(text: &str) -> String {
+    let mut out = String::new();
+    Lines::new(false).push(text, &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Any split at line ends gives the same text as one push.
+    #[test]
+    fn pieces_give_what_the_whole_gives() {
+        let text =
+            "//! Docs.\n#![allow(x)]\nuse a;\nuse b;\npub struct A;\nimpl A {\n    fn f() {}\n    fn g() {}\n}\n\
+                    /// Doc.\npub fn h() {}\nconst C: u8 = 1;\nconst D: u8 = 2;\nmod m {}\n";
+        for skip in [false, true] {
+            let mut whole = String::new();
+            Lines::new(skip).push(text, &mut whole);
+            assert!(whole.contains("\n\npub struct A;\n"), "{whole}");
+            assert_eq!(whole.contains(SKIP_RUSTFMT), skip);
+            let ends: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+            for a in 0..ends.len() {
+                for b in a..ends.len() {
+                    let (x, y, z) = (&text[..ends[a]], &text[ends[a]..ends[b]], &text[ends[b]..]);
+                    let mut lines = Lines::new(skip);
+                    let mut out = String::new();
+                    for piece in [x, y, z] {
+                        lines.push(piece, &mut out);
+                    }
+                    assert_eq!(out, whole, "split at {} and {}", ends[a], ends[b]);
+                }
+            }
+        }
+    }
+
+    /// The rustfmt attribute follows the leading comments, before the blank line after them.
+    #[test]
+    fn rustfmt_attribute_follows_the_module_docs() {
+        let mut out = String::new();
+        Lines::new(true).push("//! Docs.\n//! More.\nuse a;\n", &mut out);
+        assert_eq!(out, format!("//! Docs.\n//! More.\n{SKIP_RUSTFMT}\nuse a;\n"));
+        let mut out = String::new();
+        Lines::new(true).push("// only a comment\n", &mut out);
+        assert_eq!(out, "// only a comment\n");
+    }
 }

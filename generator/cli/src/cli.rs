@@ -122,32 +122,14 @@ impl Options {
 /// Generate, then write or check; print what happened. `regenerate` is the command to suggest
 /// when `--check` finds differences.
 pub fn run(job: &Job, check: bool) -> ExitCode {
-    let files = match job.generate() {
-        Ok(generated) => {
-            if !generated.warnings.is_empty() {
-                eprint!("{}", generated.warnings);
-            }
-            generated.files
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
     if check {
-        let problems = job.check(&files);
-        if problems.is_empty() {
-            println!("{} is up to date", job.out.display());
-            return ExitCode::SUCCESS;
-        }
-        for p in &problems {
-            eprintln!("error: {p}");
-        }
-        eprintln!("note: run `{}` to regenerate", job.settings.command);
-        return ExitCode::FAILURE;
+        return run_check(job);
     }
-    match job.write(&files) {
-        Ok(report) => {
+    match job.generate_and_write() {
+        Ok((warnings, report)) => {
+            if !warnings.is_empty() {
+                eprint!("{warnings}");
+            }
             println!(
                 "{}: {} file(s) written, {} removed, {} unchanged",
                 job.out.display(),
@@ -162,4 +144,30 @@ pub fn run(job: &Job, check: bool) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--check`: generate in memory and compare with the folder.
+fn run_check(job: &Job) -> ExitCode {
+    let files = match job.generate() {
+        Ok(generated) => {
+            if !generated.warnings.is_empty() {
+                eprint!("{}", generated.warnings);
+            }
+            generated.files
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let problems = job.check(&files);
+    if problems.is_empty() {
+        println!("{} is up to date", job.out.display());
+        return ExitCode::SUCCESS;
+    }
+    for p in &problems {
+        eprintln!("error: {p}");
+    }
+    eprintln!("note: run `{}` to regenerate", job.settings.command);
+    ExitCode::FAILURE
 }

@@ -90,6 +90,27 @@ impl Job {
 
     /// Read the spec and generate the files (with warnings: what the client leaves out).
     pub fn generate(&self) -> Result<Generated, Error> {
+        let mut files = Vec::new();
+        let streamed = self.generate_into(&mut files, |never| match never {})?;
+        Ok(Generated { files, warnings: streamed.warnings, times: streamed.times })
+    }
+
+    /// Read the spec and write the output folder, each piece of text as soon as it is finished
+    /// (through a staging folder, see [`output::Staged`]): the output is never held whole.
+    /// Returns the warnings and what changed.
+    pub fn generate_and_write(&self) -> Result<(Diagnostics, output::Report), Error> {
+        let mut staged = output::Staged::new(&self.out).map_err(Error::Write)?;
+        let streamed = self.generate_into(&mut staged, Error::Write)?;
+        let report = staged.commit(self.settings.layout == Layout::Crate).map_err(Error::Write)?;
+        Ok((streamed.warnings, report))
+    }
+
+    /// Read the spec and generate into `sink`.
+    fn generate_into<S: generator::Sink>(
+        &self,
+        sink: &mut S,
+        sink_error: impl FnOnce(S::Error) -> Error,
+    ) -> Result<generator::Streamed, Error> {
         let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| Error::Read(p.clone(), e));
         let text = read(&self.spec)?;
         let overlays = self.overlays.iter().map(read).collect::<Result<Vec<String>, Error>>()?;
@@ -105,7 +126,10 @@ impl Job {
                 .map(|(path, text)| generator::Source { path, text })
                 .collect(),
         };
-        generator::generate_inputs(&inputs, &self.settings).map_err(Error::Spec)
+        generator::generate_into(&inputs, &self.settings, sink).map_err(|e| match e {
+            generator::Stopped::Spec(d) => Error::Spec(d),
+            generator::Stopped::Sink(e) => sink_error(e),
+        })
     }
 
     /// The other files the spec's `$ref`s reach, transitively: paths relative to the spec's

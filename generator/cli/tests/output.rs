@@ -29,6 +29,11 @@ fn job_for(spec_text: &str, dir: &Path) -> Job {
     job
 }
 
+/// `apigen`'s way of writing: each piece straight to the staging folder as it is generated.
+fn write_streamed(job: &Job) -> Result<apigen::output::Report, String> {
+    job.generate_and_write().map(|(_, report)| report).map_err(|e| e.to_string())
+}
+
 /// Every file under `dir` with its contents (links listed as `-> target`).
 fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
@@ -88,6 +93,9 @@ fn broken_spec_leaves_output_untouched() {
     assert!(err.contains("does not exist") && err.contains("operationId"), "{err}");
     assert!(err.contains("api.yaml:"), "diagnostics name file and line: {err}");
     assert_eq!(snapshot(&dir.join("client")), before);
+    let before = snapshot(&dir);
+    assert_eq!(write_streamed(&job).unwrap_err(), err);
+    assert_eq!(snapshot(&dir), before, "no staging folder is left (or made)");
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -137,6 +145,10 @@ fn hand_written_files_are_never_overwritten() {
     }
     assert!(err.contains("nothing was written"), "{err}");
     assert_eq!(snapshot(&dir), before_with_spec);
+    // Written as generated, the files in the way are found before any is moved into place,
+    // and the staging folder is removed.
+    assert_eq!(write_streamed(&job).unwrap_err(), err);
+    assert_eq!(snapshot(&dir), before_with_spec);
     assert!(before.len() + 1 == before_with_spec.len());
     let _ = fs::remove_dir_all(&dir);
 }
@@ -155,6 +167,8 @@ fn a_workspace_root_is_refused() {
     let before = snapshot(&dir);
     let err = job.write(&job.generate().unwrap().files).unwrap_err().to_string();
     assert!(err.contains("is a workspace root"), "{err}");
+    assert_eq!(snapshot(&dir), before);
+    assert_eq!(write_streamed(&job).unwrap_err(), err);
     assert_eq!(snapshot(&dir), before);
     let _ = fs::remove_dir_all(&dir);
 }
@@ -178,6 +192,8 @@ fn symbolic_links_are_not_followed() {
     let err = job.write(&job.generate().unwrap().files).unwrap_err().to_string();
     assert!(err.contains("is a symbolic link"), "{err}");
     assert_eq!(snapshot(&dir), before);
+    assert_eq!(write_streamed(&job).unwrap_err(), err);
+    assert_eq!(snapshot(&dir), before);
     // A link inside the crate to a file elsewhere is neither followed nor swept.
     fs::remove_file(out.join("src")).unwrap();
     job.write(&job.generate().unwrap().files).unwrap();
@@ -185,6 +201,33 @@ fn symbolic_links_are_not_followed() {
     let before = snapshot(&dir);
     job.write(&job.generate().unwrap().files).unwrap();
     assert_eq!(snapshot(&dir), before);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// Written as generated, the folder holds what the files generated in memory hold; a second run
+/// changes nothing, and an owned file no longer produced is swept.
+#[test]
+fn streamed_write_is_the_generated_files() {
+    let dir = temp_dir("streamed");
+    let job = job_for(&spec_text(), &dir);
+    let report = write_streamed(&job).unwrap();
+    assert_eq!(report.written, ["Cargo.toml", "README.md", "src/lib.rs", "src/operations.rs", "src/types.rs"]);
+    let files = job.generate().unwrap().files;
+    assert!(job.check(&files).is_empty(), "{:?}", job.check(&files));
+    let out = dir.join("client");
+    fs::write(out.join("src/old.rs"), format!("// {MARKER}cargo xtask codegen` from x. Do not edit by hand.\n"))
+        .unwrap();
+    let report = write_streamed(&job).unwrap();
+    assert_eq!((report.written.len(), report.unchanged, report.removed.clone()), (0, 5, vec!["src/old.rs".to_owned()]));
+    // A file edited to the same length is still found to differ.
+    let lib = out.join("src/lib.rs");
+    let text = fs::read_to_string(&lib).unwrap();
+    fs::write(&lib, text.replacen("pub", "pud", 1)).unwrap();
+    assert_eq!(write_streamed(&job).unwrap().written, ["src/lib.rs"]);
+    // Line ends changed to CRLF (a Windows checkout) are the same text.
+    fs::write(&lib, text.replace('\n', "\r\n")).unwrap();
+    assert_eq!(write_streamed(&job).unwrap().unchanged, 5);
+    assert_eq!(snapshot(&dir).iter().filter(|(p, _)| p.to_string_lossy().contains("staging")).count(), 0);
     let _ = fs::remove_dir_all(&dir);
 }
 
