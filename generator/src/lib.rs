@@ -78,6 +78,10 @@ pub struct Settings {
     /// (the output is the same; slower; for the test that checks that).
     #[doc(hidden)]
     pub format_docs: bool,
+    /// Threads that render large files (0: one per core, at most 4); the output is the same
+    /// for any number (for the test that checks that).
+    #[doc(hidden)]
+    pub render_threads: usize,
 }
 
 impl Settings {
@@ -96,6 +100,7 @@ impl Settings {
             strict: false,
             overlay_paths: Vec::new(),
             format_docs: false,
+            render_threads: 0,
         }
     }
 

@@ -37,6 +37,10 @@ pub fn render<S: Sink + ?Sized>(
     let cx = &cx;
     let mut clock = Clock { restore_docs: !settings.format_docs, ..Clock::default() };
     let restore = clock.restore_docs;
+    let threads = match settings.render_threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
+        n => n,
+    };
     let lib = |clock: &mut Clock| {
         clock.format("src/lib.rs", || emit::lib_file(cx, &settings.crate_name, &env_prefix, settings.layout))
     };
@@ -44,13 +48,14 @@ pub fn render<S: Sink + ?Sized>(
     // batches reach the sink in order, so the output does not depend on the thread count.
     let operations = |clock: &mut Clock, out: &mut Out<'_, S::Error>| {
         out(&clock.format("src/operations.rs", || emit::operations_prelude(cx))?)?;
-        let c = render_items(&api.operations, "src/operations.rs", restore, |op| emit::operation(cx, op), out)?;
+        let c =
+            render_items(&api.operations, "src/operations.rs", threads, restore, |op| emit::operation(cx, op), out)?;
         clock.add(&c);
         Ok::<(), Stop<S::Error>>(())
     };
     let types = |clock: &mut Clock, out: &mut Out<'_, S::Error>| {
         out(&clock.format("src/types.rs", || emit::types_prelude(cx))?)?;
-        let c = render_items(&api.types, "src/types.rs", restore, |t| emit::type_def(cx, t), out)?;
+        let c = render_items(&api.types, "src/types.rs", threads, restore, |t| emit::type_def(cx, t), out)?;
         clock.add(&c);
         Ok::<(), Stop<S::Error>>(())
     };
@@ -150,18 +155,19 @@ impl Clock {
 /// follows the output, not the spec.
 const BATCH: usize = 32;
 
-/// Emit and format `items` (in order) in batches, on up to 4 threads when there are several
-/// batches, handing each batch's text to `out` in order as soon as it and those before it are
+/// Emit and format `items` (in order) in batches, on up to `threads` threads when there are
+/// several batches, handing each batch's text to `out` in order as soon as it and those before it are
 /// done. The output does not depend on the thread count.
 fn render_items<T: Sync, E>(
     items: &[T],
     path: &str,
+    threads: usize,
     restore_docs: bool,
     emit_one: impl Fn(&T) -> proc_macro2::TokenStream + Sync,
     out: &mut Out<'_, E>,
 ) -> Result<Clock, Stop<E>> {
     let batches: Vec<&[T]> = items.chunks(BATCH).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(batches.len());
+    let threads = threads.min(batches.len());
     let work = |batch: &[T]| -> Result<(String, Clock), Diagnostic> {
         let mut clock = Clock { restore_docs, ..Clock::default() };
         let text = clock.format(path, || batch.iter().map(&emit_one).collect())?;

@@ -120,48 +120,59 @@ fn restored_doc_comments_are_what_prettyplease_prints() {
 }
 
 /// The files reach a sink in path order, each in one run of pieces, a large file in several
-/// (batch by batch, so it is never held whole); the pieces make the files `generate` returns,
-/// and a sink's error stops generation at once.
+/// (batch by batch, so it is never held whole); the pieces make the same files with 1, 2 and 4
+/// render threads, and a sink's error stops generation at once.
 #[test]
 fn files_stream_in_pieces() {
-    struct Pieces(Vec<(String, usize)>, Option<usize>);
+    /// Records every call (path, length); refuses every call after the first `limit`.
+    struct Pieces(Vec<(String, String)>, Option<usize>);
     impl generator::Sink for Pieces {
         type Error = String;
         fn append(&mut self, path: &str, text: &str) -> Result<(), String> {
-            if self.1 == Some(self.0.len()) {
-                return Err(format!("full at {path}"));
+            self.0.push((path.to_owned(), text.to_owned()));
+            match self.1 {
+                Some(limit) if self.0.len() > limit => Err(format!("full at {path}")),
+                _ => Ok(()),
             }
-            self.0.push((path.to_owned(), text.len()));
-            Ok(())
         }
     }
     let spec = tests::synthetic_spec(100);
-    let settings = generator::Settings::new("synthetic.json", "synthetic");
     let inputs = generator::Inputs {
         spec: generator::Source { path: "synthetic.json", text: &spec },
         overlays: Vec::new(),
         externals: Vec::new(),
     };
-    let files = generator::generate_inputs(&inputs, &settings).unwrap().files;
-    let mut sink = Pieces(Vec::new(), None);
-    generator::generate_into(&inputs, &settings, &mut sink).unwrap();
-    let mut order: Vec<&str> = sink.0.iter().map(|(p, _)| p.as_str()).collect();
+    let mut settings = generator::Settings::new("synthetic.json", "synthetic");
+    settings.render_threads = 1;
+    let mut one = Pieces(Vec::new(), None);
+    generator::generate_into(&inputs, &settings, &mut one).unwrap();
+    let mut order: Vec<&str> = one.0.iter().map(|(p, _)| p.as_str()).collect();
     order.dedup();
-    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(order, paths, "each file once, in path order");
+    assert_eq!(order, ["Cargo.toml", "README.md", "src/lib.rs", "src/operations.rs", "src/types.rs"]);
+    for threads in [2, 4] {
+        settings.render_threads = threads;
+        let mut many = Pieces(Vec::new(), None);
+        generator::generate_into(&inputs, &settings, &mut many).unwrap();
+        assert!(many.0 == one.0, "{threads} threads: the same pieces in the same order");
+    }
+    let files = generator::generate_inputs(&inputs, &settings).unwrap().files;
+    assert_eq!(files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), order);
     for f in &files {
-        let pieces: Vec<usize> = sink.0.iter().filter(|(p, _)| *p == f.path).map(|(_, n)| *n).collect();
-        assert_eq!(pieces.iter().sum::<usize>(), f.contents.len(), "{}", f.path);
+        let pieces: Vec<&str> = one.0.iter().filter(|(p, _)| *p == f.path).map(|(_, t)| t.as_str()).collect();
+        assert_eq!(pieces.concat(), f.contents, "{}", f.path);
         if f.path == "src/operations.rs" || f.path == "src/types.rs" {
             // Header, prelude, then one piece per batch of 32 items.
-            assert!(pieces.len() >= 2 + 100 / 32, "{}: {pieces:?}", f.path);
-            assert!(pieces.iter().all(|&n| n < f.contents.len() / 2), "{}: {pieces:?}", f.path);
+            assert!(pieces.len() >= 2 + 100 / 32, "{}: {}", f.path, pieces.len());
+            assert!(pieces.iter().all(|p| p.len() < f.contents.len() / 2), "{}", f.path);
         }
     }
-    let mut full = Pieces(Vec::new(), Some(7));
-    match generator::generate_into(&inputs, &settings, &mut full) {
-        Err(generator::Stopped::Sink(e)) => assert!(e.starts_with("full at src/"), "{e}"),
-        other => panic!("the sink's error is returned: {other:?}"),
+    for threads in [1, 2] {
+        settings.render_threads = threads;
+        let mut full = Pieces(Vec::new(), Some(7));
+        match generator::generate_into(&inputs, &settings, &mut full) {
+            Err(generator::Stopped::Sink(e)) => assert!(e.starts_with("full at src/"), "{e}"),
+            other => panic!("the sink's error is returned: {other:?}"),
+        }
+        assert_eq!(full.0.len(), 8, "{threads} threads: no call after the refused one");
     }
-    assert_eq!(full.0.len(), 7, "nothing more after the error");
 }

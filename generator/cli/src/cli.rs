@@ -125,11 +125,14 @@ pub fn run(job: &Job, check: bool) -> ExitCode {
     if check {
         return run_check(job);
     }
-    match job.generate_and_write() {
-        Ok((warnings, report)) => {
-            if !warnings.is_empty() {
-                eprint!("{warnings}");
-            }
+    let written = job.generate_and_write().and_then(|(warnings, report)| {
+        if !warnings.is_empty() {
+            eprint!("{warnings}");
+        }
+        report
+    });
+    match written {
+        Ok(report) => {
             println!(
                 "{}: {} file(s) written, {} removed, {} unchanged",
                 job.out.display(),

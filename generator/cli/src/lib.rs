@@ -97,11 +97,12 @@ impl Job {
 
     /// Read the spec and write the output folder, each piece of text as soon as it is finished
     /// (through a staging folder, see [`output::Staged`]): the output is never held whole.
-    /// Returns the warnings and what changed.
-    pub fn generate_and_write(&self) -> Result<(Diagnostics, output::Report), Error> {
-        let mut staged = output::Staged::new(&self.out).map_err(Error::Write)?;
+    /// `Err` when nothing was generated; otherwise the warnings (what the client leaves out)
+    /// and what writing changed, or why it changed nothing.
+    pub fn generate_and_write(&self) -> Result<(Diagnostics, Result<output::Report, Error>), Error> {
+        let mut staged = output::Staged::new(&self.out);
         let streamed = self.generate_into(&mut staged, Error::Write)?;
-        let report = staged.commit(self.settings.layout == Layout::Crate).map_err(Error::Write)?;
+        let report = staged.commit(self.settings.layout == Layout::Crate).map_err(Error::Write);
         Ok((streamed.warnings, report))
     }
 

@@ -143,7 +143,7 @@ pub fn write(out: &Path, files: &[OutputFile], sweep: bool) -> Result<Report, Wr
     if !reasons.is_empty() {
         return Err(WriteError::Refused(reasons));
     }
-    let mut staged = Staged::new(out)?;
+    let mut staged = Staged::new(out);
     for f in files {
         staged.append(&f.path, &f.contents)?;
     }
@@ -155,22 +155,20 @@ pub fn write(out: &Path, files: &[OutputFile], sweep: bool) -> Result<Report, Wr
 /// into place.
 pub struct Staged {
     out: PathBuf,
+    /// The file being written (declared before `staging`, so it is closed before the folder
+    /// is removed).
+    file: Option<io::BufWriter<fs::File>>,
     staging: Option<Staging>,
     /// The files, in the order they came.
     paths: Vec<String>,
-    /// The file being written.
-    file: Option<io::BufWriter<fs::File>>,
 }
 
 impl Staged {
-    /// Start writing into `out`; refused at once when `out` itself may not be written (a link,
-    /// a workspace root). Files in the way are found by [`Staged::commit`].
-    pub fn new(out: &Path) -> Result<Self, WriteError> {
-        let reasons = refusals_for(out, &[]);
-        if !reasons.is_empty() {
-            return Err(WriteError::Refused(reasons));
-        }
-        Ok(Staged { out: out.to_path_buf(), staging: None, paths: Vec::new(), file: None })
+    /// Start writing into `out`. Nothing is created before the first piece; what stands in the
+    /// way (`out` a link or a workspace root, files not generated) is found by
+    /// [`Staged::commit`], so a broken spec is reported as such whatever the folder holds.
+    pub fn new(out: &Path) -> Self {
+        Staged { out: out.to_path_buf(), file: None, staging: None, paths: Vec::new() }
     }
 
     fn finish_file(&mut self) -> Result<(), WriteError> {
