@@ -20,9 +20,6 @@ impl<E> From<Diagnostic> for Stop<E> {
     }
 }
 
-/// Where a file's formatted pieces go.
-type Out<'a, E> = dyn FnMut(&str) -> Result<(), Stop<E>> + 'a;
-
 /// Render every file into `sink`, in path order; returns emit time and format time (both summed
 /// over worker threads when the API is large enough to render in parallel).
 pub fn render<S: Sink + ?Sized>(
@@ -35,87 +32,97 @@ pub fn render<S: Sink + ?Sized>(
     let header = format!("// {}\n", settings.header_text());
     let cx = emit::Context::new(api);
     let cx = &cx;
-    let mut clock = Clock { restore_docs: !settings.format_docs, ..Clock::default() };
-    let restore = clock.restore_docs;
+    let restore_docs = !settings.format_docs;
     let threads = match settings.render_threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
         n => n,
     };
-    let lib = |clock: &mut Clock| {
-        clock.format("src/lib.rs", || emit::lib_file(cx, &settings.crate_name, &env_prefix, settings.layout))
-    };
-    // Items are independent, so large APIs are emitted and formatted on several threads;
-    // batches reach the sink in order, so the output does not depend on the thread count.
-    let operations = |clock: &mut Clock, out: &mut Out<'_, S::Error>| {
-        out(&clock.format("src/operations.rs", || emit::operations_prelude(cx))?)?;
-        let c =
-            render_items(&api.operations, "src/operations.rs", threads, restore, |op| emit::operation(cx, op), out)?;
-        clock.add(&c);
-        Ok::<(), Stop<S::Error>>(())
-    };
-    let types = |clock: &mut Clock, out: &mut Out<'_, S::Error>| {
-        out(&clock.format("src/types.rs", || emit::types_prelude(cx))?)?;
-        let c = render_items(&api.types, "src/types.rs", threads, restore, |t| emit::type_def(cx, t), out)?;
-        clock.add(&c);
-        Ok::<(), Stop<S::Error>>(())
-    };
+    // Every piece of every Rust file, in the order they are written: items are independent, so
+    // all pieces are emitted and formatted on several threads at once, and reach the sink in
+    // this order, so the output does not depend on the thread count.
+    let operations = std::iter::once(Part::OperationsPrelude).chain(api.operations.chunks(BATCH).map(Part::Operations));
+    let types = std::iter::once(Part::TypesPrelude).chain(api.types.chunks(BATCH).map(Part::Types));
+    let mut parts = vec![Part::Lib];
     match settings.layout {
+        Layout::Crate => parts.extend(operations.chain(types)),
+        Layout::Module => parts.extend(types.chain(operations)),
+    }
+    let work = |part: &Part<'_>| -> Result<(String, Clock), Diagnostic> {
+        let mut clock = Clock { restore_docs, ..Clock::default() };
+        let path = part.path();
+        let text = match part {
+            Part::Lib => clock.format(path, || emit::lib_file(cx, &settings.crate_name, &env_prefix, settings.layout)),
+            Part::OperationsPrelude => clock.format(path, || emit::operations_prelude(cx)),
+            Part::Operations(ops) => clock.format(path, || ops.iter().map(|op| emit::operation(cx, op)).collect()),
+            Part::TypesPrelude => clock.format(path, || emit::types_prelude(cx)),
+            Part::Types(types) => clock.format(path, || types.iter().map(|t| emit::type_def(cx, t)).collect()),
+        }?;
+        Ok((text, clock))
+    };
+    let mut lines = Lines::default();
+    let mut buf = String::new();
+    let mut push = |sink: &mut S, path: &str, lines: &mut Lines, text: &str| {
+        buf.clear();
+        lines.push(text, &mut buf);
+        sink.append(path, &buf).map_err(Stop::Sink)
+    };
+    let clock = match settings.layout {
         Layout::Crate => {
             let description = format!("Generated async client for {}", api.title);
             sink.append("Cargo.toml", &emit::cargo_toml(cx, settings, &description)).map_err(Stop::Sink)?;
             sink.append("README.md", &emit::readme(cx, settings)).map_err(Stop::Sink)?;
-            let text = lib(&mut clock)?;
-            let mut file = File::start(sink, "src/lib.rs", &header, true)?;
-            file.push(&text)?;
-            let mut file = File::start(sink, "src/operations.rs", &header, true)?;
-            operations(&mut clock, &mut |t| file.push(t))?;
-            let mut file = File::start(sink, "src/types.rs", &header, true)?;
-            types(&mut clock, &mut |t| file.push(t))?;
+            let mut file = "";
+            render_parts(&parts, threads, work, &mut |part, text| {
+                if part.path() != file {
+                    file = part.path();
+                    sink.append(file, &header).map_err(Stop::Sink)?;
+                    lines = Lines::new(true);
+                }
+                push(sink, file, &mut lines, text)
+            })?
         }
         // Inline modules: an `include!`d file may not start with inner attributes, but a
         // module block may.
         Layout::Module => {
             let path = format!("{crate_ident}.rs");
-            let text = lib(&mut clock)?;
-            let mut file = File::start(sink, &path, &header, false)?;
-            file.push(&text)?;
-            file.raw("\npub mod types {\n")?;
-            types(&mut clock, &mut |t| file.push(t))?;
-            file.raw("}\n\nmod operations {\n")?;
-            operations(&mut clock, &mut |t| file.push(t))?;
-            file.raw("}\n")?;
+            sink.append(&path, &header).map_err(Stop::Sink)?;
+            let clock = render_parts(&parts, threads, work, &mut |part, text| {
+                let open = match part {
+                    Part::TypesPrelude => "\npub mod types {\n",
+                    Part::OperationsPrelude => "}\n\nmod operations {\n",
+                    _ => "",
+                };
+                if !open.is_empty() {
+                    sink.append(&path, open).map_err(Stop::Sink)?;
+                    lines = Lines::new(false);
+                }
+                push(sink, &path, &mut lines, text)
+            })?;
+            sink.append(&path, "}\n").map_err(Stop::Sink)?;
+            clock
         }
-    }
+    };
     Ok((clock.emit, clock.format))
 }
 
-/// One output file on its way to the sink: formatted pieces are spaced out (and, in a crate,
-/// marked for rustfmt to skip) line by line as they arrive.
-struct File<'a, S: Sink + ?Sized> {
-    sink: &'a mut S,
-    path: &'a str,
-    lines: Lines,
-    buf: String,
+/// One formatted piece of a Rust file: the crate root, a file's prelude, or a batch of items.
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    Lib,
+    OperationsPrelude,
+    Operations(&'a [ir::Operation]),
+    TypesPrelude,
+    Types(&'a [ir::TypeDef]),
 }
 
-impl<'a, S: Sink + ?Sized> File<'a, S> {
-    /// Start the file at `path` with its header line.
-    fn start(sink: &'a mut S, path: &'a str, header: &str, skip_rustfmt: bool) -> Result<Self, Stop<S::Error>> {
-        sink.append(path, header).map_err(Stop::Sink)?;
-        Ok(File { sink, path, lines: Lines::new(skip_rustfmt), buf: String::new() })
-    }
-
-    /// Append formatted code.
-    fn push(&mut self, text: &str) -> Result<(), Stop<S::Error>> {
-        self.buf.clear();
-        self.lines.push(text, &mut self.buf);
-        self.sink.append(self.path, &self.buf).map_err(Stop::Sink)
-    }
-
-    /// Append text as it is, and start spacing afresh after it (it closes or opens a block).
-    fn raw(&mut self, text: &str) -> Result<(), Stop<S::Error>> {
-        self.lines = Lines::new(false);
-        self.sink.append(self.path, text).map_err(Stop::Sink)
+impl Part<'_> {
+    /// The crate file the piece belongs to.
+    fn path(&self) -> &'static str {
+        match self {
+            Part::Lib => "src/lib.rs",
+            Part::OperationsPrelude | Part::Operations(_) => "src/operations.rs",
+            Part::TypesPrelude | Part::Types(_) => "src/types.rs",
+        }
     }
 }
 
@@ -151,38 +158,33 @@ impl Clock {
     }
 }
 
-/// Items rendered together: tokens and syntax trees exist for one batch at a time, so memory
-/// follows the output, not the spec.
-const BATCH: usize = 32;
+/// Items rendered together: tokens and syntax trees exist for a few batches at a time, so
+/// memory follows the output, not the spec; small batches keep both cores busy to the end.
+const BATCH: usize = 8;
 
-/// Emit and format `items` (in order) in batches, on up to `threads` threads when there are
-/// several batches, handing each batch's text to `out` in order as soon as it and those before it are
-/// done. The output does not depend on the thread count.
-fn render_items<T: Sync, E>(
-    items: &[T],
-    path: &str,
+/// Where [`render_parts`] hands each part's text.
+type Out<'a, 'p, E> = dyn FnMut(&Part<'p>, &str) -> Result<(), Stop<E>> + 'a;
+
+/// Render `parts` with `work` on up to `threads` threads, handing each text to `out` in order
+/// as soon as it and the parts before it are done. The output does not depend on the thread
+/// count.
+fn render_parts<'p, E>(
+    parts: &[Part<'p>],
     threads: usize,
-    restore_docs: bool,
-    emit_one: impl Fn(&T) -> proc_macro2::TokenStream + Sync,
-    out: &mut Out<'_, E>,
+    work: impl Fn(&Part<'p>) -> Result<(String, Clock), Diagnostic> + Sync,
+    out: &mut Out<'_, 'p, E>,
 ) -> Result<Clock, Stop<E>> {
-    let batches: Vec<&[T]> = items.chunks(BATCH).collect();
-    let threads = threads.min(batches.len());
-    let work = |batch: &[T]| -> Result<(String, Clock), Diagnostic> {
-        let mut clock = Clock { restore_docs, ..Clock::default() };
-        let text = clock.format(path, || batch.iter().map(&emit_one).collect())?;
-        Ok((text, clock))
-    };
+    let threads = threads.min(parts.len());
     let mut clock = Clock::default();
     if threads <= 1 {
-        for batch in &batches {
-            let (text, c) = work(batch)?;
-            out(&text)?;
+        for part in parts {
+            let (text, c) = work(part)?;
+            out(part, &text)?;
             clock.add(&c);
         }
         return Ok(clock);
     }
-    // Workers take the next batch from a shared counter and send its text here; this thread
+    // Workers take the next part from a shared counter and send its text here; this thread
     // passes the texts on in order (keeping the few that finish early) and tells the workers
     // to stop when something fails.
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -192,12 +194,12 @@ fn render_items<T: Sync, E>(
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 let tx = tx.clone();
-                let (next, stop, batches, work) = (&next, &stop, &batches, &work);
+                let (next, stop, work) = (&next, &stop, &work);
                 scope.spawn(move || {
                     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(batch) = batches.get(i) else { break };
-                        if tx.send((i, work(batch))).is_err() {
+                        let Some(part) = parts.get(i) else { break };
+                        if tx.send((i, work(part))).is_err() {
                             break;
                         }
                     }
@@ -214,7 +216,7 @@ fn render_items<T: Sync, E>(
             while let Some(r) = early.remove(&done) {
                 result = r.map_err(Stop::Internal).and_then(|(text, c)| {
                     clock.add(&c);
-                    out(&text)
+                    out(&parts[done], &text)
                 });
                 done += 1;
                 if result.is_err() {
@@ -232,7 +234,7 @@ fn render_items<T: Sync, E>(
             let _ = w.join();
         }
         result?;
-        if done < batches.len() {
+        if done < parts.len() {
             return Err(Stop::Internal(Diagnostic::new("", "internal error: a render thread panicked")));
         }
         Ok(clock)

@@ -161,7 +161,7 @@ fn files_stream_in_pieces() {
         let pieces: Vec<&str> = one.0.iter().filter(|(p, _)| *p == f.path).map(|(_, t)| t.as_str()).collect();
         assert_eq!(pieces.concat(), f.contents, "{}", f.path);
         if f.path == "src/operations.rs" || f.path == "src/types.rs" {
-            // Header, prelude, then one piece per batch of 32 items.
+            // Header, prelude, then one piece per batch of items (batches of at most 32).
             assert!(pieces.len() >= 2 + 100 / 32, "{}: {}", f.path, pieces.len());
             assert!(pieces.iter().all(|p| p.len() < f.contents.len() / 2), "{}", f.path);
         }
