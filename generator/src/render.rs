@@ -169,6 +169,16 @@ const BATCH: usize = 8;
 /// on petstore (3) 5.11 against 5.79 ms; from the 10-operation synthetic spec on, workers win.
 const PARALLEL_ITEMS: usize = 16;
 
+/// `work` on `part`, with a panic in it (a bug of ours) turned into an internal error that
+/// names the file, on any thread.
+fn guarded<'p>(
+    work: &impl Fn(&Part<'p>) -> Result<(String, Clock), Diagnostic>,
+    part: &Part<'p>,
+) -> Result<(String, Clock), Diagnostic> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(part)))
+        .unwrap_or_else(|_| Err(Diagnostic::new("", format!("internal error: rendering {} panicked", part.path()))))
+}
+
 /// Where [`render_parts`] hands each part's text.
 type Out<'a, 'p, E> = dyn FnMut(&Part<'p>, &str) -> Result<(), Stop<E>> + 'a;
 
@@ -185,7 +195,7 @@ fn render_parts<'p, E>(
     let mut clock = Clock::default();
     if threads <= 1 {
         for part in parts {
-            let (text, c) = work(part)?;
+            let (text, c) = guarded(&work, part)?;
             out(part, &text)?;
             clock.add(&c);
         }
@@ -206,7 +216,7 @@ fn render_parts<'p, E>(
                     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(part) = parts.get(i) else { break };
-                        if tx.send((i, work(part))).is_err() {
+                        if tx.send((i, guarded(work, part))).is_err() {
                             break;
                         }
                     }

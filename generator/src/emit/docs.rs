@@ -22,8 +22,19 @@ thread_local! {
 /// Run `f` (which emits a file's tokens) with doc blocks recorded; returns its result and the
 /// blocks, for [`restore`].
 pub fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<Vec<String>>) {
-    let outer = BLOCKS.with(|b| b.replace(Some(Vec::new())));
+    /// Puts the outer state back even when `f` panics, so a thread that goes on (the panic is
+    /// caught and reported) does not record outside this call.
+    struct Restore(Option<Option<Vec<Vec<String>>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(outer) = self.0.take() {
+                BLOCKS.with(|b| b.replace(outer));
+            }
+        }
+    }
+    let mut restore = Restore(Some(BLOCKS.with(|b| b.replace(Some(Vec::new())))));
     let value = f();
+    let outer = restore.0.take().unwrap_or_default();
     let blocks = BLOCKS.with(|b| b.replace(outer)).unwrap_or_default();
     (value, blocks)
 }
@@ -85,11 +96,26 @@ pub fn restore(text: &str, blocks: &[Vec<String>]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use proc_macro2::TokenStream;
     use quote::quote;
 
     fn print(tokens: TokenStream) -> String {
         prettyplease::unparse(&syn::parse2(tokens).expect("parses"))
+    }
+
+    /// A panic while recording (caught by the renderer, which reports it) leaves the thread
+    /// not recording, as it was.
+    #[test]
+    fn a_panic_while_recording_leaves_recording_off() {
+        let caught = std::panic::catch_unwind(|| {
+            recording(|| {
+                assert!(placeholder(&["a".to_owned()]).is_some(), "recording");
+                panic!("a bug while emitting");
+            })
+        });
+        assert!(caught.is_err());
+        assert_eq!(placeholder(&["b".to_owned()]), None, "no longer recording");
     }
 
     /// Edge cases the specs do not have: trailing and lone spaces, empty lines, quotes and
