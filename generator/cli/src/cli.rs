@@ -149,21 +149,20 @@ pub fn run(job: &Job, check: bool) -> ExitCode {
     }
 }
 
-/// `--check`: generate in memory and compare with the folder.
+/// `--check`: compare what the spec generates with the folder, as it is generated.
 fn run_check(job: &Job) -> ExitCode {
-    let files = match job.generate() {
-        Ok(generated) => {
-            if !generated.warnings.is_empty() {
-                eprint!("{}", generated.warnings);
+    let problems = match job.generate_and_check() {
+        Ok((warnings, problems)) => {
+            if !warnings.is_empty() {
+                eprint!("{warnings}");
             }
-            generated.files
+            problems
         }
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    let problems = job.check(&files);
     if problems.is_empty() {
         println!("{} is up to date", job.out.display());
         return ExitCode::SUCCESS;

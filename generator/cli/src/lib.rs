@@ -106,6 +106,14 @@ impl Job {
         Ok((streamed.warnings, report))
     }
 
+    /// Read the spec and compare what it generates with the output folder as the text comes
+    /// (see [`output::Checked`]). Returns the warnings and the differences, one line each.
+    pub fn generate_and_check(&self) -> Result<(Diagnostics, Vec<String>), Error> {
+        let mut checked = output::Checked::new(&self.out);
+        let streamed = self.generate_into(&mut checked, |never| match never {})?;
+        Ok((streamed.warnings, checked.finish()))
+    }
+
     /// Read the spec and generate into `sink`.
     fn generate_into<S: generator::Sink>(
         &self,

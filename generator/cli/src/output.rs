@@ -263,19 +263,124 @@ fn same_text(dest: &Path, staged: &Path) -> bool {
 
 /// Compare `out` with `files`: stale, missing and extra owned files, one line each.
 pub fn check(out: &Path, files: &[OutputFile]) -> Vec<String> {
-    let mut problems = Vec::new();
+    let mut checked = Checked::new(out);
     for f in files {
-        let path = out.join(&f.path);
-        match fs::read_to_string(&path) {
-            Ok(disk) if normalize(&disk) == f.contents => {}
-            Ok(_) => problems.push(format!("{} is stale", path.display())),
-            Err(_) => problems.push(format!("{} is missing", path.display())),
+        checked.append(&f.path, &f.contents).unwrap_or_else(|never| match never {});
+    }
+    checked.finish()
+}
+
+/// An output folder being compared with what the generator produces, piece by piece as the
+/// pieces come ([`generator::Sink`]), so the output is never held whole: files are read a block
+/// at a time, `\r\n` read as `\n`.
+pub struct Checked {
+    out: PathBuf,
+    /// The files, in the order they came.
+    paths: Vec<String>,
+    problems: Vec<String>,
+    /// The file being compared: what is left of it to read, `None` once it is known to differ
+    /// (or is missing).
+    reader: Option<io::BufReader<fs::File>>,
+}
+
+impl Checked {
+    /// Start comparing with `out`.
+    pub fn new(out: &Path) -> Self {
+        Checked { out: out.to_path_buf(), paths: Vec::new(), problems: Vec::new(), reader: None }
+    }
+
+    /// Conclude the file being compared: it is stale if it differed or has more text.
+    fn finish_file(&mut self) {
+        if let Some(mut reader) = self.reader.take() {
+            if io::BufRead::fill_buf(&mut reader).map_or(true, |rest| !rest.is_empty()) {
+                self.stale();
+            }
         }
     }
-    for extra in stale(out, &files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>()) {
-        problems.push(format!("{} is generated but no longer produced (extra)", extra.display()));
+
+    fn stale(&mut self) {
+        self.reader = None;
+        let path = self.out.join(self.paths.last().map(String::as_str).unwrap_or_default());
+        self.problems.push(format!("{} is stale", path.display()));
     }
-    problems
+
+    /// Stale, missing and extra owned files, one line each.
+    pub fn finish(mut self) -> Vec<String> {
+        self.finish_file();
+        let paths: Vec<&str> = self.paths.iter().map(String::as_str).collect();
+        for extra in stale(&self.out, &paths) {
+            self.problems.push(format!("{} is generated but no longer produced (extra)", extra.display()));
+        }
+        self.problems
+    }
+}
+
+impl generator::Sink for Checked {
+    type Error = std::convert::Infallible;
+
+    fn append(&mut self, path: &str, text: &str) -> Result<(), Self::Error> {
+        if self.paths.last().map(String::as_str) != Some(path) {
+            self.finish_file();
+            self.paths.push(path.to_owned());
+            let p = self.out.join(path);
+            match fs::File::open(&p) {
+                Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => {
+                    self.reader = Some(io::BufReader::with_capacity(1 << 16, file));
+                }
+                _ => self.problems.push(format!("{} is missing", p.display())),
+            }
+        }
+        if let Some(reader) = &mut self.reader {
+            if !reads_as(reader, text.as_bytes()) {
+                self.stale();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether the next bytes of `reader` are `want`, a `\r` right before a `\n` skipped.
+fn reads_as(reader: &mut impl io::BufRead, mut want: &[u8]) -> bool {
+    while !want.is_empty() {
+        let Ok(buf) = reader.fill_buf() else { return false };
+        match buf {
+            [] => return false,
+            [b'\r', rest @ ..] => {
+                let lone = match rest.first() {
+                    Some(&next) => next != b'\n',
+                    None => {
+                        reader.consume(1);
+                        let Ok(after) = reader.fill_buf() else { return false };
+                        if after.first() != Some(&b'\n') {
+                            // A lone `\r` at a block's end, already consumed.
+                            if want[0] != b'\r' {
+                                return false;
+                            }
+                            want = &want[1..];
+                        }
+                        continue;
+                    }
+                };
+                if lone && want[0] != b'\r' {
+                    return false;
+                }
+                reader.consume(1);
+                if lone {
+                    want = &want[1..];
+                }
+            }
+            _ => {
+                let n = buf.len().min(want.len());
+                let n = buf[..n].iter().position(|&c| c == b'\r').unwrap_or(n);
+                if buf[..n] != want[..n] {
+                    return false;
+                }
+                reader.consume(n);
+                want = &want[n..];
+            }
+        }
+    }
+    true
 }
 
 /// A staging folder of our own next to the output; removed when dropped.
@@ -370,6 +475,28 @@ pub fn relative_path(from: &Path, to: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reading a file block by block with `\r\n` as `\n` agrees with normalizing it whole, for
+    /// any block size and any split of the expected text (a `\r` at a block's end included).
+    #[test]
+    fn reads_as_agrees_with_normalizing() {
+        let texts = ["", "a", "a\nb\n", "a\r\nb\r\n", "a\rb\n", "a\r\r\nb", "\r", "\r\n", "ab\r", "\n\r\n\r"];
+        for disk in texts {
+            for want in texts {
+                let expected = normalize(disk) == want;
+                for capacity in 1..5 {
+                    for split in 0..=want.len() {
+                        let mut reader = io::BufReader::with_capacity(capacity, disk.as_bytes());
+                        let (a, b) = want.as_bytes().split_at(split);
+                        let same = reads_as(&mut reader, a)
+                            && reads_as(&mut reader, b)
+                            && io::BufRead::fill_buf(&mut reader).is_ok_and(|rest| rest.is_empty());
+                        assert_eq!(same, expected, "{disk:?} as {want:?}, blocks of {capacity}, split at {split}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn relative_paths() {

@@ -121,6 +121,8 @@ fn ownership_and_check() {
     assert!(problems.contains("lib.rs is missing"), "{problems}");
     assert!(problems.contains("old.rs is generated but no longer produced"), "{problems}");
     assert!(!problems.contains("mine.rs"), "{problems}");
+    // `apigen --check` compares as the text is generated, and finds the same.
+    assert_eq!(job.generate_and_check().unwrap().1.join("\n"), problems);
     let report = job.write(&files).unwrap();
     assert_eq!(report.removed, ["src/old.rs"]);
     assert!(job.check(&files).is_empty());
@@ -228,7 +230,17 @@ fn streamed_write_is_the_generated_files() {
     assert_eq!(write_streamed(&job).unwrap().written, ["src/lib.rs"]);
     // Line ends changed to CRLF (a Windows checkout) are the same text.
     fs::write(&lib, text.replace('\n', "\r\n")).unwrap();
+    assert!(job.generate_and_check().unwrap().1.is_empty());
+    assert!(job.check(&files).is_empty());
     assert_eq!(write_streamed(&job).unwrap().unchanged, 5);
+    // One byte more, or one fewer, is stale.
+    for edited in [text.clone() + "\n", text[..text.len() - 1].to_owned()] {
+        fs::write(&lib, edited).unwrap();
+        let problems = job.generate_and_check().unwrap().1;
+        assert!(problems.len() == 1 && problems[0].ends_with("src/lib.rs is stale"), "{problems:?}");
+        assert_eq!(job.check(&files), problems);
+    }
+    fs::write(&lib, &text).unwrap();
     assert_eq!(snapshot(&dir).iter().filter(|(p, _)| p.to_string_lossy().contains("staging")).count(), 0);
     let _ = fs::remove_dir_all(&dir);
 }
