@@ -235,28 +235,17 @@ impl generator::Sink for Staged {
     }
 }
 
-/// Whether the file at `dest` has the text of `staged` (`\r\n` read as `\n`), compared a block
-/// at a time when the sizes match.
+/// Whether the file at `dest` has the text of `staged` (`\r\n` read as `\n`), a block at a
+/// time.
 fn same_text(dest: &Path, staged: &Path) -> bool {
-    let (Ok(a), Ok(b)) = (fs::metadata(dest), fs::metadata(staged)) else { return false };
-    if a.len() > b.len() {
-        // Only line ends can make it longer and still the same text.
-        return fs::read_to_string(dest)
-            .is_ok_and(|d| d.contains('\r') && fs::read_to_string(staged).is_ok_and(|s| normalize(&d) == s));
-    }
-    if a.len() != b.len() {
-        return false;
-    }
-    let (Ok(mut a), Ok(mut b)) = (fs::File::open(dest), fs::File::open(staged)) else { return false };
-    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    let (Ok(dest), Ok(mut staged)) = (fs::File::open(dest), fs::File::open(staged)) else { return false };
+    let mut dest = io::BufReader::with_capacity(1 << 16, dest);
+    let mut block = vec![0u8; 1 << 16];
     loop {
-        let n = match io::Read::read(&mut a, &mut x) {
-            Ok(0) => return io::Read::read(&mut b, &mut y).is_ok_and(|m| m == 0),
-            Ok(n) => n,
-            Err(_) => return false,
-        };
-        if io::Read::read_exact(&mut b, &mut y[..n]).is_err() || x[..n] != y[..n] {
-            return false;
+        match io::Read::read(&mut staged, &mut block) {
+            Ok(0) => return io::BufRead::fill_buf(&mut dest).is_ok_and(|rest| rest.is_empty()),
+            Ok(n) if reads_as(&mut dest, &block[..n]) => {}
+            _ => return false,
         }
     }
 }
@@ -416,10 +405,6 @@ impl Drop for Staging {
     }
 }
 
-fn normalize(s: &str) -> String {
-    s.replace("\r\n", "\n")
-}
-
 fn relative(base: &Path, p: &Path) -> String {
     p.strip_prefix(base)
         .unwrap_or(p)
@@ -475,6 +460,10 @@ pub fn relative_path(from: &Path, to: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn normalize(s: &str) -> String {
+        s.replace("\r\n", "\n")
+    }
 
     /// Reading a file block by block with `\r\n` as `\n` agrees with normalizing it whole, for
     /// any block size and any split of the expected text (a `\r` at a block's end included).
