@@ -19,10 +19,10 @@ pub use operations::*;
 pub use rt::{
     AccessToken, AuthError, ByteStream, Bytes, ClientBuilder, ClientCredentials, Config,
     ConfigBuilder, ConfigError, Credentials, DEFAULT_MAX_RESPONSE_BYTES, Error,
-    ErrorBody, FilePart, HttpResponse, IntoParam, RequestOptions, Response, RetryConfig,
-    StatusCode, StreamError, StreamExt, TimeoutConfig, TimeoutKind, TokenProvider,
-    TokenRequest, TryStreamExt, UnhandledResponse, ValidationError, WaitError,
-    WaitOptions, header,
+    ErrorBody, FilePart, HttpResponse, IntoParam, InvalidValue, RequestOptions, Response,
+    RetryConfig, StatusCode, StreamError, StreamExt, TimeoutConfig, TimeoutKind,
+    TokenProvider, TokenRequest, TryStreamExt, UnhandledResponse, ValidationError,
+    WaitError, WaitOptions, header,
 };
 
 pub use types::*;

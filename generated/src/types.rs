@@ -23,44 +23,62 @@ pub struct AcceptEncoding(String);
 impl AcceptEncoding {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^[a-zA-Z0-9, .-]*$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len > 200 {
             return Err(
-                rt::ValidationError::new(
+                rt::InvalidValue::known(
                     "AcceptEncoding",
+                    value,
                     None,
                     "at most 200 characters",
                 ),
             );
         }
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("AcceptEncoding", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            let mut i = 0usize;
-            let n = b[i..]
-                .iter()
-                .take_while(|&&c| {
-                    c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
-                        || c.is_ascii_uppercase() || c.is_ascii_lowercase()
-                })
-                .count();
-            i += n;
-            if i != b.len() {
-                return Err(
-                    fail((i, "a character in [\\u{20},-.0-9A-Za-z] or end of input")),
-                );
-            }
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
+
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
+            })
+            .count();
+        i += n;
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
+    #[cold]
+    #[inline(never)]
+    fn locate(s: &str) -> (usize, &'static str) {
+        let b = s.as_bytes();
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
+            })
+            .count();
+        i += n;
+        (i, "a character in [\\u{20},-.0-9A-Za-z] or end of input")
+    }
+
+    const LOCATE: rt::Locate = rt::Locate::new("AcceptEncoding", Self::locate);
 }
 
 rt::string_newtype!(AcceptEncoding);
@@ -427,59 +445,48 @@ pub struct CommunicationId(String);
 impl CommunicationId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^conv_communication_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("CommunicationId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() != 45 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"conv_communication_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"conv_communication_")));
-            }
-            i += 19;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 45 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"conv_communication_") {
+            return false;
+        }
+        i += 19;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -501,6 +508,8 @@ impl CommunicationId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("CommunicationId", Self::locate);
 }
 
 rt::string_newtype!(CommunicationId);
@@ -708,59 +717,48 @@ pub struct ConversationId(String);
 impl ConversationId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^conv_conversation_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("ConversationId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() != 44 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"conv_conversation_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"conv_conversation_")));
-            }
-            i += 18;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 44 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"conv_conversation_") {
+            return false;
+        }
+        i += 18;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -782,6 +780,8 @@ impl ConversationId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("ConversationId", Self::locate);
 }
 
 rt::string_newtype!(ConversationId);
@@ -1829,59 +1829,48 @@ pub struct DataMappingId(String);
 impl DataMappingId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^mem_datamapping_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("DataMappingId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() != 42 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"mem_datamapping_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_datamapping_")));
-            }
-            i += 16;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 42 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_datamapping_") {
+            return false;
+        }
+        i += 16;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -1903,6 +1892,8 @@ impl DataMappingId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("DataMappingId", Self::locate);
 }
 
 rt::string_newtype!(DataMappingId);
@@ -1960,57 +1951,62 @@ pub struct DataMappingName(String);
 impl DataMappingName {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^[a-zA-Z][a-zA-Z0-9-.]*$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len < 1 {
             return Err(
-                rt::ValidationError::new("DataMappingName", None, "at least 1 character"),
+                rt::InvalidValue::known(
+                    "DataMappingName",
+                    value,
+                    None,
+                    "at least 1 character",
+                ),
             );
         }
         if len > 64 {
             return Err(
-                rt::ValidationError::new(
+                rt::InvalidValue::known(
                     "DataMappingName",
+                    value,
                     None,
                     "at most 64 characters",
                 ),
             );
         }
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("DataMappingName", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.is_empty() {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            match b.get(i) {
-                Some(b'A'..=b'Z' | b'a'..=b'z') => i += 1,
-                _ => return Err(fail((i, "a character in [A-Za-z]"))),
-            }
-            let n = b[i..]
-                .iter()
-                .take_while(|&&c| {
-                    (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                        || c.is_ascii_uppercase() || c.is_ascii_lowercase()
-                })
-                .count();
-            i += n;
-            if i != b.len() {
-                return Err(fail((i, "a character in [\\--.0-9A-Za-z] or end of input")));
-            }
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.is_empty() {
+            return false;
+        }
+        let mut i = 0usize;
+        match b.get(i) {
+            Some(b'A'..=b'Z' | b'a'..=b'z') => i += 1,
+            _ => return false,
+        }
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
+            })
+            .count();
+        i += n;
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -2030,6 +2026,8 @@ impl DataMappingName {
         i += n;
         (i, "a character in [\\--.0-9A-Za-z] or end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("DataMappingName", Self::locate);
 }
 
 rt::string_newtype!(DataMappingName);
@@ -2537,59 +2535,48 @@ pub struct DatasetId(String);
 impl DatasetId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^tdi_dataset_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("DatasetId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() != 38 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"tdi_dataset_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"tdi_dataset_")));
-            }
-            i += 12;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 38 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"tdi_dataset_") {
+            return false;
+        }
+        i += 12;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -2611,6 +2598,8 @@ impl DatasetId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("DatasetId", Self::locate);
 }
 
 rt::string_newtype!(DatasetId);
@@ -3703,59 +3692,48 @@ pub struct ImportId(String);
 impl ImportId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^mem_import_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("ImportId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() != 37 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"mem_import_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_import_")));
-            }
-            i += 11;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 37 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_import_") {
+            return false;
+        }
+        i += 11;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -3777,6 +3755,8 @@ impl ImportId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("ImportId", Self::locate);
 }
 
 rt::string_newtype!(ImportId);
@@ -5013,59 +4993,48 @@ pub struct ObservationId(String);
 impl ObservationId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^mem_observation_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("ObservationId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() != 42 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"mem_observation_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_observation_")));
-            }
-            i += 16;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 42 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_observation_") {
+            return false;
+        }
+        i += 16;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -5087,6 +5056,8 @@ impl ObservationId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("ObservationId", Self::locate);
 }
 
 rt::string_newtype!(ObservationId);
@@ -5228,13 +5199,16 @@ pub struct ObservationSource(String);
 impl ObservationSource {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^[a-zA-Z0-9 _.-]+$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len < 1 {
             return Err(
-                rt::ValidationError::new(
+                rt::InvalidValue::known(
                     "ObservationSource",
+                    value,
                     None,
                     "at least 1 character",
                 ),
@@ -5242,48 +5216,44 @@ impl ObservationSource {
         }
         if len > 100 {
             return Err(
-                rt::ValidationError::new(
+                rt::InvalidValue::known(
                     "ObservationSource",
+                    value,
                     None,
                     "at most 100 characters",
                 ),
             );
         }
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("ObservationSource", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.is_empty() {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            let n = b[i..]
-                .iter()
-                .take_while(|&&c| {
-                    c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                        || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-                })
-                .count();
-            if n < 1 {
-                return Err(fail((i + n, "a character in [\\u{20}\\--.0-9A-Z_a-z]")));
-            }
-            i += n;
-            if i != b.len() {
-                return Err(
-                    fail((i, "a character in [\\u{20}\\--.0-9A-Z_a-z] or end of input")),
-                );
-            }
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.is_empty() {
+            return false;
+        }
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+            })
+            .count();
+        if n < 1 {
+            return false;
+        }
+        i += n;
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -5302,6 +5272,8 @@ impl ObservationSource {
         i += n;
         (i, "a character in [\\u{20}\\--.0-9A-Z_a-z] or end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("ObservationSource", Self::locate);
 }
 
 rt::string_newtype!(ObservationSource);
@@ -6289,59 +6261,48 @@ pub struct ProfileId(String);
 impl ProfileId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^mem_profile_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("ProfileId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() != 38 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"mem_profile_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_profile_")));
-            }
-            i += 12;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 38 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_profile_") {
+            return false;
+        }
+        i += 12;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -6363,6 +6324,8 @@ impl ProfileId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("ProfileId", Self::locate);
 }
 
 rt::string_newtype!(ProfileId);
@@ -6713,59 +6676,48 @@ pub struct RecipientId(String);
 impl RecipientId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^conv_participant_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("RecipientId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() != 43 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"conv_participant_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"conv_participant_")));
-            }
-            i += 17;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 43 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"conv_participant_") {
+            return false;
+        }
+        i += 17;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -6787,6 +6739,8 @@ impl RecipientId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("RecipientId", Self::locate);
 }
 
 rt::string_newtype!(RecipientId);
@@ -6803,35 +6757,34 @@ pub struct RetryAfter(String);
 impl RetryAfter {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^[0-9]+$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("RetryAfter", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.is_empty() {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            let n = b[i..].iter().take_while(|&&c| c.is_ascii_digit()).count();
-            if n < 1 {
-                return Err(fail((i + n, "a character in [0-9]")));
-            }
-            i += n;
-            if i != b.len() {
-                return Err(fail((i, "a character in [0-9] or end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.is_empty() {
+            return false;
+        }
+        let mut i = 0usize;
+        let n = b[i..].iter().take_while(|&&c| c.is_ascii_digit()).count();
+        if n < 1 {
+            return false;
+        }
+        i += n;
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -6844,6 +6797,8 @@ impl RetryAfter {
         i += n;
         (i, "a character in [0-9] or end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("RetryAfter", Self::locate);
 }
 
 rt::string_newtype!(RetryAfter);
@@ -7072,51 +7027,51 @@ pub struct StoreDisplayName(String);
 impl StoreDisplayName {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^[a-zA-Z0-9-]+$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len > 64 {
             return Err(
-                rt::ValidationError::new(
+                rt::InvalidValue::known(
                     "StoreDisplayName",
+                    value,
                     None,
                     "at most 64 characters",
                 ),
             );
         }
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("StoreDisplayName", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.is_empty() {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            let n = b[i..]
-                .iter()
-                .take_while(|&&c| {
-                    c == b'-' || c.is_ascii_digit() || c.is_ascii_uppercase()
-                        || c.is_ascii_lowercase()
-                })
-                .count();
-            if n < 1 {
-                return Err(fail((i + n, "a character in [\\-0-9A-Za-z]")));
-            }
-            i += n;
-            if i != b.len() {
-                return Err(fail((i, "a character in [\\-0-9A-Za-z] or end of input")));
-            }
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.is_empty() {
+            return false;
+        }
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                c == b'-' || c.is_ascii_digit() || c.is_ascii_uppercase()
+                    || c.is_ascii_lowercase()
+            })
+            .count();
+        if n < 1 {
+            return false;
+        }
+        i += n;
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -7135,6 +7090,8 @@ impl StoreDisplayName {
         i += n;
         (i, "a character in [\\-0-9A-Za-z] or end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("StoreDisplayName", Self::locate);
 }
 
 rt::string_newtype!(StoreDisplayName);
@@ -7151,79 +7108,62 @@ pub struct StoreId(String);
 impl StoreId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^mem_(store|service)_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("StoreId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() < 36 || b.len() > 38 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"mem_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_")));
-            }
-            i += 4;
-            if b[i..].starts_with(b"store") {
-                i += 5;
-            } else if b[i..].starts_with(b"service") {
-                i += 7;
-            } else {
-                return Err(
-                    fail(
-                        rt::choice_miss(
-                            b,
-                            i,
-                            &["store", "service"],
-                            "`store` or `service`",
-                        ),
-                    ),
-                );
-            }
-            if b.get(i) != Some(&b'_') {
-                return Err(fail((i, "`_`")));
-            }
-            i += 1;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() < 36 || b.len() > 38 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_") {
+            return false;
+        }
+        i += 4;
+        if b[i..].starts_with(b"store") {
+            i += 5;
+        } else if b[i..].starts_with(b"service") {
+            i += 7;
+        } else {
+            return false;
+        }
+        if b.len() != i + 27 {
+            return false;
+        }
+        if b.get(i) != Some(&b'_') {
+            return false;
+        }
+        i += 1;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -7256,6 +7196,8 @@ impl StoreId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("StoreId", Self::locate);
 }
 
 rt::string_newtype!(StoreId);
@@ -7400,59 +7342,48 @@ pub struct SuggestionId(String);
 impl SuggestionId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^mem_mapsuggestion_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("SuggestionId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() != 44 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"mem_mapsuggestion_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_mapsuggestion_")));
-            }
-            i += 18;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 44 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_mapsuggestion_") {
+            return false;
+        }
+        i += 18;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -7474,6 +7405,8 @@ impl SuggestionId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("SuggestionId", Self::locate);
 }
 
 rt::string_newtype!(SuggestionId);
@@ -7684,59 +7617,48 @@ pub struct SummaryId(String);
 impl SummaryId {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^mem_summary_[0-7][0-9a-z]{25}$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("SummaryId", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.len() != 38 {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            if !b[i..].starts_with(b"mem_summary_") {
-                return Err(fail(rt::ascii_literal_miss(b, i, b"mem_summary_")));
-            }
-            i += 12;
-            match b.get(i) {
-                Some(b'0'..=b'7') => i += 1,
-                _ => return Err(fail((i, "a character in [0-7]"))),
-            }
-            match b.get(i..i + 25) {
-                Some(
-                    run,
-                ) if run
-                    .iter()
-                    .fold(
-                        true,
-                        |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                    ) => i += 25,
-                _ => {
-                    return Err(
-                        fail((
-                            rt::run_miss::<
-                                25,
-                            >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase())
-                                .unwrap_or(i + 25),
-                            "a character in [0-9a-z]",
-                        )),
-                    );
-                }
-            }
-            if i != b.len() {
-                return Err(fail((i, "end of input")));
-            }
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 38 {
+            return false;
+        }
+        let mut i = 0usize;
+        if !b[i..].starts_with(b"mem_summary_") {
+            return false;
+        }
+        i += 12;
+        match b.get(i) {
+            Some(b'0'..=b'7') => i += 1,
+            _ => return false,
+        }
+        match b.get(i..i + 25) {
+            Some(
+                run,
+            ) if run
+                .iter()
+                .fold(
+                    true,
+                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
+                ) => i += 25,
+            _ => return false,
+        }
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -7758,6 +7680,8 @@ impl SummaryId {
         i += 25;
         (i, "end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("SummaryId", Self::locate);
 }
 
 rt::string_newtype!(SummaryId);
@@ -7885,49 +7809,51 @@ pub struct SummarySource(String);
 impl SummarySource {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^[a-zA-Z0-9 _.-]+$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len > 100 {
             return Err(
-                rt::ValidationError::new("SummarySource", None, "at most 100 characters"),
+                rt::InvalidValue::known(
+                    "SummarySource",
+                    value,
+                    None,
+                    "at most 100 characters",
+                ),
             );
         }
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("SummarySource", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.is_empty() {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            let n = b[i..]
-                .iter()
-                .take_while(|&&c| {
-                    c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                        || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-                })
-                .count();
-            if n < 1 {
-                return Err(fail((i + n, "a character in [\\u{20}\\--.0-9A-Z_a-z]")));
-            }
-            i += n;
-            if i != b.len() {
-                return Err(
-                    fail((i, "a character in [\\u{20}\\--.0-9A-Z_a-z] or end of input")),
-                );
-            }
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.is_empty() {
+            return false;
+        }
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+            })
+            .count();
+        if n < 1 {
+            return false;
+        }
+        i += n;
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -7946,6 +7872,8 @@ impl SummarySource {
         i += n;
         (i, "a character in [\\u{20}\\--.0-9A-Z_a-z] or end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("SummarySource", Self::locate);
 }
 
 rt::string_newtype!(SummarySource);
@@ -8298,13 +8226,16 @@ pub struct TraitGroupDisplayName(String);
 impl TraitGroupDisplayName {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^[a-zA-Z0-9_\\-\\.]+$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len < 1 {
             return Err(
-                rt::ValidationError::new(
+                rt::InvalidValue::known(
                     "TraitGroupDisplayName",
+                    value,
                     None,
                     "at least 1 character",
                 ),
@@ -8312,48 +8243,44 @@ impl TraitGroupDisplayName {
         }
         if len > 64 {
             return Err(
-                rt::ValidationError::new(
+                rt::InvalidValue::known(
                     "TraitGroupDisplayName",
+                    value,
                     None,
                     "at most 64 characters",
                 ),
             );
         }
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("TraitGroupDisplayName", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.is_empty() {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            let n = b[i..]
-                .iter()
-                .take_while(|&&c| {
-                    (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                        || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-                })
-                .count();
-            if n < 1 {
-                return Err(fail((i + n, "a character in [\\--.0-9A-Z_a-z]")));
-            }
-            i += n;
-            if i != b.len() {
-                return Err(
-                    fail((i, "a character in [\\--.0-9A-Z_a-z] or end of input")),
-                );
-            }
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.is_empty() {
+            return false;
+        }
+        let mut i = 0usize;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+            })
+            .count();
+        if n < 1 {
+            return false;
+        }
+        i += n;
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -8372,6 +8299,8 @@ impl TraitGroupDisplayName {
         i += n;
         (i, "a character in [\\--.0-9A-Z_a-z] or end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("TraitGroupDisplayName", Self::locate);
 }
 
 rt::string_newtype!(TraitGroupDisplayName);
@@ -8690,55 +8619,57 @@ pub struct TraitName(String);
 impl TraitName {
     /// The pattern from the spec (ECMA-262 syntax).
     pub const PATTERN: &'static str = "^[a-z][a-zA-Z0-9_\\-\\.]*$";
-    /// Check a value without keeping it.
-    pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
+    /// Check a value without keeping it. The error borrows the value and works out
+    /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+    #[inline]
+    pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len < 1 {
             return Err(
-                rt::ValidationError::new("TraitName", None, "at least 1 character"),
+                rt::InvalidValue::known("TraitName", value, None, "at least 1 character"),
             );
         }
         if len > 128 {
             return Err(
-                rt::ValidationError::new("TraitName", None, "at most 128 characters"),
+                rt::InvalidValue::known(
+                    "TraitName",
+                    value,
+                    None,
+                    "at most 128 characters",
+                ),
             );
         }
-        {
-            #[allow(unused_variables)]
-            let fail = |(offset, expected): (usize, &'static str)| {
-                rt::ValidationError::new("TraitName", Some(offset), expected)
-            };
-
-            #[allow(unused_variables)]
-            let s = value;
-            let b = s.as_bytes();
-            if b.is_empty() {
-                return Err(fail(Self::locate(s)));
-            }
-            let mut i = 0usize;
-            match b.get(i) {
-                Some(b'a'..=b'z') => i += 1,
-                _ => return Err(fail((i, "a character in [a-z]"))),
-            }
-            let n = b[i..]
-                .iter()
-                .take_while(|&&c| {
-                    (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                        || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-                })
-                .count();
-            i += n;
-            if i != b.len() {
-                return Err(
-                    fail((i, "a character in [\\--.0-9A-Z_a-z] or end of input")),
-                );
-            }
+        if !Self::matches(value) {
+            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
         }
         Ok(())
     }
 
-    /// Where a value of the wrong length (`validate` rejects it before reading a
-    /// byte) goes wrong, and what was expected there.
+    /// Whether a value matches the pattern: straight-line code, no regex engine.
+    #[inline]
+    fn matches(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.is_empty() {
+            return false;
+        }
+        let mut i = 0usize;
+        match b.get(i) {
+            Some(b'a'..=b'z') => i += 1,
+            _ => return false,
+        }
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| {
+                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+            })
+            .count();
+        i += n;
+        i == b.len()
+    }
+
+    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+    /// expected there: worked out only when the error is looked at.
     #[cold]
     #[inline(never)]
     fn locate(s: &str) -> (usize, &'static str) {
@@ -8758,6 +8689,8 @@ impl TraitName {
         i += n;
         (i, "a character in [\\--.0-9A-Z_a-z] or end of input")
     }
+
+    const LOCATE: rt::Locate = rt::Locate::new("TraitName", Self::locate);
 }
 
 rt::string_newtype!(TraitName);

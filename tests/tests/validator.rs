@@ -125,3 +125,43 @@ fn parse_from_crate_root_and_error_messages() {
     let err = serde_json::from_str::<StoreId>("\"mem_shop_00000000000000000000000000\"").unwrap_err();
     assert!(err.to_string().contains("invalid StoreId"), "{err}");
 }
+
+/// `validate` returns an error that borrows the value and works out where it goes wrong only
+/// when read; it says what the owned error says, hides the value, and converts with `?`.
+#[test]
+#[allow(clippy::result_large_err)] // the error type of every call
+fn validate_answers_when_asked() {
+    use twilio_memory::{DeleteStoreError, Error, InvalidValue, ValidationError};
+    let z = "0".repeat(26);
+    let cases = [
+        (format!("xem_store_{z}"), 0, "`m`"),
+        (format!("mem_service_{z}0"), 38, "end of input"),
+        (format!("mem_store_{z}x"), 36, "end of input"),
+        (format!("mem_store_{}A", &z[1..]), 35, "a character in [0-9a-z]"),
+        (format!("mem_stone_{z}"), 7, "`r`"),
+        ("mem_store_0000".to_owned(), 14, "a character in [0-9a-z]"),
+        (String::new(), 0, "`m`"),
+    ];
+    for (input, offset, expected) in &cases {
+        let (input, offset, expected) = (input.as_str(), *offset, *expected);
+        let lazy: InvalidValue<'_> = StoreId::validate(input).unwrap_err();
+        assert_eq!(
+            (lazy.type_name(), lazy.offset(), lazy.expected()),
+            ("StoreId", Some(offset), expected),
+            "{input:?}"
+        );
+        let shown = format!("invalid StoreId: expected {expected} at byte offset {offset}");
+        assert_eq!(lazy.to_string(), shown);
+        let owned = ValidationError::from(lazy);
+        assert_eq!((owned.offset(), owned.expected(), owned.to_string()), (Some(offset), expected, shown.clone()));
+        assert_eq!(input.parse::<StoreId>().unwrap_err(), owned);
+        let debug = format!("{lazy:?}");
+        assert_eq!(debug, format!("{owned:?}"));
+        assert!(input.is_empty() || !debug.contains(input), "{debug}");
+        let call = || -> Result<(), Error<DeleteStoreError>> {
+            StoreId::validate(input)?;
+            Ok(())
+        };
+        assert!(matches!(call(), Err(Error::InvalidRequest { source }) if source == owned));
+    }
+}

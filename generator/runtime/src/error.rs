@@ -140,6 +140,124 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// A value a validated string type's `validate` rejected. It borrows the value and, for a
+/// pattern, works out where the value goes wrong and what was expected there only when asked
+/// ([`offset`], [`expected`], `Display`), so rejecting a value costs what accepting it does.
+/// [`ValidationError::from`] (or `?` into a `ValidationError` or an [`Error`]) keeps the
+/// answer without the borrow.
+///
+/// [`offset`]: InvalidValue::offset
+/// [`expected`]: InvalidValue::expected
+#[derive(Clone, Copy)]
+pub struct InvalidValue<'a> {
+    value: &'a str,
+    why: Why,
+}
+
+/// What an [`InvalidValue`] knows about why.
+#[derive(Clone, Copy)]
+enum Why {
+    /// Worked out when the value was rejected.
+    Known { type_name: &'static str, offset: Option<usize>, expected: &'static str },
+    /// Worked out when asked.
+    Located(&'static Locate),
+}
+
+/// A pattern type's name and its `locate`: the offset and expected text for a value the
+/// pattern rejects.
+#[doc(hidden)]
+pub struct Locate {
+    type_name: &'static str,
+    locate: fn(&str) -> (usize, &'static str),
+}
+
+impl Locate {
+    #[doc(hidden)]
+    pub const fn new(type_name: &'static str, locate: fn(&str) -> (usize, &'static str)) -> Self {
+        Locate { type_name, locate }
+    }
+}
+
+impl<'a> InvalidValue<'a> {
+    /// A value `type_name` rejects for a reason already known: an offset (`None` for a length
+    /// limit) and what was expected there.
+    #[doc(hidden)]
+    #[inline]
+    pub fn known(type_name: &'static str, value: &'a str, offset: Option<usize>, expected: &'static str) -> Self {
+        InvalidValue { value, why: Why::Known { type_name, offset, expected } }
+    }
+
+    /// A value a pattern rejects; `locate` says where it goes wrong and what was expected
+    /// there, and runs only when asked.
+    #[doc(hidden)]
+    #[inline]
+    pub fn located(value: &'a str, locate: &'static Locate) -> Self {
+        InvalidValue { value, why: Why::Located(locate) }
+    }
+
+    /// Name of the type that rejected the value.
+    pub fn type_name(&self) -> &'static str {
+        match self.why {
+            Why::Known { type_name, .. } | Why::Located(&Locate { type_name, .. }) => type_name,
+        }
+    }
+
+    /// Byte offset of the first offending byte, when a pattern was violated (`None` for a
+    /// length limit).
+    pub fn offset(&self) -> Option<usize> {
+        self.why().0
+    }
+
+    /// What was expected there.
+    pub fn expected(&self) -> &'static str {
+        self.why().1
+    }
+
+    fn why(&self) -> (Option<usize>, &'static str) {
+        match self.why {
+            Why::Known { offset, expected, .. } => (offset, expected),
+            Why::Located(l) => {
+                let (offset, expected) = (l.locate)(self.value);
+                (Some(offset), expected)
+            }
+        }
+    }
+}
+
+impl From<InvalidValue<'_>> for ValidationError {
+    fn from(e: InvalidValue<'_>) -> Self {
+        let (offset, expected) = e.why();
+        ValidationError::new(e.type_name(), offset, expected)
+    }
+}
+
+impl<E> From<InvalidValue<'_>> for Error<E> {
+    fn from(e: InvalidValue<'_>) -> Self {
+        ValidationError::from(e).into()
+    }
+}
+
+impl PartialEq for InvalidValue<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        ValidationError::from(*self) == ValidationError::from(*other)
+    }
+}
+
+impl fmt::Debug for InvalidValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Shown as the error it stands for; the rejected value itself is never shown.
+        fmt::Debug::fmt(&ValidationError::from(*self), f)
+    }
+}
+
+impl fmt::Display for InvalidValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&ValidationError::from(*self), f)
+    }
+}
+
+impl std::error::Error for InvalidValue<'_> {}
+
 /// Everything that can go wrong with a call. `E` is the operation's error type, which has one
 /// variant per documented error status.
 #[derive(Debug)]

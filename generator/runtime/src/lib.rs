@@ -63,7 +63,7 @@ pub use bytes::Bytes;
 pub use client::{ApiClient, ApiInfo, ClientBuilder, GeneratedClient};
 pub use config::{Config, ConfigBuilder, ConfigError, RequestOptions, RetryConfig, TimeoutConfig};
 pub use credentials::{Credentials, EnvKind, EnvSource};
-pub use error::{Error, ErrorBody, Response, TimeoutKind, UnhandledResponse, ValidationError};
+pub use error::{Error, ErrorBody, InvalidValue, Locate, Response, TimeoutKind, UnhandledResponse, ValidationError};
 pub use execute::{respond, Exchange, OperationInfo, Prepared, RequestParts, MAX_REDIRECTS};
 pub use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 pub use paginate::{items, pages};
@@ -87,8 +87,9 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 pub mod exports {
     pub use crate::{
         header, AccessToken, AuthError, ByteStream, Bytes, ClientBuilder, ClientCredentials, Config, ConfigBuilder,
-        ConfigError, Credentials, Error, ErrorBody, FilePart, HttpResponse, IntoParam, RequestOptions, Response,
-        RetryConfig, StatusCode, StreamError, StreamExt, TimeoutConfig, TimeoutKind, TokenProvider, TokenRequest,
-        TryStreamExt, UnhandledResponse, ValidationError, WaitError, WaitOptions, DEFAULT_MAX_RESPONSE_BYTES,
+        ConfigError, Credentials, Error, ErrorBody, FilePart, HttpResponse, IntoParam, InvalidValue, RequestOptions,
+        Response, RetryConfig, StatusCode, StreamError, StreamExt, TimeoutConfig, TimeoutKind, TokenProvider,
+        TokenRequest, TryStreamExt, UnhandledResponse, ValidationError, WaitError, WaitOptions,
+        DEFAULT_MAX_RESPONSE_BYTES,
     };
 }

@@ -94,7 +94,7 @@ macro_rules! error_impls {
 }
 
 /// Everything a validated string newtype (`pub struct Name(String);` with an inherent
-/// `fn validate(&str) -> Result<(), ValidationError>`) shares: constructors, accessors, the
+/// `fn validate(&str) -> Result<(), InvalidValue<'_>>`) shares: constructors, accessors, the
 /// conversions, a validating `Deserialize`, and `IntoParam` from the type and from strings.
 #[doc(hidden)]
 #[macro_export]

@@ -1,8 +1,9 @@
-//! The cold half of a generated pattern check. Generated code checks a value with straight-line
-//! code of its own and, at the branch where a value goes wrong, knows the offset and what was
-//! expected there; these helpers finish the cases that need another look at the value: how far
+//! The cold half of a generated pattern check. Generated code says yes or no with straight-line
+//! code of its own; for a value it rejects, its `locate` (run only when the error is looked at)
+//! walks the value again and, at the branch where it goes wrong, knows the offset and what was
+//! expected there. These helpers finish the cases that need another look at the value: how far
 //! it follows a literal, which option of a choice it follows furthest, and where a counted run
-//! breaks. They run only for a value that does not match.
+//! breaks.
 
 /// Where `b[i..]`, which does not start with `lit`, leaves it: the offset of the first differing
 /// byte, and the literal's character expected there.
@@ -16,8 +17,8 @@ pub fn literal_miss(b: &[u8], i: usize, lit: &'static str) -> (usize, &'static s
     (i + j, literal_char(&lit[start..end]))
 }
 
-/// [`literal_miss`] for an ASCII literal, small enough to inline at the failing branch: the
-/// offset of the first differing byte, and the literal's byte expected there.
+/// [`literal_miss`] for an ASCII literal: the offset of the first differing byte, and the
+/// literal's byte expected there.
 #[doc(hidden)]
 #[inline]
 pub fn ascii_literal_miss(b: &[u8], i: usize, lit: &'static [u8]) -> (usize, &'static str) {
@@ -50,7 +51,6 @@ pub fn choice_miss(
 
 /// Where a run of exactly `N` bytes of a class, from `b[i]`, goes wrong: the first byte outside
 /// the class (or the end of a value too short for the run), or `None` when the run is there.
-/// Out of line, so the compiler keeps it apart from the caller's own test of the same bytes;
 /// `N` is a constant so the test below is unrolled and vectorized.
 #[doc(hidden)]
 #[inline(never)]

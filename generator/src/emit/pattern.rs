@@ -1,14 +1,15 @@
 //! A compiled pattern → straight-line matching code.
 //!
-//! A [`Linear`] pattern is checked inline in `validate`: a length pre-check, then one pass over
-//! the pieces; the branch where a value goes wrong returns the error with the offset and what
-//! was expected there, worked out at that branch (inline for literals and classes; the
-//! runtime's cold `choice_miss` and `run_miss` take another look at the value for choices and
-//! counted runs), so matching values pay nothing for errors and the error needs no copy of the
-//! value. A value of the wrong length goes to a cold `locate`, the same pass returning where it
-//! goes wrong. Counted runs are loops, so the code does not grow with repetition counts. A
-//! [`Dfa`] becomes one `check` function: chains of single-successor states become literal and
-//! class runs, so the only branches left are the pattern's real choice points.
+//! A [`Linear`] pattern becomes two functions of the newtype. `matches` answers yes or no: a
+//! length pre-check, then one pass over the pieces. `validate` calls it and, for a value that
+//! fails, returns an `rt::InvalidValue` that borrows the value and the cold `locate`: the same
+//! pass, returning where the value goes wrong and what was expected there (the runtime's
+//! `choice_miss` and `run_miss` take another look for choices and counted runs). `locate` runs
+//! only when the error is looked at, so a value that fails costs what one that passes does,
+//! and the error needs no copy of the value. Counted runs are loops, so the code does not grow
+//! with repetition counts. A [`Dfa`] becomes one `check` function: chains of single-successor
+//! states become literal and class runs, so the only branches left are the pattern's real
+//! choice points.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -19,7 +20,7 @@ use crate::ir::{CharClass, Dfa, Linear, Matcher, Piece};
 pub struct MatcherCode {
     /// Associated functions of the newtype.
     pub fns: TokenStream,
-    /// Statements over `value: &str` that return `Err(rt::ValidationError)` when it does not
+    /// Statements over `value: &str` that return `Err(rt::InvalidValue)` when it does not
     /// match (the type's name is `type_name`).
     pub check: TokenStream,
 }
@@ -31,38 +32,32 @@ pub fn matcher_code(m: &Matcher, type_name: &str) -> MatcherCode {
             fns: matches_fn(l),
             check: quote! {
                 if !Self::matches(value) {
-                    return Err(rt::ValidationError::new(#type_name, Some(0), "a match of the pattern somewhere in the value"));
+                    return Err(rt::InvalidValue::known(#type_name, value, Some(0), "a match of the pattern somewhere in the value"));
                 }
             },
         },
         Matcher::Linear(l) => {
-            let check = pass(l, Mode::Check);
-            // `locate` serves the length pre-check only.
-            let fns = has_len_check(l).then(|| {
-                let locate = pass(l, Mode::Locate);
-                quote! {
-                    /// Where a value of the wrong length (`validate` rejects it before reading a
-                    /// byte) goes wrong, and what was expected there.
+            let matches = matches_fn(l);
+            let locate = pass(l, Mode::Locate);
+            MatcherCode {
+                fns: quote! {
+                    #matches
+
+                    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
+                    /// expected there: worked out only when the error is looked at.
                     #[cold]
                     #[inline(never)]
                     fn locate(s: &str) -> (usize, &'static str) {
                         #locate
                     }
-                }
-            });
-            MatcherCode {
-                fns: quote! { #fns },
-                // Straight-line code, no regex engine; each branch that fails returns the
-                // offset and what was expected there, so only failing values pay for them.
+
+                    const LOCATE: rt::Locate = rt::Locate::new(#type_name, Self::locate);
+                },
+                // Straight-line code, no regex engine: a yes/no pass, and an error that
+                // borrows the value, so a value that fails costs what one that passes does.
                 check: quote! {
-                    {
-                        #[allow(unused_variables)]
-                        let fail = |(offset, expected): (usize, &'static str)| {
-                            rt::ValidationError::new(#type_name, Some(offset), expected)
-                        };
-                        #[allow(unused_variables)]
-                        let s = value;
-                        #check
+                    if !Self::matches(value) {
+                        return Err(rt::InvalidValue::located(value, &Self::LOCATE));
                     }
                 },
             }
@@ -80,7 +75,7 @@ pub fn matcher_code(m: &Matcher, type_name: &str) -> MatcherCode {
                 },
                 check: quote! {
                     if let Err((offset, expected)) = Self::check(value.as_bytes()) {
-                        return Err(rt::ValidationError::new(#type_name, Some(offset), expected));
+                        return Err(rt::InvalidValue::known(#type_name, value, Some(offset), expected));
                     }
                 },
             }
@@ -99,11 +94,10 @@ fn end_expected(l: &Linear) -> String {
 }
 
 /// Leave the pass: `locate` returns `located` (an `(offset, expected)` expression over `i`,
-/// `b`), `validate` returns it as the error; `matches` only says "no".
+/// `b`); `matches` only says "no".
 fn fail(mode: Mode, located: TokenStream) -> TokenStream {
     match mode {
         Mode::Locate => quote! { return #located },
-        Mode::Check => quote! { return Err(fail(#located)) },
         Mode::Matches => quote! { return false },
     }
 }
@@ -111,9 +105,6 @@ fn fail(mode: Mode, located: TokenStream) -> TokenStream {
 /// What the straight-line code of a linear pattern returns.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// Inline in `validate`: falls through for a value that matches, returns the error (with
-    /// the offset and what was expected) from the branch that fails.
-    Check,
     /// `locate`: `(offset, expected)` for a value known not to match.
     Locate,
     /// `matches` (a search for an unanchored pattern): `bool`.
@@ -208,28 +199,29 @@ fn matches_fn(l: &Linear) -> TokenStream {
 
 /// One pass over the pieces from `s`'s start.
 fn pass(l: &Linear, mode: Mode) -> TokenStream {
-    let pieces: Vec<TokenStream> = l.pieces.iter().map(|p| piece(p, mode)).collect();
+    let mut pieces: Vec<TokenStream> = l.pieces.iter().map(|p| piece(p, mode)).collect();
+    // Once the last piece of variable length is past, the rest of an anchored value has one
+    // length: a value of any other length fails there, before the rest is read (as a choice
+    // between options of different lengths does for `mem_store_...` one byte too long).
+    let last_variable = l.pieces.iter().rposition(|p| fixed_len(p).is_none());
+    if let (Mode::Matches, true, Some(k)) = (mode, l.anchored_start && l.anchored_end, last_variable) {
+        if k + 1 < l.pieces.len() {
+            let rest: usize = l.pieces[k + 1..].iter().filter_map(fixed_len).sum();
+            let rest = Literal::usize_unsuffixed(rest);
+            pieces.insert(k + 1, quote! { if b.len() != i + #rest { return false; } });
+        }
+    }
     let end = match (l.anchored_end, mode) {
         (true, Mode::Locate) => {
             let expected = end_expected(l);
             quote! { (i, #expected) }
         }
-        (true, Mode::Check) => {
-            let expected = end_expected(l);
-            quote! {
-                if i != b.len() {
-                    return Err(fail((i, #expected)));
-                }
-            }
-        }
         (true, Mode::Matches) => quote! { i == b.len() },
         // Anything may follow the match (`locate` only runs for a value that does not match).
         (false, Mode::Locate) => quote! { (i, "a value that matches") },
-        (false, Mode::Check) => quote! { let _ = i; },
         (false, Mode::Matches) => quote! { { let _ = i; true } },
     };
-    // Shortest and longest match: most wrong lengths fail before any byte is read (`locate`
-    // then says where).
+    // Shortest and longest match: most wrong lengths fail before any byte is read.
     let len_check = if has_len_check(l) && mode != Mode::Locate {
         let min = Literal::usize_unsuffixed(l.min_len);
         let too_short = match l.min_len {
@@ -241,10 +233,7 @@ fn pass(l: &Linear, mode: Mode) -> TokenStream {
             let max = Literal::usize_unsuffixed(max);
             quote! { b.len() > #max }
         });
-        let reject = match mode {
-            Mode::Check => quote! { return Err(fail(Self::locate(s))) },
-            _ => quote! { return false },
-        };
+        let reject = quote! { return false };
         match (too_short, too_long) {
             _ if l.max_len == Some(l.min_len) => {
                 let n = Literal::usize_unsuffixed(l.min_len);
@@ -268,6 +257,19 @@ fn pass(l: &Linear, mode: Mode) -> TokenStream {
         let mut i = 0usize;
         #(#pieces)*
         #end
+    }
+}
+
+/// The length in bytes of every value `p` matches, when it has one.
+fn fixed_len(p: &Piece) -> Option<usize> {
+    match p {
+        Piece::Literal(lit) => Some(lit.len()),
+        Piece::Choice(options) => {
+            let n = options.first()?.len();
+            options.iter().all(|o| o.len() == n).then_some(n)
+        }
+        Piece::Run { class, min, max } if class.is_ascii() && Some(*min) == *max => Some(*min as usize),
+        Piece::Run { .. } => None,
     }
 }
 
@@ -340,13 +342,6 @@ fn run(class: &CharClass, min: u32, max: Option<u32>, mode: Mode) -> TokenStream
                         // Branch-free over the run so the compiler can vectorize it.
                         Some(run) if run.iter().fold(true, |ok, &c| ok & (#wide)) => i += #n,
                         _ => return false,
-                    }
-                },
-                // The same yes/no test; only a run that fails is looked at again.
-                Mode::Check => quote! {
-                    match b.get(i..i + #n) {
-                        Some(run) if run.iter().fold(true, |ok, &c| ok & (#wide)) => i += #n,
-                        _ => return Err(fail((rt::run_miss::<#n>(b, i, |c| #wide).unwrap_or(i + #n), #expected))),
                     }
                 },
                 Mode::Locate => quote! {

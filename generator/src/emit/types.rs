@@ -467,7 +467,7 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
                 let n = proc_macro2::Literal::u64_unsuffixed(n);
                 quote! {
                     if len < #n {
-                        return Err(rt::ValidationError::new(#name_str, None, #msg));
+                        return Err(rt::InvalidValue::known(#name_str, value, None, #msg));
                     }
                 }
             });
@@ -476,7 +476,7 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
                 let n = proc_macro2::Literal::u64_unsuffixed(n);
                 quote! {
                     if len > #n {
-                        return Err(rt::ValidationError::new(#name_str, None, #msg));
+                        return Err(rt::InvalidValue::known(#name_str, value, None, #msg));
                     }
                 }
             });
@@ -497,8 +497,10 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
             /// The pattern from the spec (ECMA-262 syntax).
             pub const PATTERN: &'static str = #pattern;
 
-            /// Check a value without keeping it.
-            pub fn validate(value: &str) -> Result<(), rt::ValidationError> {
+            /// Check a value without keeping it. The error borrows the value and works out
+            /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
+            #[inline]
+            pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
                 #lengths
                 #check
                 Ok(())
