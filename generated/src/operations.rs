@@ -3103,10 +3103,7 @@ impl<'a> DeleteProfileIdentifierRequest<'a> {
         let profile_id = self.profile_id?;
         let id_type = self.id_type?;
         let remove_all = self.remove_all.transpose()?;
-        {
-            let v = &id_type;
-            rt::check_length(v, Some(2u64), Some(30u64), "path parameter `idType`")?;
-        }
+        rt::check_length(&id_type, Some(2), Some(30), "path parameter `idType`")?;
         let mut path = String::with_capacity(94);
         path.push_str("/v1/Stores/");
         rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
@@ -3737,15 +3734,12 @@ impl<'a> DeleteTraitGroupRequest<'a> {
         };
         let store_id = self.store_id?;
         let trait_group_name = self.trait_group_name?;
-        {
-            let v = &trait_group_name;
-            rt::check_length(
-                v,
-                Some(1u64),
-                Some(64u64),
-                "path parameter `traitGroupName`",
-            )?;
-        }
+        rt::check_length(
+            &trait_group_name,
+            Some(1),
+            Some(64),
+            "path parameter `traitGroupName`",
+        )?;
         let mut path = String::with_capacity(94);
         path.push_str("/v1/ControlPlane/Stores/");
         rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
@@ -4339,10 +4333,12 @@ impl<'a> FetchOperationRequest<'a> {
             follow_redirects: false,
         };
         let operation_id = self.operation_id?;
-        {
-            let v = &operation_id;
-            rt::check_length(v, None, Some(512u64), "path parameter `operationId`")?;
-        }
+        rt::check_length(
+            &operation_id,
+            None,
+            Some(512),
+            "path parameter `operationId`",
+        )?;
         let mut path = String::with_capacity(73);
         path.push_str("/v1/ControlPlane/Operations/");
         rt::push_segment(
@@ -4597,12 +4593,7 @@ impl<'a> FetchProfileRequest<'a> {
         let profile_id = self.profile_id?;
         let trait_groups = self.trait_groups.transpose()?;
         if let Some(v) = &trait_groups {
-            rt::check_length(
-                v,
-                Some(1u64),
-                Some(256u64),
-                "query parameter `traitGroups`",
-            )?;
+            rt::check_length(v, Some(1), Some(256), "query parameter `traitGroups`")?;
         }
         let mut path = String::with_capacity(73);
         path.push_str("/v1/Stores/");
@@ -5040,10 +5031,7 @@ impl<'a> FetchProfileIdentifierRequest<'a> {
         let store_id = self.store_id?;
         let profile_id = self.profile_id?;
         let id_type = self.id_type?;
-        {
-            let v = &id_type;
-            rt::check_length(v, Some(2u64), Some(30u64), "path parameter `idType`")?;
-        }
+        rt::check_length(&id_type, Some(2), Some(30), "path parameter `idType`")?;
         let mut path = String::with_capacity(94);
         path.push_str("/v1/Stores/");
         rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
@@ -5811,15 +5799,12 @@ impl<'a> FetchTraitGroupRequest<'a> {
         let order_by = self.order_by.transpose()?;
         let page_size = self.page_size.transpose()?;
         let page_token = self.page_token.transpose()?;
-        {
-            let v = &trait_group_name;
-            rt::check_length(
-                v,
-                Some(1u64),
-                Some(64u64),
-                "path parameter `traitGroupName`",
-            )?;
-        }
+        rt::check_length(
+            &trait_group_name,
+            Some(1),
+            Some(64),
+            "path parameter `traitGroupName`",
+        )?;
         if let Some(v) = &page_size {
             rt::check_range(
                 *v as f64,
@@ -5829,7 +5814,7 @@ impl<'a> FetchTraitGroupRequest<'a> {
             )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
+            rt::check_length(v, None, Some(4096), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(94);
         path.push_str("/v1/ControlPlane/Stores/");
@@ -6068,7 +6053,7 @@ impl<'a> ListDataMappingsRequest<'a> {
             )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
+            rt::check_length(v, None, Some(4096), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(78);
         path.push_str("/v1/ControlPlane/Stores/");
@@ -6367,7 +6352,7 @@ impl<'a> ListObservationRevisionsRequest<'a> {
             )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
+            rt::check_length(v, None, Some(4096), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(112);
         path.push_str("/v1/Stores/");
@@ -6737,7 +6722,7 @@ impl<'a> ListProfileConversationSummariesRequest<'a> {
             )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
+            rt::check_length(v, None, Some(4096), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(95);
         path.push_str("/v1/Stores/");
@@ -7215,7 +7200,7 @@ impl<'a> ListProfileImportsV2Request<'a> {
             )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
+            rt::check_length(v, None, Some(4096), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(69);
         path.push_str("/v1/Stores/");
@@ -7583,7 +7568,7 @@ impl<'a> ListProfileObservationsRequest<'a> {
             )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
+            rt::check_length(v, None, Some(4096), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(86);
         path.push_str("/v1/Stores/");
@@ -7948,15 +7933,10 @@ impl<'a> ListProfileTraitsRequest<'a> {
             )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
+            rt::check_length(v, None, Some(4096), "query parameter `pageToken`")?;
         }
         if let Some(v) = &trait_groups {
-            rt::check_length(
-                v,
-                Some(1u64),
-                Some(256u64),
-                "query parameter `traitGroups`",
-            )?;
+            rt::check_length(v, Some(1), Some(256), "query parameter `traitGroups`")?;
         }
         let mut path = String::with_capacity(80);
         path.push_str("/v1/Stores/");
@@ -8227,7 +8207,7 @@ impl<'a> ListProfilesRequest<'a> {
             )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
+            rt::check_length(v, None, Some(4096), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(61);
         path.push_str("/v1/Stores/");
@@ -8448,7 +8428,7 @@ impl<'a> ListStoresRequest<'a> {
             )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
+            rt::check_length(v, None, Some(4096), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(55);
         path.push_str("/v1/ControlPlane/Stores");
@@ -8687,7 +8667,7 @@ impl<'a> ListTraitGroupsRequest<'a> {
             )?;
         }
         if let Some(v) = &page_token {
-            rt::check_length(v, None, Some(4096u64), "query parameter `pageToken`")?;
+            rt::check_length(v, None, Some(4096), "query parameter `pageToken`")?;
         }
         let mut path = String::with_capacity(77);
         path.push_str("/v1/ControlPlane/Stores/");
@@ -8944,7 +8924,7 @@ impl<'a> PatchDataMappingRequest<'a> {
         let data_mapping_id = self.data_mapping_id?;
         let if_match = self.if_match.transpose()?;
         if let Some(v) = &if_match {
-            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")?;
+            rt::check_length(v, None, Some(100), "header parameter `If-Match`")?;
         }
         let mut path = String::with_capacity(94);
         path.push_str("/v1/ControlPlane/Stores/");
@@ -9442,10 +9422,7 @@ impl<'a> PatchProfileIdentifierRequest<'a> {
         let store_id = self.store_id?;
         let profile_id = self.profile_id?;
         let id_type = self.id_type?;
-        {
-            let v = &id_type;
-            rt::check_length(v, Some(2u64), Some(30u64), "path parameter `idType`")?;
-        }
+        rt::check_length(&id_type, Some(2), Some(30), "path parameter `idType`")?;
         let mut path = String::with_capacity(94);
         path.push_str("/v1/Stores/");
         rt::push_segment(&mut path, store_id.as_str(), "path parameter `storeId`")?;
@@ -10102,7 +10079,7 @@ impl<'a> PatchStoreRequest<'a> {
         let store_id = self.store_id?;
         let if_match = self.if_match.transpose()?;
         if let Some(v) = &if_match {
-            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")?;
+            rt::check_length(v, None, Some(100), "header parameter `If-Match`")?;
         }
         let mut path = String::with_capacity(65);
         path.push_str("/v1/ControlPlane/Stores/");
@@ -10344,17 +10321,14 @@ impl<'a> PatchTraitGroupRequest<'a> {
         let store_id = self.store_id?;
         let trait_group_name = self.trait_group_name?;
         let if_match = self.if_match.transpose()?;
-        {
-            let v = &trait_group_name;
-            rt::check_length(
-                v,
-                Some(1u64),
-                Some(64u64),
-                "path parameter `traitGroupName`",
-            )?;
-        }
+        rt::check_length(
+            &trait_group_name,
+            Some(1),
+            Some(64),
+            "path parameter `traitGroupName`",
+        )?;
         if let Some(v) = &if_match {
-            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")?;
+            rt::check_length(v, None, Some(100), "header parameter `If-Match`")?;
         }
         let mut path = String::with_capacity(94);
         path.push_str("/v1/ControlPlane/Stores/");
@@ -10637,7 +10611,7 @@ impl<'a> UpdateIdentityResolutionSettingsRequest<'a> {
         let store_id = self.store_id?;
         let if_match = self.if_match.transpose()?;
         if let Some(v) = &if_match {
-            rt::check_length(v, None, Some(100u64), "header parameter `If-Match`")?;
+            rt::check_length(v, None, Some(100), "header parameter `If-Match`")?;
         }
         let mut path = String::with_capacity(92);
         path.push_str("/v1/ControlPlane/Stores/");

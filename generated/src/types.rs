@@ -274,18 +274,24 @@ impl ColumnMappingItem {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.column_name;
-            rt::check_length(v, None, Some(64u64), "ColumnMappingItem.columnName")?;
-        }
-        {
-            let v = &self.trait_group;
-            rt::check_length(v, None, Some(64u64), "ColumnMappingItem.traitGroup")?;
-        }
-        {
-            let v = &self.trait_name;
-            rt::check_length(v, None, Some(64u64), "ColumnMappingItem.traitName")?;
-        }
+        rt::check_length(
+            &self.column_name,
+            None,
+            Some(64),
+            "ColumnMappingItem.columnName",
+        )?;
+        rt::check_length(
+            &self.trait_group,
+            None,
+            Some(64),
+            "ColumnMappingItem.traitGroup",
+        )?;
+        rt::check_length(
+            &self.trait_name,
+            None,
+            Some(64),
+            "ColumnMappingItem.traitName",
+        )?;
         Ok(())
     }
 }
@@ -907,8 +913,8 @@ impl CreateDataMappingInput {
         if let Some(v) = &self.description {
             rt::check_length(
                 v,
-                Some(1u64),
-                Some(512u64),
+                Some(1),
+                Some(512),
                 "CreateDataMappingInput.description",
             )?;
         }
@@ -978,17 +984,14 @@ impl CreateObservationsRequest {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.observations;
-            rt::check_items(
-                v.len(),
-                Some(1u64),
-                Some(10u64),
-                "CreateObservationsRequest.observations",
-            )?;
-            for x in v.iter() {
-                x.validate()?;
-            }
+        rt::check_items(
+            self.observations.len(),
+            Some(1),
+            Some(10),
+            "CreateObservationsRequest.observations",
+        )?;
+        for x in self.observations.iter() {
+            x.validate()?;
         }
         Ok(())
     }
@@ -1107,35 +1110,26 @@ impl CreateProfilesImportV2Body {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.filename;
-            rt::check_length(
-                v,
-                None,
-                Some(255u64),
-                "CreateProfilesImportV2Body.filename",
-            )?;
-        }
-        {
-            let v = &self.file_size;
-            rt::check_range(
-                *v as f64,
-                Some(1f64),
-                Some(104857600f64),
-                "CreateProfilesImportV2Body.fileSize",
-            )?;
-        }
-        {
-            let v = &self.column_mappings;
-            rt::check_items(
-                v.len(),
-                Some(2u64),
-                Some(100u64),
-                "CreateProfilesImportV2Body.columnMappings",
-            )?;
-            for x in v.iter() {
-                x.validate()?;
-            }
+        rt::check_length(
+            &self.filename,
+            None,
+            Some(255),
+            "CreateProfilesImportV2Body.filename",
+        )?;
+        rt::check_range(
+            self.file_size as f64,
+            Some(1f64),
+            Some(104857600f64),
+            "CreateProfilesImportV2Body.fileSize",
+        )?;
+        rt::check_items(
+            self.column_mappings.len(),
+            Some(2),
+            Some(100),
+            "CreateProfilesImportV2Body.columnMappings",
+        )?;
+        for x in self.column_mappings.iter() {
+            x.validate()?;
         }
         Ok(())
     }
@@ -1284,17 +1278,14 @@ impl CreateSummariesRequest {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.summaries;
-            rt::check_items(
-                v.len(),
-                Some(1u64),
-                Some(10u64),
-                "CreateSummariesRequest.summaries",
-            )?;
-            for x in v.iter() {
-                x.validate()?;
-            }
+        rt::check_items(
+            self.summaries.len(),
+            Some(1),
+            Some(10),
+            "CreateSummariesRequest.summaries",
+        )?;
+        for x in self.summaries.iter() {
+            x.validate()?;
         }
         Ok(())
     }
@@ -1544,12 +1535,7 @@ impl DataMappingCore {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         if let Some(v) = &self.description {
-            rt::check_length(
-                v,
-                Some(1u64),
-                Some(512u64),
-                "DataMappingCore.description",
-            )?;
+            rt::check_length(v, Some(1), Some(512), "DataMappingCore.description")?;
         }
         Ok(())
     }
@@ -1653,15 +1639,12 @@ impl DataMappingFromIngress {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.columns;
-            rt::check_items(
-                v.len(),
-                Some(1u64),
-                Some(100u64),
-                "DataMappingFromIngress.columns",
-            )?;
-        }
+        rt::check_items(
+            self.columns.len(),
+            Some(1),
+            Some(100),
+            "DataMappingFromIngress.columns",
+        )?;
         Ok(())
     }
 }
@@ -2423,17 +2406,14 @@ impl DataMappingToTraits {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.mappings;
-            rt::check_items(
-                v.len(),
-                Some(1u64),
-                Some(100u64),
-                "DataMappingToTraits.mappings",
-            )?;
-            for x in v.iter() {
-                x.validate()?;
-            }
+        rt::check_items(
+            self.mappings.len(),
+            Some(1),
+            Some(100),
+            "DataMappingToTraits.mappings",
+        )?;
+        for x in self.mappings.iter() {
+            x.validate()?;
         }
         Ok(())
     }
@@ -3127,14 +3107,8 @@ impl Identifier {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.id_type;
-            rt::check_length(v, Some(2u64), Some(30u64), "Identifier.idType")?;
-        }
-        {
-            let v = &self.value;
-            rt::check_length(v, None, Some(255u64), "Identifier.value")?;
-        }
+        rt::check_length(&self.id_type, Some(2), Some(30), "Identifier.idType")?;
+        rt::check_length(&self.value, None, Some(255), "Identifier.value")?;
         Ok(())
     }
 }
@@ -3272,10 +3246,7 @@ impl IdentifierConfig {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.id_type;
-            rt::check_length(v, Some(2u64), Some(30u64), "IdentifierConfig.idType")?;
-        }
+        rt::check_length(&self.id_type, Some(2), Some(30), "IdentifierConfig.idType")?;
         if let Some(v) = &self.matching_threshold {
             rt::check_range(
                 *v as f64,
@@ -3455,18 +3426,9 @@ impl IdentifierUpdate {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.id_type;
-            rt::check_length(v, Some(2u64), Some(30u64), "IdentifierUpdate.idType")?;
-        }
-        {
-            let v = &self.old_value;
-            rt::check_length(v, None, Some(255u64), "IdentifierUpdate.oldValue")?;
-        }
-        {
-            let v = &self.new_value;
-            rt::check_length(v, None, Some(255u64), "IdentifierUpdate.newValue")?;
-        }
+        rt::check_length(&self.id_type, Some(2), Some(30), "IdentifierUpdate.idType")?;
+        rt::check_length(&self.old_value, None, Some(255), "IdentifierUpdate.oldValue")?;
+        rt::check_length(&self.new_value, None, Some(255), "IdentifierUpdate.newValue")?;
         Ok(())
     }
 }
@@ -3651,27 +3613,21 @@ impl IdentityResolutionSettingsCore {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.identifier_configs;
-            rt::check_items(
-                v.len(),
-                Some(1u64),
-                Some(15u64),
-                "IdentityResolutionSettingsCore.identifierConfigs",
-            )?;
-            for x in v.iter() {
-                x.validate()?;
-            }
+        rt::check_items(
+            self.identifier_configs.len(),
+            Some(1),
+            Some(15),
+            "IdentityResolutionSettingsCore.identifierConfigs",
+        )?;
+        for x in self.identifier_configs.iter() {
+            x.validate()?;
         }
-        {
-            let v = &self.matching_rules;
-            rt::check_items(
-                v.len(),
-                Some(1u64),
-                Some(15u64),
-                "IdentityResolutionSettingsCore.matchingRules",
-            )?;
-        }
+        rt::check_items(
+            self.matching_rules.len(),
+            Some(1),
+            Some(15),
+            "IdentityResolutionSettingsCore.matchingRules",
+        )?;
         Ok(())
     }
 }
@@ -4226,15 +4182,12 @@ impl MappingTraitItem {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.expression;
-            rt::check_length(
-                v,
-                Some(1u64),
-                Some(256u64),
-                "MappingTraitItem.expression",
-            )?;
-        }
+        rt::check_length(
+            &self.expression,
+            Some(1),
+            Some(256),
+            "MappingTraitItem.expression",
+        )?;
         Ok(())
     }
 }
@@ -4394,12 +4347,7 @@ impl MemoryRetrievalRequest {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         if let Some(v) = &self.query {
-            rt::check_length(
-                v,
-                Some(0u64),
-                Some(1024u64),
-                "MemoryRetrievalRequest.query",
-            )?;
+            rt::check_length(v, Some(0), Some(1024), "MemoryRetrievalRequest.query")?;
         }
         if let Some(v) = &self.communications_limit {
             rt::check_range(
@@ -4773,15 +4721,10 @@ impl ObservationBase {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         if let Some(v) = &self.content {
-            rt::check_length(v, Some(1u64), Some(4096u64), "ObservationBase.content")?;
+            rt::check_length(v, Some(1), Some(4096), "ObservationBase.content")?;
         }
         if let Some(v) = &self.conversation_ids {
-            rt::check_items(
-                v.len(),
-                None,
-                Some(10u64),
-                "ObservationBase.conversationIds",
-            )?;
+            rt::check_items(v.len(), None, Some(10), "ObservationBase.conversationIds")?;
         }
         Ok(())
     }
@@ -4935,20 +4878,17 @@ impl ObservationCreateRequest {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.content;
-            rt::check_length(
-                v,
-                Some(1u64),
-                Some(4096u64),
-                "ObservationCreateRequest.content",
-            )?;
-        }
+        rt::check_length(
+            &self.content,
+            Some(1),
+            Some(4096),
+            "ObservationCreateRequest.content",
+        )?;
         if let Some(v) = &self.conversation_ids {
             rt::check_items(
                 v.len(),
                 None,
-                Some(10u64),
+                Some(10),
                 "ObservationCreateRequest.conversationIds",
             )?;
         }
@@ -6024,7 +5964,7 @@ impl PatchStoreBody {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         if let Some(v) = &self.description {
-            rt::check_length(v, Some(1u64), Some(128u64), "PatchStoreBody.description")?;
+            rt::check_length(v, Some(1), Some(128), "PatchStoreBody.description")?;
         }
         Ok(())
     }
@@ -6110,7 +6050,7 @@ impl PatchTraitGroupBody {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         if let Some(v) = &self.description {
-            rt::check_length(v, None, Some(1024u64), "PatchTraitGroupBody.description")?;
+            rt::check_length(v, None, Some(1024), "PatchTraitGroupBody.description")?;
         }
         if let Some(v) = &self.traits {
             for x in v.values() {
@@ -6877,7 +6817,7 @@ impl ServiceRequest {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         if let Some(v) = &self.description {
-            rt::check_length(v, Some(1u64), Some(128u64), "ServiceRequest.description")?;
+            rt::check_length(v, Some(1), Some(128), "ServiceRequest.description")?;
         }
         Ok(())
     }
@@ -7292,7 +7232,7 @@ impl StringValidationRule {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         if let Some(v) = &self.pattern {
-            rt::check_length(v, None, Some(1000u64), "StringValidationRule.pattern")?;
+            rt::check_length(v, None, Some(1000), "StringValidationRule.pattern")?;
         }
         if let Some(v) = &self.min_length {
             rt::check_range(
@@ -7505,10 +7445,7 @@ impl SummaryCore {
     /// Check the schema's constraints (lengths, ranges, item counts) on this value and
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
-        {
-            let v = &self.content;
-            rt::check_length(v, Some(1u64), Some(4096u64), "SummaryCore.content")?;
-        }
+        rt::check_length(&self.content, Some(1), Some(4096), "SummaryCore.content")?;
         Ok(())
     }
 }
@@ -7597,7 +7534,7 @@ impl SummaryCorePatch {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         if let Some(v) = &self.content {
-            rt::check_length(v, Some(1u64), Some(4096u64), "SummaryCorePatch.content")?;
+            rt::check_length(v, Some(1), Some(4096), "SummaryCorePatch.content")?;
         }
         Ok(())
     }
@@ -7953,10 +7890,10 @@ impl TraitDefinition {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         if let Some(v) = &self.description {
-            rt::check_length(v, None, Some(1024u64), "TraitDefinition.description")?;
+            rt::check_length(v, None, Some(1024), "TraitDefinition.description")?;
         }
         if let Some(v) = &self.id_type_promotion {
-            rt::check_length(v, None, Some(30u64), "TraitDefinition.idTypePromotion")?;
+            rt::check_length(v, None, Some(30), "TraitDefinition.idTypePromotion")?;
         }
         Ok(())
     }
@@ -8367,7 +8304,7 @@ impl TraitGroupRequest {
     /// on the values it contains. The client calls this before sending.
     pub fn validate(&self) -> Result<(), rt::ValidationError> {
         if let Some(v) = &self.description {
-            rt::check_length(v, None, Some(1024u64), "TraitGroupRequest.description")?;
+            rt::check_length(v, None, Some(1024), "TraitGroupRequest.description")?;
         }
         if let Some(v) = &self.traits {
             for x in v.values() {
@@ -8459,7 +8396,7 @@ impl TraitGroupRequestTraitsValue {
             rt::check_length(
                 v,
                 None,
-                Some(1024u64),
+                Some(1024),
                 "TraitGroupRequestTraitsValue.description",
             )?;
         }
@@ -8467,7 +8404,7 @@ impl TraitGroupRequestTraitsValue {
             rt::check_length(
                 v,
                 None,
-                Some(30u64),
+                Some(30),
                 "TraitGroupRequestTraitsValue.idTypePromotion",
             )?;
         }
@@ -8845,8 +8782,8 @@ impl UpdateProfilesBulkBody {
         if let Some(v) = &self.profiles {
             rt::check_items(
                 v.len(),
-                Some(1u64),
-                Some(1000u64),
+                Some(1),
+                Some(1000),
                 "UpdateProfilesBulkBody.profiles",
             )?;
             for x in v.iter() {

@@ -307,12 +307,14 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
     });
     let checks = op.params.iter().map(|p| {
         let what = format!("{} parameter `{}`", location_name(p.location), p.name.api);
-        let checks = value_checks(cx, &what, &p.ty, &p.constraints);
         let n = ident(&p.name.rust);
+        if p.required {
+            let checks = value_checks(cx, &what, &p.ty, &p.constraints, Some(&quote! { #n }));
+            return quote! { #(#checks)* };
+        }
+        let checks = value_checks(cx, &what, &p.ty, &p.constraints, None);
         if checks.is_empty() {
             quote! {}
-        } else if p.required {
-            quote! { { let v = &#n; #(#checks)* } }
         } else {
             quote! { if let Some(v) = &#n { #(#checks)* } }
         }

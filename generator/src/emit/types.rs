@@ -131,48 +131,63 @@ fn serde_attr(cx: &Context<'_>, f: &Field) -> TokenStream {
     quote! { #[serde(#(#parts),*)] }
 }
 
-/// Statements checking the value bound to `v` against `c` (and validating sent structs it
-/// contains); each failure leaves through `?`.
-pub(crate) fn value_checks(cx: &Context<'_>, what: &str, t: &TypeRef, c: &Constraints) -> Vec<TokenStream> {
+/// Statements checking a value against `c` (and validating sent structs it contains); each
+/// failure leaves through `?`. The value is the place `at` (a field or a local), or else a
+/// reference bound to `v`.
+pub(crate) fn value_checks(
+    cx: &Context<'_>,
+    what: &str,
+    t: &TypeRef,
+    c: &Constraints,
+    at: Option<&TokenStream>,
+) -> Vec<TokenStream> {
     let opt = |v: Option<u64>| match v {
-        Some(n) => quote! { Some(#n) },
+        Some(n) => {
+            let n = proc_macro2::Literal::u64_unsuffixed(n);
+            quote! { Some(#n) }
+        }
         None => quote! { None },
     };
     let optf = |v: Option<f64>| match v {
         Some(n) => quote! { Some(#n) },
         None => quote! { None },
     };
+    // The value as a reference, as a place (copied out for numbers), and as a receiver.
+    let (reference, place, recv) = match at {
+        Some(at) => (quote! { &#at }, quote! { #at }, quote! { #at }),
+        None => (quote! { v }, quote! { *v }, quote! { v }),
+    };
     let sent = |t: &TypeRef| matches!(t, TypeRef::Named(n) if cx.api.sent_types.binary_search(n).is_ok() && matches!(cx.api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Struct { .. })));
     let mut calls = Vec::new();
     if (c.min_length.is_some() || c.max_length.is_some()) && *t == TypeRef::String {
         let (min, max) = (opt(c.min_length), opt(c.max_length));
-        calls.push(quote! { rt::check_length(v, #min, #max, #what) });
+        calls.push(quote! { rt::check_length(#reference, #min, #max, #what) });
     }
     let numeric = matches!(t, TypeRef::Integer { .. } | TypeRef::Unsigned | TypeRef::Number { .. });
     if (c.minimum.is_some() || c.maximum.is_some()) && numeric {
         let (min, max) = (optf(c.minimum), optf(c.maximum));
         let value = match t {
-            TypeRef::Number { bits32: false } => quote! { *v },
-            TypeRef::Number { bits32: true } | TypeRef::Integer { bits32: true } => quote! { f64::from(*v) },
-            _ => quote! { *v as f64 },
+            TypeRef::Number { bits32: false } => place,
+            TypeRef::Number { bits32: true } | TypeRef::Integer { bits32: true } => quote! { f64::from(#place) },
+            _ => quote! { #place as f64 },
         };
         calls.push(quote! { rt::check_range(#value, #min, #max, #what) });
     }
     if (c.min_items.is_some() || c.max_items.is_some()) && matches!(t, TypeRef::Array(_)) {
         let (min, max) = (opt(c.min_items), opt(c.max_items));
-        calls.push(quote! { rt::check_items(v.len(), #min, #max, #what) });
+        calls.push(quote! { rt::check_items(#recv.len(), #min, #max, #what) });
     }
     let finish = |call: TokenStream| quote! { #call?; };
     let mut checks: Vec<TokenStream> = calls.into_iter().map(finish).collect();
     match t {
-        t if sent(t) => checks.push(finish(quote! { v.validate() })),
+        t if sent(t) => checks.push(finish(quote! { #recv.validate() })),
         TypeRef::Array(inner) if sent(inner) => {
             let c = finish(quote! { x.validate() });
-            checks.push(quote! { for x in v.iter() { #c } });
+            checks.push(quote! { for x in #recv.iter() { #c } });
         }
         TypeRef::Map(inner) if sent(inner) => {
             let c = finish(quote! { x.validate() });
-            checks.push(quote! { for x in v.values() { #c } });
+            checks.push(quote! { for x in #recv.values() { #c } });
         }
         _ => {}
     }
@@ -182,13 +197,14 @@ pub(crate) fn value_checks(cx: &Context<'_>, what: &str, t: &TypeRef, c: &Constr
 /// Checks of one field's constraints (and of the sent structs it contains), or nothing.
 fn field_checks(cx: &Context<'_>, owner: &str, f: &Field) -> TokenStream {
     let what = format!("{owner}.{}", f.name.api);
-    let checks = value_checks(cx, &what, &f.ty, &f.constraints);
-    if checks.is_empty() {
-        return quote! {};
-    }
     let n = ident(&f.name.rust);
     if f.required && !f.nullable {
-        quote! { { let v = &self.#n; #(#checks)* } }
+        let checks = value_checks(cx, &what, &f.ty, &f.constraints, Some(&quote! { self.#n }));
+        return quote! { #(#checks)* };
+    }
+    let checks = value_checks(cx, &what, &f.ty, &f.constraints, None);
+    if checks.is_empty() {
+        quote! {}
     } else if f.absent_vs_null && f.ty != TypeRef::DateTime {
         quote! { if let Some(Some(v)) = &self.#n { #(#checks)* } }
     } else {
