@@ -471,7 +471,14 @@ fn check_version(value: &serde_json::Value) -> Result<(), Vec<Diagnostic>> {
     }
 }
 
+/// The document as `openapiv3` types; a document that does not fit them gets the JSON pointer
+/// where reading stopped.
 fn deserialize(value: serde_json::Value) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
+    // Without path tracking first (it wraps every field read); only a document that fails is
+    // read again to say where.
+    if let Ok(doc) = <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&value) {
+        return Ok(doc);
+    }
     serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value).map_err(|e| {
         let mut pointer = String::new();
         for seg in e.path().iter() {
@@ -490,6 +497,18 @@ fn deserialize(value: serde_json::Value) -> Result<openapiv3::OpenAPI, Vec<Diagn
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A document the shape check lets through but `openapiv3` cannot read is read a second
+    /// time, with path tracking, to say where.
+    #[test]
+    fn a_document_openapiv3_cannot_read_names_where() {
+        let doc = r#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},
+            "components":{"securitySchemes":{"x":{"type":"http"}}}}"#;
+        let e = load(doc).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].pointer, "/components/securitySchemes/x");
+        assert_eq!(e[0].message, "invalid OpenAPI document: missing field `scheme`");
+    }
 
     #[test]
     fn rejects_swagger_and_31() {
