@@ -205,15 +205,16 @@ impl<'a> InvalidValue<'a> {
     /// Byte offset of the first offending byte, when a pattern was violated (`None` for a
     /// length limit).
     pub fn offset(&self) -> Option<usize> {
-        self.why().0
+        self.answer().0
     }
 
     /// What was expected there.
     pub fn expected(&self) -> &'static str {
-        self.why().1
+        self.answer().1
     }
 
-    fn why(&self) -> (Option<usize>, &'static str) {
+    /// The offset and expected text, running the pattern's `locate` when it was not known.
+    fn answer(&self) -> (Option<usize>, &'static str) {
         match self.why {
             Why::Known { offset, expected, .. } => (offset, expected),
             Why::Located(l) => {
@@ -226,7 +227,7 @@ impl<'a> InvalidValue<'a> {
 
 impl From<InvalidValue<'_>> for ValidationError {
     fn from(e: InvalidValue<'_>) -> Self {
-        let (offset, expected) = e.why();
+        let (offset, expected) = e.answer();
         ValidationError::new(e.type_name(), offset, expected)
     }
 }
