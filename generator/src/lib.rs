@@ -74,10 +74,11 @@ pub struct Settings {
     pub strict: bool,
     /// Paths of the overlays applied to the spec, as headers name them.
     pub overlay_paths: Vec<String>,
-    /// Print doc comments with `prettyplease` instead of putting them back after printing
-    /// (the output is the same; slower; for the test that checks that).
+    /// Print everything with `prettyplease`: doc comments and the simple items written as text
+    /// (`emit::printed`) go through it too instead of being put back after printing (the
+    /// output is the same; slower; for the test that checks that).
     #[doc(hidden)]
-    pub format_docs: bool,
+    pub format_all: bool,
     /// Threads that render large files (0: one per core, at most 4); the output is the same
     /// for any number (for the test that checks that).
     #[doc(hidden)]
@@ -99,7 +100,7 @@ impl Settings {
             layout: Layout::Crate,
             strict: false,
             overlay_paths: Vec::new(),
-            format_docs: false,
+            format_all: false,
             render_threads: 0,
         }
     }

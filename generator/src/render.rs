@@ -32,7 +32,7 @@ pub fn render<S: Sink + ?Sized>(
     let header = format!("// {}\n", settings.header_text());
     let cx = emit::Context::new(api);
     let cx = &cx;
-    let restore_docs = !settings.format_docs;
+    let restore_docs = !settings.format_all;
     let threads = match settings.render_threads {
         // A small API renders faster on this thread than with workers to start.
         0 if api.operations.len() + api.types.len() < PARALLEL_ITEMS => 1,

@@ -95,11 +95,12 @@ fn lenient_readings_are_warnings() {
     insta::assert_snapshot!(generated.warnings.to_string());
 }
 
-/// Doc comments are put back after printing instead of going through `syn` and `prettyplease`
-/// (`generator::emit::docs`); the bytes must be what prettyplease prints, for every fixture,
+/// Doc comments and simple items (a struct's fields, its constructor and setters) are put back
+/// after printing instead of going through `syn` and `prettyplease` (`generator::emit::docs`,
+/// `generator::emit::printed`); the bytes must be what prettyplease prints, for every fixture,
 /// the Memory spec and the conformance specs.
 #[test]
-fn restored_doc_comments_are_what_prettyplease_prints() {
+fn text_put_back_is_what_prettyplease_prints() {
     let mut specs: Vec<std::path::PathBuf> = ["tests/fixtures", "tests/specs"]
         .iter()
         .flat_map(|dir| fs::read_dir(tests::root().join(dir)).unwrap())
@@ -111,7 +112,7 @@ fn restored_doc_comments_are_what_prettyplease_prints() {
     let mut docs = 0;
     for spec in &specs {
         let fast = fixture_settings(spec);
-        let slow = generator::Settings { format_docs: true, ..fast.clone() };
+        let slow = generator::Settings { format_all: true, ..fast.clone() };
         let a = generate_file(spec, &fast);
         assert_eq!(a, generate_file(spec, &slow), "{}", spec.display());
         docs += a.iter().map(|f| f.contents.matches("///").count()).sum::<usize>();

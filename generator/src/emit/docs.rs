@@ -1,4 +1,4 @@
-//! Doc comments without a round trip through `syn` and `prettyplease`.
+//! Doc comments and simple items without a round trip through `syn` and `prettyplease`.
 //!
 //! prettyplease prints a `#[doc = "..."]` attribute whose text has no line break (and, outside a
 //! module's own docs, does not start with `/`) as `///` followed by the text with its trailing
@@ -6,25 +6,39 @@
 //! printing thousands of doc lines (escaping each into a string literal first) was ~10 % of
 //! codegen. So while a file is rendered, [`doc_attrs`](super::doc_attrs) records each block of
 //! lines and emits one placeholder attribute in its place, and [`restore`] replaces each printed
-//! placeholder with the lines exactly as prettyplease would have printed them. A test renders
-//! every fixture both ways and compares the bytes (`Settings::format_docs`).
+//! placeholder with the lines exactly as prettyplease would have printed them. Items that
+//! [`printed`](super::printed) writes as text go the same way: a placeholder item in the tokens,
+//! the text in its place after printing. A test renders every fixture both ways and compares
+//! the bytes (`Settings::format_all`).
 
 use std::cell::RefCell;
 
 /// Starts a placeholder's text; never in a doc line that is recorded.
 const MARK: char = '\u{1}';
 
+/// What a placeholder stands for.
+#[derive(Debug)]
+pub enum Block {
+    /// Doc lines (without the `///`).
+    Doc(Vec<String>),
+    /// Items as prettyplease prints them, at indentation 0.
+    Text(String),
+}
+
+/// The item after an item placeholder's doc line (its text replaces both).
+const DUMMY_ITEM: &str = "__apigen_printed!();\n";
+
 thread_local! {
     /// The blocks of the file being rendered on this thread, when recording is on.
-    static BLOCKS: RefCell<Option<Vec<Vec<String>>>> = const { RefCell::new(None) };
+    static BLOCKS: RefCell<Option<Vec<Block>>> = const { RefCell::new(None) };
 }
 
 /// Run `f` (which emits a file's tokens) with doc blocks recorded; returns its result and the
 /// blocks, for [`restore`].
-pub fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<Vec<String>>) {
+pub fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<Block>) {
     /// Puts the outer state back even when `f` panics, so a thread that goes on (the panic is
     /// caught and reported) does not record outside this call.
-    struct Restore(Option<Option<Vec<Vec<String>>>>);
+    struct Restore(Option<Option<Vec<Block>>>);
     impl Drop for Restore {
         fn drop(&mut self) {
             if let Some(outer) = self.0.take() {
@@ -45,10 +59,25 @@ pub fn placeholder(lines: &[String]) -> Option<String> {
     if lines.iter().any(|l| l.contains(['\n', '\r', MARK])) {
         return None;
     }
+    push(Block::Doc(lines.to_vec()))
+}
+
+/// The placeholder item for `text` (items as prettyplease prints them at indentation 0) when
+/// recording is on; else the text back.
+pub fn item_placeholder(text: String) -> Result<proc_macro2::TokenStream, String> {
+    let recording = BLOCKS.with(|b| b.borrow().is_some());
+    if !recording {
+        return Err(text);
+    }
+    let marker = push(Block::Text(text)).unwrap_or_default();
+    Ok(quote::quote! { #[doc = #marker] __apigen_printed!(); })
+}
+
+fn push(block: Block) -> Option<String> {
     BLOCKS.with(|b| {
         let mut b = b.borrow_mut();
         let blocks = b.as_mut()?;
-        blocks.push(lines.to_vec());
+        blocks.push(block);
         Some(format!("{MARK}{}", blocks.len() - 1))
     })
 }
@@ -56,13 +85,18 @@ pub fn placeholder(lines: &[String]) -> Option<String> {
 /// Put the recorded blocks back into printed `text`: every line that is a placeholder as
 /// prettyplease prints it (`///` and the marker, no space between: a recorded line never holds
 /// the marker, and a doc line printed by prettyplease starts with a space). `None` for a
-/// placeholder with no block (the output cannot be trusted then).
-pub fn restore(text: &str, blocks: &[Vec<String>]) -> Option<String> {
+/// placeholder with no block, or an item placeholder not followed by its dummy item (the
+/// output cannot be trusted then).
+pub fn restore(text: &str, blocks: &[Block]) -> Option<String> {
     if blocks.is_empty() {
         return Some(text.to_owned());
     }
     const PLACEHOLDER: &str = "///\u{1}";
-    let mut out = String::with_capacity(text.len() + blocks.iter().flatten().map(|l| l.len() + 8).sum::<usize>());
+    let extra = |b: &Block| match b {
+        Block::Doc(lines) => lines.iter().map(|l| l.len() + 8).sum::<usize>(),
+        Block::Text(t) => t.len() + t.len() / 4,
+    };
+    let mut out = String::with_capacity(text.len() + blocks.iter().map(extra).sum::<usize>());
     // Text between placeholders is copied as it is; only placeholder lines are rewritten.
     let mut copied = 0;
     for (at, _) in text.match_indices(PLACEHOLDER) {
@@ -75,20 +109,39 @@ pub fn restore(text: &str, blocks: &[Vec<String>]) -> Option<String> {
         let digits = rest.find('\n').unwrap_or(rest.len());
         let index: usize = rest[..digits].parse().ok()?;
         out.push_str(&text[copied..line_start]);
-        for l in blocks.get(index)? {
-            // What `doc_attrs` would have emitted (` line`), trimmed as prettyplease trims it.
-            out.push_str(indent);
-            let start = out.len();
-            out.push_str("///");
-            if !l.is_empty() {
-                out.push(' ');
-                out.push_str(l);
-            }
-            let kept = out[start..].trim_end_matches(' ').len();
-            out.truncate(start + kept);
-            out.push('\n');
-        }
         copied = (at + PLACEHOLDER.len() + digits + 1).min(text.len());
+        match blocks.get(index)? {
+            Block::Doc(lines) => {
+                for l in lines {
+                    // What `doc_attrs` would have emitted (` line`), trimmed as prettyplease
+                    // trims it.
+                    out.push_str(indent);
+                    let start = out.len();
+                    out.push_str("///");
+                    if !l.is_empty() {
+                        out.push(' ');
+                        out.push_str(l);
+                    }
+                    let kept = out[start..].trim_end_matches(' ').len();
+                    out.truncate(start + kept);
+                    out.push('\n');
+                }
+            }
+            Block::Text(t) => {
+                let next = &text[copied..];
+                if !(next.starts_with(indent) && next[indent.len()..].starts_with(DUMMY_ITEM)) {
+                    return None;
+                }
+                copied += indent.len() + DUMMY_ITEM.len();
+                for line in t.lines() {
+                    if !line.is_empty() {
+                        out.push_str(indent);
+                    }
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
     }
     out.push_str(&text[copied..]);
     Some(out)

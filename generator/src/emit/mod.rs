@@ -6,6 +6,8 @@
 //! - [`pattern`]: a compiled pattern as straight-line matching code.
 //! - `request`: per operation, the client method and the request builder.
 //! - `responses`: per operation, the success and error types and the response dispatch.
+//! - [`docs`] and `printed`: doc comments and simple items written as the text prettyplease
+//!   prints, put back after printing instead of being parsed and printed.
 //!
 //! Architecture invariant: nothing here imports `openapiv3`; every name comes from the IR, and
 //! the runtime crate is named through [`Context::rt`] only.
@@ -13,6 +15,7 @@
 pub mod docs;
 mod features;
 mod pattern;
+mod printed;
 mod request;
 mod responses;
 mod types;

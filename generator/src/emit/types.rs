@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_attrs, ident, ty, Context};
+use super::{doc_attrs, ident, printed, ty, Context};
 use crate::ir::{Constraints, Field, Name, PatternType, TypeDef, TypeDefKind, TypeRef, Variant};
 
 /// The head of `types.rs` (docs, lints, imports); the items come from [`type_def`].
@@ -88,47 +88,58 @@ pub fn type_def(cx: &Context<'_>, t: &TypeDef) -> TokenStream {
     }
 }
 
-/// How a field is stored.
-fn field_type(f: &Field) -> TokenStream {
-    let mut t = ty(&f.ty);
-    if f.boxed {
-        t = quote! { Box<#t> };
-    }
-    if f.required && !f.nullable {
-        t
+/// How a field is stored, as prettyplease prints it.
+fn field_type(f: &Field) -> String {
+    let (open, close) = if f.required && !f.nullable {
+        ("", "")
     } else if f.absent_vs_null && f.ty != TypeRef::DateTime {
-        quote! { Option<Option<#t>> }
+        ("Option<Option<", ">>")
     } else {
-        quote! { Option<#t> }
+        ("Option<", ">")
+    };
+    let mut out = String::with_capacity(32);
+    out.push_str(open);
+    if f.boxed {
+        out.push_str("Box<");
     }
+    printed::ty(&f.ty, &mut out);
+    if f.boxed {
+        out.push('>');
+    }
+    out.push_str(close);
+    out
 }
 
 fn is_pattern(cx: &Context<'_>, t: &TypeRef) -> bool {
     matches!(t, TypeRef::Named(n) if matches!(cx.api.type_def(n).map(|d| &d.kind), Some(TypeDefKind::Pattern(_))))
 }
 
-fn serde_attr(cx: &Context<'_>, f: &Field) -> TokenStream {
-    let name = &f.name.api;
+/// The items of the field's `#[serde(...)]` attribute.
+fn serde_attr(cx: &Context<'_>, f: &Field) -> Vec<String> {
     let plain = f.required && !f.nullable;
-    let mut parts = vec![quote! { rename = #name }];
+    let mut items = vec![format!("rename = {}", printed::string_literal(&f.name.api))];
     if !plain {
-        parts.push(quote! { default });
+        items.push("default".to_owned());
     }
     if !f.required {
-        parts.push(quote! { skip_serializing_if = "Option::is_none" });
+        items.push("skip_serializing_if = \"Option::is_none\"".to_owned());
     }
-    if f.ty == TypeRef::DateTime {
-        let with = if plain { "time::serde::rfc3339" } else { "time::serde::rfc3339::option" };
-        parts.push(quote! { with = #with });
+    let with = if f.ty == TypeRef::DateTime {
+        Some(("with", if plain { "time::serde::rfc3339" } else { "time::serde::rfc3339::option" }.to_owned()))
     } else if f.absent_vs_null {
-        parts.push(quote! { with = "rt::double_option" });
-    } else if is_pattern(cx, &f.ty) && !f.boxed {
+        Some(("with", "rt::double_option".to_owned()))
+    } else if let (false, TypeRef::Named(n)) = (f.boxed, &f.ty) {
         // Identifiers the server sends are trusted (see ARCHITECTURE.md, "Reading responses").
-        let TypeRef::Named(n) = &f.ty else { unreachable!("checked by is_pattern") };
-        let with = if plain { format!("{n}::from_server") } else { format!("{n}::from_server_opt") };
-        parts.push(quote! { deserialize_with = #with });
+        is_pattern(cx, &f.ty).then(|| {
+            ("deserialize_with", if plain { format!("{n}::from_server") } else { format!("{n}::from_server_opt") })
+        })
+    } else {
+        None
+    };
+    if let Some((key, value)) = with {
+        items.push(format!("{key} = {}", printed::string_literal(&value)));
     }
-    quote! { #[serde(#(#parts),*)] }
+    items
 }
 
 /// Statements checking a value against `c` (and validating sent structs it contains); each
@@ -213,10 +224,18 @@ fn field_checks(cx: &Context<'_>, owner: &str, f: &Field) -> TokenStream {
 }
 
 fn struct_def(cx: &Context<'_>, t: &TypeDef, docs: &[String], fields: &[Field]) -> TokenStream {
-    let name = ident(&t.name.rust);
-    let docs = doc_attrs(docs);
-    let defs = fields.iter().map(|f| {
-        let fname = ident(&f.name.rust);
+    let name = &t.name.rust;
+    let mut def = printed::Printed::new(0);
+    def.docs(0, docs);
+    def.line(0, &["#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]"]);
+    def.line(0, &["#[non_exhaustive]"]);
+    if fields.is_empty() {
+        def.line(0, &["pub struct ", name, " {}"]);
+    } else {
+        def.line(0, &["pub struct ", name, " {"]);
+    }
+    let types: Vec<String> = fields.iter().map(field_type).collect();
+    for (f, fty) in fields.iter().zip(&types) {
         let mut fdocs = f.docs.clone();
         if f.name.api != f.name.rust.trim_start_matches("r#") {
             if !fdocs.is_empty() {
@@ -231,64 +250,59 @@ fn struct_def(cx: &Context<'_>, t: &TypeDef, docs: &[String], fields: &[Field]) 
         if fdocs.is_empty() {
             fdocs.push(format!("`{}`.", f.name.api));
         }
-        let fdocs = doc_attrs(&fdocs);
-        let fty = field_type(f);
-        let serde_attr = serde_attr(cx, f);
-        quote! { #fdocs #serde_attr pub #fname: #fty, }
-    });
+        def.docs(1, &fdocs);
+        def.list(1, "#[serde", &serde_attr(cx, f), "]", false);
+        def.line(1, &["pub ", &f.name.rust, ": ", fty, ","]);
+    }
+    if !fields.is_empty() {
+        def.line(0, &["}"]);
+    }
+    let def = def.finish();
     // A required property that can hold one value only (a one-value enum, such as the tag of
     // a tagged union's variant) is filled in by `new`, not asked for.
-    let constant = |f: &Field| -> Option<TokenStream> {
+    let constant = |f: &Field| -> Option<String> {
         let TypeRef::Named(n) = &f.ty else { return None };
         match &cx.api.type_def(n)?.kind {
             TypeDefKind::StringEnum { variants } if variants.len() == 1 && !f.nullable => {
-                let (ty, v) = (ident(n), ident(&variants[0].rust));
-                Some(quote! { #ty::#v })
+                Some(format!("{n}::{}", variants[0].rust))
             }
             _ => None,
         }
     };
-    let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable && constant(f).is_none()).collect();
-    let args = required.iter().map(|f| {
-        let n = ident(&f.name.rust);
-        let t = field_type(f);
-        quote! { #n: #t }
-    });
-    let inits = fields.iter().map(|f| {
-        let n = ident(&f.name.rust);
-        if let (true, Some(value)) = (f.required, constant(f)) {
-            quote! { #n: #value }
-        } else if f.required && !f.nullable {
-            quote! { #n }
-        } else {
-            quote! { #n: None }
+    // `new`, then the setters, as prettyplease prints them inside the `impl`.
+    let mut methods = printed::Printed::new(4);
+    methods.line(0, &["/// A value with the required fields set and every optional field empty."]);
+    let mut args = Vec::new();
+    let mut inits = Vec::with_capacity(fields.len());
+    for (f, fty) in fields.iter().zip(&types) {
+        let value = constant(f);
+        if f.required && !f.nullable && value.is_none() {
+            args.push(format!("{}: {fty}", f.name.rust));
         }
-    });
-    let setters = fields.iter().map(|f| {
-        let n = ident(&f.name.rust);
-        let setter = ident(&f.setter);
-        let doc = format!(" Set `{}`.", f.name.api);
-        let t = field_type(f);
+        inits.push(match (f.required, value) {
+            (true, Some(value)) => format!("{}: {value}", f.name.rust),
+            _ if f.required && !f.nullable => f.name.rust.clone(),
+            _ => format!("{}: None", f.name.rust),
+        });
+    }
+    methods.list(0, "pub fn new", &args, " -> Self {", true);
+    methods.struct_expr(1, "Self", &inits);
+    methods.line(0, &["}"]);
+    for (f, fty) in fields.iter().zip(&types) {
+        methods.docs(0, &[format!("Set `{}`.", f.name.api)]);
+        methods.line(0, &["#[must_use]"]);
+        let head = format!("pub fn {}", f.setter);
         if f.required && !f.nullable {
-            quote! {
-                #[doc = #doc]
-                #[must_use]
-                pub fn #setter(mut self, value: #t) -> Self {
-                    self.#n = value;
-                    self
-                }
-            }
+            methods.list(0, &head, &["mut self".to_owned(), format!("value: {fty}")], " -> Self {", true);
+            methods.line(1, &["self.", &f.name.rust, " = value;"]);
         } else {
-            quote! {
-                #[doc = #doc]
-                #[must_use]
-                pub fn #setter(mut self, value: impl Into<#t>) -> Self {
-                    self.#n = value.into();
-                    self
-                }
-            }
+            methods.list(0, &head, &["mut self".to_owned(), format!("value: impl Into<{fty}>")], " -> Self {", true);
+            methods.line(1, &["self.", &f.name.rust, " = value.into();"]);
         }
-    });
+        methods.line(1, &["self"]);
+        methods.line(0, &["}"]);
+    }
+    let methods = methods.finish();
     let validate = if cx.api.sent_types.binary_search(&t.name.rust).is_ok() {
         let checks = fields.iter().map(|f| field_checks(cx, &t.name.api, f));
         quote! {
@@ -302,21 +316,12 @@ fn struct_def(cx: &Context<'_>, t: &TypeDef, docs: &[String], fields: &[Field]) 
     } else {
         quote! {}
     };
+    let name = ident(name);
     quote! {
-        #docs
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-        #[non_exhaustive]
-        pub struct #name {
-            #(#defs)*
-        }
+        #def
 
         impl #name {
-            /// A value with the required fields set and every optional field empty.
-            pub fn new(#(#args),*) -> Self {
-                Self { #(#inits),* }
-            }
-
-            #(#setters)*
+            #methods
 
             #validate
         }

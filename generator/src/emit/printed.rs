@@ -1,0 +1,309 @@
+//! Simple items written as text, exactly as prettyplease prints them, instead of as tokens
+//! that `syn` parses and prettyplease prints again.
+//!
+//! Most of a generated file is a few regular shapes (a struct's fields, a builder's setters)
+//! whose printed form is plain: one line per field, attribute or statement, as long as every
+//! line fits well inside prettyplease's margin. Parsing and printing those was most of codegen.
+//! A [`Printed`] item is built as that text; when every line fits under [`WIDTH`] and the file
+//! is being recorded ([`docs::recording`](super::docs::recording)), a placeholder goes into the
+//! tokens and the text takes its place after printing. Otherwise the text is lexed into tokens
+//! and formatted like everything else, so prettyplease stays the formatter of record: a test
+//! renders every fixture both ways and compares the bytes (`Settings::format_all`), and the
+//! tests below sweep names and types across the width limit.
+
+use proc_macro2::TokenStream;
+
+use crate::ir::TypeRef;
+
+/// The widest line (indentation included) written as text: prettyplease's margin. It breaks
+/// none of the lines this module writes up to that width (the tests below sweep across it).
+pub const WIDTH: usize = 89;
+
+/// An item (or several) being written as text.
+pub struct Printed {
+    text: String,
+    /// Where the item's lines start in the printed file (4 for an item inside an `impl`).
+    indent: usize,
+    /// Every line fits under [`WIDTH`] and every doc line is safe to write as a comment.
+    fits: bool,
+}
+
+impl Printed {
+    /// An empty item whose lines start at column `indent`.
+    pub fn new(indent: usize) -> Self {
+        Printed { text: String::with_capacity(512), indent, fits: true }
+    }
+
+    /// A line of `parts` at `depth` levels of indentation inside the item.
+    pub fn line(&mut self, depth: usize, parts: &[&str]) {
+        let start = self.text.len();
+        for _ in 0..depth {
+            self.text.push_str("    ");
+        }
+        for p in parts {
+            self.text.push_str(p);
+        }
+        if self.indent + self.text.len() - start > WIDTH {
+            self.fits = false;
+        }
+        self.text.push('\n');
+    }
+
+    /// A line that ends in a parenthesized, comma-separated list: `head(a, b)tail` when it
+    /// fits, else (as prettyplease breaks a signature or an attribute) `head(`, one item per
+    /// line, and `)tail`. Items end in a comma when broken if `trailing_comma` (a signature's
+    /// parameters do; an attribute's tokens do not).
+    pub fn list(&mut self, depth: usize, head: &str, items: &[String], tail: &str, trailing_comma: bool) {
+        let flat = self.indent
+            + 4 * depth
+            + head.len()
+            + 2
+            + items.iter().map(|i| i.len() + 2).sum::<usize>().saturating_sub(2)
+            + tail.len();
+        if flat <= WIDTH {
+            let mut line = String::with_capacity(flat);
+            line.push_str(head);
+            line.push('(');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    line.push_str(", ");
+                }
+                line.push_str(item);
+            }
+            line.push(')');
+            line.push_str(tail);
+            self.line(depth, &[&line]);
+        } else {
+            self.line(depth, &[head, "("]);
+            for (i, item) in items.iter().enumerate() {
+                let comma = if trailing_comma || i + 1 < items.len() { "," } else { "" };
+                self.line(depth + 1, &[item, comma]);
+            }
+            self.line(depth, &[")", tail]);
+        }
+    }
+
+    /// A struct expression `path { fields }` as a block's last expression: on one line when
+    /// it is at most 35 columns wide (prettyplease's limit for struct expressions), else one
+    /// field per line.
+    pub fn struct_expr(&mut self, depth: usize, path: &str, fields: &[String]) {
+        let flat = path.len() + 3 + fields.iter().map(|f| f.len() + 2).sum::<usize>();
+        if fields.is_empty() {
+            self.line(depth, &[path, " {}"]);
+        } else if flat <= 35 {
+            let mut line = String::with_capacity(flat);
+            line.push_str(path);
+            line.push_str(" { ");
+            for (i, f) in fields.iter().enumerate() {
+                if i > 0 {
+                    line.push_str(", ");
+                }
+                line.push_str(f);
+            }
+            line.push_str(" }");
+            self.line(depth, &[&line]);
+        } else {
+            self.line(depth, &[path, " {"]);
+            for f in fields {
+                self.line(depth + 1, &[f, ","]);
+            }
+            self.line(depth, &["}"]);
+        }
+    }
+
+    /// Doc lines as `doc_attrs` emits them and prettyplease prints them (trailing spaces
+    /// trimmed); a line prettyplease would not print as a `///` comment makes the item go
+    /// through prettyplease.
+    pub fn docs(&mut self, depth: usize, lines: &[String]) {
+        for l in lines {
+            if l.contains(['\n', '\r']) {
+                self.fits = false;
+                let lit = proc_macro2::Literal::string(&format!(" {l}")).to_string();
+                self.line(depth, &["#[doc = ", &lit, "]"]);
+                continue;
+            }
+            for _ in 0..depth {
+                self.text.push_str("    ");
+            }
+            let start = self.text.len();
+            self.text.push_str("///");
+            if !l.is_empty() {
+                self.text.push(' ');
+                self.text.push_str(l);
+            }
+            let kept = self.text[start..].trim_end_matches(' ').len();
+            self.text.truncate(start + kept);
+            self.text.push('\n');
+        }
+    }
+
+    /// The item's tokens: a placeholder for the text, or the text lexed.
+    pub fn finish(self) -> TokenStream {
+        let text = if self.fits {
+            match super::docs::item_placeholder(self.text) {
+                Ok(tokens) => return tokens,
+                Err(text) => text,
+            }
+        } else {
+            self.text
+        };
+        match text.parse() {
+            Ok(tokens) => tokens,
+            // A bug of ours; the renderer reports it as an internal error naming the file.
+            Err(e) => panic!("generated text does not lex: {e}\n{text}"),
+        }
+    }
+}
+
+/// A string literal as the tokens (and so prettyplease) spell it.
+pub fn string_literal(s: &str) -> String {
+    proc_macro2::Literal::string(s).to_string()
+}
+
+/// The Rust type for a type reference, as prettyplease prints [`super::ty`].
+pub fn ty(t: &TypeRef, out: &mut String) {
+    match t {
+        TypeRef::String => out.push_str("String"),
+        TypeRef::Bool => out.push_str("bool"),
+        TypeRef::Integer { bits32: true } => out.push_str("i32"),
+        TypeRef::Integer { bits32: false } => out.push_str("i64"),
+        TypeRef::Unsigned => out.push_str("u64"),
+        TypeRef::Number { bits32: true } => out.push_str("f32"),
+        TypeRef::Number { bits32: false } => out.push_str("f64"),
+        TypeRef::Named(n) => out.push_str(n),
+        TypeRef::Array(inner) => {
+            out.push_str("Vec<");
+            ty(inner, out);
+            out.push('>');
+        }
+        TypeRef::Map(inner) => {
+            out.push_str("::std::collections::BTreeMap<String, ");
+            ty(inner, out);
+            out.push('>');
+        }
+        TypeRef::Any => out.push_str("serde_json::Value"),
+        TypeRef::DateTime => out.push_str("time::OffsetDateTime"),
+        TypeRef::Uuid => out.push_str("uuid::Uuid"),
+        TypeRef::Bytes => out.push_str("rt::Bytes"),
+        TypeRef::File => out.push_str("rt::FilePart"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn print(tokens: TokenStream) -> String {
+        prettyplease::unparse(&syn::parse2(tokens).expect("parses"))
+    }
+
+    /// Every type reference prints as the tokens of [`super::super::ty`] print.
+    #[test]
+    fn types_print_as_prettyplease_prints_them() {
+        let leaves = [
+            TypeRef::String,
+            TypeRef::Bool,
+            TypeRef::Integer { bits32: true },
+            TypeRef::Integer { bits32: false },
+            TypeRef::Unsigned,
+            TypeRef::Number { bits32: true },
+            TypeRef::Number { bits32: false },
+            TypeRef::Named("Thing".to_owned()),
+            TypeRef::Named("r#type".to_owned()),
+            TypeRef::Any,
+            TypeRef::DateTime,
+            TypeRef::Uuid,
+            TypeRef::Bytes,
+            TypeRef::File,
+        ];
+        let mut all = leaves.to_vec();
+        for l in &leaves {
+            all.push(TypeRef::Array(Box::new(l.clone())));
+            all.push(TypeRef::Map(Box::new(TypeRef::Array(Box::new(l.clone())))));
+        }
+        for t in &all {
+            let tokens = super::super::ty(t);
+            let mut text = String::new();
+            ty(t, &mut text);
+            assert_eq!(print(quote::quote! { type X = #tokens; }), format!("type X = {text};\n"), "{t:?}");
+        }
+    }
+
+    /// Lines up to the width limit are not broken by prettyplease; a longer line, or a doc line
+    /// with a line break, sends the item through it.
+    #[test]
+    fn what_fits_is_what_prettyplease_prints() {
+        let mut seen = [false; 2];
+        for len in 1..=120 {
+            let name = "a".repeat(len);
+            let mut p = Printed::new(4);
+            p.docs(0, &["Set it.  ".to_owned(), String::new()]);
+            p.line(0, &["#[must_use]"]);
+            p.line(0, &["pub fn ", &name, "(mut self, value: impl Into<Option<Vec<String>>>) -> Self {"]);
+            p.line(1, &["self.", &name, " = value.into();"]);
+            p.line(1, &["self"]);
+            p.line(0, &["}"]);
+            seen[usize::from(p.fits)] = true;
+            if p.fits {
+                let item: TokenStream = p.text.parse().expect("lexes");
+                let printed = print(quote::quote! { impl Y { #item } });
+                let indented: String = p.text.lines().map(|l| format!("    {l}\n")).collect();
+                assert_eq!(printed, format!("impl Y {{\n{indented}}}\n"), "{len}");
+            }
+        }
+        assert_eq!(seen, [true, true]);
+        let mut p = Printed::new(0);
+        p.docs(0, &["two\nlines".to_owned()]);
+        assert!(!p.fits);
+    }
+
+    /// Signatures and attributes break where prettyplease breaks them.
+    #[test]
+    fn lists_break_where_prettyplease_breaks_them() {
+        let mut seen = [false; 2];
+        for len in 1..=100 {
+            for n in 1..4 {
+                let name = "n".repeat(len);
+                let args: Vec<String> = (0..n).map(|i| format!("a{i}: Option<{name}>")).collect();
+                let attr: Vec<String> = (0..n).map(|i| format!("rename = \"{name}{i}\"")).collect();
+                let mut p = Printed::new(4);
+                p.list(0, "#[serde", &attr, "]", false);
+                p.list(0, "pub fn new", &args, " -> Self {", true);
+                p.line(1, &["Self"]);
+                p.line(0, &["}"]);
+                seen[usize::from(p.text.lines().count() > 4)] = true;
+                if p.fits {
+                    let item: TokenStream = p.text.parse().expect("lexes");
+                    let printed = print(quote::quote! { impl Y { #item } });
+                    let indented: String = p.text.lines().map(|l| format!("    {l}\n")).collect();
+                    assert_eq!(printed, format!("impl Y {{\n{indented}}}\n"), "{len} {n}");
+                }
+            }
+        }
+        assert_eq!(seen, [true, true], "one-line and broken forms");
+    }
+
+    /// A struct expression is on one line up to prettyplease's width for them, and as wide as
+    /// the margin when broken.
+    #[test]
+    fn struct_expressions_break_where_prettyplease_breaks_them() {
+        let mut seen = [false; 2];
+        for len in 1..=90 {
+            for n in 0..3 {
+                let fields: Vec<String> = (0..n).map(|i| format!("{}{i}: None", "f".repeat(len))).collect();
+                let mut p = Printed::new(4);
+                p.line(0, &["pub fn new() -> Self {"]);
+                p.struct_expr(1, "Self", &fields);
+                p.line(0, &["}"]);
+                seen[usize::from(p.text.lines().count() > 3)] = true;
+                if p.fits {
+                    let item: TokenStream = p.text.parse().expect("lexes");
+                    let printed = print(quote::quote! { impl Y { #item } });
+                    let indented: String = p.text.lines().map(|l| format!("    {l}\n")).collect();
+                    assert_eq!(printed, format!("impl Y {{\n{indented}}}\n"), "{len} {n}");
+                }
+            }
+        }
+        assert_eq!(seen, [true, true], "one-line and broken forms");
+    }
+}
