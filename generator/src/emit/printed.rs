@@ -83,6 +83,32 @@ impl Printed {
         }
     }
 
+    /// A `match` arm whose body is a tuple, `pattern => (a, b),`: on one line when it fits
+    /// (prettyplease lets the arm's comma reach column 90), else in a block, with the tuple on
+    /// one line when that fits, else one item per line (an item too long for any line, such
+    /// as a string literal, stays as it is).
+    pub fn arm_tuple(&mut self, depth: usize, pattern: &str, items: &[String]) {
+        let at = self.indent + 4 * depth;
+        let tuple = items.iter().map(|i| i.len() + 2).sum::<usize>();
+        if at + pattern.len() + 4 + tuple + 1 <= WIDTH + 1 {
+            self.line(depth, &[pattern, " => (", &items.join(", "), "),"]);
+        } else if at + 4 + tuple <= WIDTH {
+            self.line(depth, &[pattern, " => {"]);
+            self.line(depth + 1, &["(", &items.join(", "), ")"]);
+            self.line(depth, &["}"]);
+        } else {
+            self.line(depth, &[pattern, " => {"]);
+            self.line(depth + 1, &["("]);
+            for item in items {
+                let width_before = self.fits;
+                self.line(depth + 2, &[item, ","]);
+                self.fits = width_before;
+            }
+            self.line(depth + 1, &[")"]);
+            self.line(depth, &["}"]);
+        }
+    }
+
     /// A struct expression `path { fields }` as a block's last expression: on one line when
     /// it is at most 35 columns wide (prettyplease's limit for struct expressions), else one
     /// field per line.
@@ -281,6 +307,30 @@ mod tests {
             }
         }
         assert_eq!(seen, [true, true], "one-line and broken forms");
+    }
+
+    /// Match arms with a tuple body break where prettyplease breaks them.
+    #[test]
+    fn tuple_arms_break_where_prettyplease_breaks_them() {
+        let mut seen = [false; 3];
+        for v in (1..40).step_by(3) {
+            for len in 0..130 {
+                let pattern = format!("Self::V{}(r)", "a".repeat(v));
+                let items = ["r.status".to_owned(), format!("\"{}\"", "x".repeat(len)), "&r.raw_headers".to_owned()];
+                let mut p = Printed::new(8);
+                p.arm_tuple(0, &pattern, &items);
+                seen[match p.text.lines().count() {
+                    1 => 0,
+                    3 => 1,
+                    _ => 2,
+                }] = true;
+                let arm: TokenStream = p.text.parse().expect("lexes");
+                let printed = print(quote::quote! { fn f() { match x { #arm } } });
+                let indented: String = p.text.lines().map(|l| format!("        {l}\n")).collect();
+                assert_eq!(printed, format!("fn f() {{\n    match x {{\n{indented}    }}\n}}\n"), "{v} {len}");
+            }
+        }
+        assert_eq!(seen, [true, true, true], "one-line, block and broken forms");
     }
 
     /// A struct expression is on one line up to prettyplease's width for them, and as wide as

@@ -5,7 +5,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{doc_attrs, ident, ty, Context};
+use super::{doc_attrs, ident, printed, ty, Context};
 use crate::ir::{BodyKind, Operation, Response, StatusMatch, TypeRef};
 
 /// What the responses of one operation contribute.
@@ -99,6 +99,31 @@ fn variant_ty(r: &Response) -> TokenStream {
     } else {
         t
     }
+}
+
+/// [`variant_ty`] as prettyplease prints it.
+fn variant_ty_text(r: &Response) -> String {
+    let mut out = String::with_capacity(64);
+    if r.boxed {
+        out.push_str("Box<");
+    }
+    out.push_str("rt::Response<");
+    match &r.body {
+        Some(t) if r.success => printed::ty(t, &mut out),
+        Some(t) => {
+            out.push_str("rt::ErrorBody<");
+            printed::ty(t, &mut out);
+            out.push('>');
+        }
+        None => out.push_str("()"),
+    }
+    out.push_str(", ");
+    out.push_str(if r.headers.is_empty() { "()" } else { &r.headers_type });
+    out.push('>');
+    if r.boxed {
+        out.push('>');
+    }
+    out
 }
 
 /// The constructor of a response's enum variant, as a function of the response.
@@ -205,42 +230,36 @@ fn headers_struct(op: &Operation, r: &Response) -> TokenStream {
 }
 
 fn error_enum(_cx: &Context<'_>, op: &Operation, errors: &[&Response]) -> TokenStream {
-    let error = ident(&op.error_type);
-    let variants = errors.iter().map(|r| {
-        let v = ident(&r.variant);
-        let t = variant_ty(r);
-        let d = doc_attrs(&with_status(r));
-        quote! { #d #v(#t), }
-    });
-    let summaries = errors.iter().map(|r| {
-        let v = ident(&r.variant);
-        let summary = r.docs.first().cloned().unwrap_or_default();
-        quote! { Self::#v(r) => (r.status, #summary, &r.raw_headers), }
-    });
-    let doc = format!(" The documented error responses of [`Client::{}`], plus any other status.", method_name(op));
-    let op_id = &op.type_name;
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub enum #error {
-            #(#variants)*
-            /// A status the spec does not document for this operation.
-            Unhandled(rt::UnhandledResponse),
-        }
-
-        impl #error {
-            /// The HTTP status, a one-line description and the headers of the response.
-            fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {
-                match self {
-                    #(#summaries)*
-                    Self::Unhandled(r) => (r.status, "status not documented for this operation", &r.headers),
-                }
-            }
-        }
-
-        rt::error_impls!(#error, #op_id);
+    let error = &op.error_type;
+    let mut p = printed::Printed::new(0);
+    p.docs(0, &[format!("The documented error responses of [`Client::{}`], plus any other status.", method_name(op))]);
+    p.line(0, &["#[derive(Debug, Clone)]"]);
+    p.line(0, &["#[non_exhaustive]"]);
+    p.line(0, &["pub enum ", error, " {"]);
+    for r in errors {
+        p.docs(1, &with_status(r));
+        p.line(1, &[&r.variant, "(", &variant_ty_text(r), "),"]);
     }
+    p.line(1, &["/// A status the spec does not document for this operation."]);
+    p.line(1, &["Unhandled(rt::UnhandledResponse),"]);
+    p.line(0, &["}"]);
+    p.line(0, &["impl ", error, " {"]);
+    p.line(1, &["/// The HTTP status, a one-line description and the headers of the response."]);
+    p.line(1, &["fn describe(&self) -> (rt::StatusCode, &'static str, &rt::header::HeaderMap) {"]);
+    p.line(2, &["match self {"]);
+    for r in errors {
+        let summary = printed::string_literal(r.docs.first().map_or("", String::as_str));
+        let items = ["r.status".to_owned(), summary, "&r.raw_headers".to_owned()];
+        p.arm_tuple(3, &format!("Self::{}(r)", r.variant), &items);
+    }
+    let items =
+        ["r.status".to_owned(), "\"status not documented for this operation\"".to_owned(), "&r.headers".to_owned()];
+    p.arm_tuple(3, "Self::Unhandled(r)", &items);
+    p.line(2, &["}"]);
+    p.line(1, &["}"]);
+    p.line(0, &["}"]);
+    p.line(0, &["rt::error_impls!(", error, ", ", &printed::string_literal(&op.type_name), ");"]);
+    p.finish()
 }
 
 fn status_pattern(s: StatusMatch) -> TokenStream {
