@@ -54,6 +54,20 @@ impl Printed {
     /// line, and `)tail`. Items end in a comma when broken if `trailing_comma` (a signature's
     /// parameters do; an attribute's tokens do not).
     pub fn list(&mut self, depth: usize, head: &str, items: &[String], tail: &str, trailing_comma: bool) {
+        self.delimited(depth, head, ('(', ')'), items, tail, trailing_comma);
+    }
+
+    /// [`list`](Self::list) with other delimiters (`<` and `>` for a type's generic
+    /// arguments).
+    pub fn delimited(
+        &mut self,
+        depth: usize,
+        head: &str,
+        (open, close): (char, char),
+        items: &[String],
+        tail: &str,
+        trailing_comma: bool,
+    ) {
         let flat = self.indent
             + 4 * depth
             + head.len()
@@ -63,23 +77,23 @@ impl Printed {
         if flat <= WIDTH {
             let mut line = String::with_capacity(flat);
             line.push_str(head);
-            line.push('(');
+            line.push(open);
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     line.push_str(", ");
                 }
                 line.push_str(item);
             }
-            line.push(')');
+            line.push(close);
             line.push_str(tail);
             self.line(depth, &[&line]);
         } else {
-            self.line(depth, &[head, "("]);
+            self.line(depth, &[head, open.encode_utf8(&mut [0; 4])]);
             for (i, item) in items.iter().enumerate() {
                 let comma = if trailing_comma || i + 1 < items.len() { "," } else { "" };
                 self.line(depth + 1, &[item, comma]);
             }
-            self.line(depth, &[")", tail]);
+            self.line(depth, &[close.encode_utf8(&mut [0; 4]), tail]);
         }
     }
 
@@ -165,6 +179,9 @@ impl Printed {
 
     /// The item's tokens: a placeholder for the text, or the text lexed.
     pub fn finish(self) -> TokenStream {
+        if self.text.is_empty() {
+            return TokenStream::new();
+        }
         let text = if self.fits {
             match super::docs::item_placeholder(self.text) {
                 Ok(tokens) => return tokens,
@@ -297,7 +314,7 @@ mod tests {
                 p.list(0, "pub fn new", &args, " -> Self {", true);
                 p.line(1, &["Self"]);
                 p.line(0, &["}"]);
-                seen[usize::from(p.text.lines().count() > 4)] = true;
+                seen[usize::from(p.text.lines().count() > 5)] = true;
                 if p.fits {
                     let item: TokenStream = p.text.parse().expect("lexes");
                     let printed = print(quote::quote! { impl Y { #item } });
@@ -307,6 +324,17 @@ mod tests {
             }
         }
         assert_eq!(seen, [true, true], "one-line and broken forms");
+        for len in 1..=100 {
+            for n in 1..3 {
+                let tys: Vec<String> = (0..n).map(|i| format!("rt::Response<{}{i}>", "T".repeat(len))).collect();
+                let mut p = Printed::new(0);
+                p.delimited(0, "pub type T = Result", ('<', '>'), &tys, ";", true);
+                if p.fits {
+                    let item: TokenStream = p.text.parse().expect("lexes");
+                    assert_eq!(print(item), p.text, "{len} {n}");
+                }
+            }
+        }
     }
 
     /// Match arms with a tuple body break where prettyplease breaks them.

@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::responses::ResponseItems;
 use super::types::value_checks;
-use super::{doc_attrs, ident, ty, Context};
+use super::{doc_attrs, ident, printed, ty, Context};
 use crate::ir::{
     AltBody, Body, BodyKind, Field, Operation, Param, ParamLocation, ParamStyle, PathSegment, TypeDefKind, TypeRef,
 };
@@ -19,27 +19,75 @@ pub(super) fn emit(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) 
     let request = ident(&op.request_type);
     let output = &responses.output;
     let method = client_method(op, &required, &optional);
-    let fields = required.iter().map(|p| {
-        let (n, t) = (ident(&p.name.rust), ty(&p.ty));
-        quote! { #n: Result<#t, rt::ValidationError>, }
-    });
-    let opt_fields = optional.iter().map(|p| {
-        let (n, t) = (ident(&p.name.rust), ty(&p.ty));
-        quote! { #n: Option<Result<#t, rt::ValidationError>>, }
-    });
-    let body_field = op.body.as_ref().map(|b| {
-        let t = ty(&b.ty);
+    let mut def = printed::Printed::new(0);
+    def.docs(
+        0,
+        &[format!(
+            "A pending `{}` call; await it to send. Built by [`Client::{}`].",
+            op.name.api,
+            op.name.rust.trim_start_matches("r#")
+        )],
+    );
+    def.line(0, &["#[must_use = \"a request does nothing until it is awaited\"]"]);
+    def.line(0, &["#[derive(Debug, Clone)]"]);
+    def.line(0, &["pub struct ", &op.request_type, "<'a> {"]);
+    def.line(1, &["client: &'a Client,"]);
+    for p in required.iter().chain(&optional) {
+        let mut t = String::new();
+        printed::ty(&p.ty, &mut t);
+        let (open, close) = if p.required { ("Result<", ">") } else { ("Option<Result<", ">>") };
+        def.line(1, &[&p.name.rust, ": ", open, &t, ", rt::ValidationError", close, ","]);
+    }
+    if let Some(b) = &op.body {
+        let mut t = String::new();
+        printed::ty(&b.ty, &mut t);
         if b.required {
-            quote! { body: #t, }
+            def.line(1, &["body: ", &t, ","]);
         } else {
-            quote! { body: Option<#t>, }
+            def.line(1, &["body: Option<", &t, ">,"]);
         }
-    });
-    let alt_field = op.body.as_ref().filter(|b| !b.alternatives.is_empty()).map(|_| {
-        quote! { alt_body: Option<Result<rt::EncodedBody, rt::ValidationError>>, }
-    });
-    let setters = optional.iter().map(|p| setter(p));
-    let body_setter = op.body.as_ref().filter(|b| !b.required).map(body_setter);
+        if !b.alternatives.is_empty() {
+            def.line(1, &["alt_body: Option<Result<rt::EncodedBody, rt::ValidationError>>,"]);
+        }
+    }
+    def.line(1, &["options: rt::RequestOptions,"]);
+    def.line(0, &["}"]);
+    let def = def.finish();
+    // The setters of optional parameters and of an optional body.
+    let mut setters = printed::Printed::new(4);
+    for p in &optional {
+        let mut d = p.docs.clone();
+        if !d.is_empty() {
+            d.push(String::new());
+        }
+        d.push(format!("Optional {} parameter `{}`.", location_name(p.location), p.name.api));
+        setters.docs(0, &d);
+        let mut t = String::new();
+        printed::ty(&p.ty, &mut t);
+        let n = &p.name.rust;
+        setters.list(
+            0,
+            &format!("pub fn {n}"),
+            &["mut self".to_owned(), format!("value: impl rt::IntoParam<{t}>")],
+            " -> Self {",
+            true,
+        );
+        setters.line(1, &["self.", n, " = Some(value.into_param());"]);
+        setters.line(1, &["self"]);
+        setters.line(0, &["}"]);
+    }
+    if let Some(b) = op.body.as_ref().filter(|b| !b.required) {
+        let mut d = b.docs.clone();
+        d.push("Optional request body.".to_owned());
+        setters.docs(0, &d);
+        let mut t = String::new();
+        printed::ty(&b.ty, &mut t);
+        setters.list(0, "pub fn body", &["mut self".to_owned(), format!("body: {t}")], " -> Self {", true);
+        setters.line(1, &["self.body = Some(body);"]);
+        setters.line(1, &["self"]);
+        setters.line(0, &["}"]);
+    }
+    let setters = setters.finish();
     let alt_setters: Vec<TokenStream> =
         op.body.iter().flat_map(|b| b.alternatives.iter().map(move |a| alt_setter(cx, b, a))).collect();
     let send = send(cx, op, responses);
@@ -48,29 +96,12 @@ pub(super) fn emit(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) 
     let wait = waiter.map(|w| super::features::wait_methods(cx, w, responses));
     let several_successes = op.responses.iter().filter(|r| r.success).count() > 1;
     let http_response = several_successes.then(|| super::features::http_response_impl(op));
-    let doc = format!(
-        " A pending `{}` call; await it to send. Built by [`Client::{}`].",
-        op.name.api,
-        op.name.rust.trim_start_matches("r#")
-    );
     quote! {
         #method
-
-        #[doc = #doc]
-        #[must_use = "a request does nothing until it is awaited"]
-        #[derive(Debug, Clone)]
-        pub struct #request<'a> {
-            client: &'a Client,
-            #(#fields)*
-            #(#opt_fields)*
-            #body_field
-            #alt_field
-            options: rt::RequestOptions,
-        }
+        #def
 
         impl<'a> #request<'a> {
-            #(#setters)*
-            #body_setter
+            #setters
             #(#alt_setters)*
             #send
             #paginator
@@ -93,49 +124,37 @@ fn location_name(l: ParamLocation) -> &'static str {
 
 /// `impl Client { pub fn op(&self, required…, body) -> OpRequest<'_> }`.
 fn client_method(op: &Operation, required: &[&Param], optional: &[&Param]) -> TokenStream {
-    let method = ident(&op.name.rust);
-    let request = ident(&op.request_type);
-    let mut args: Vec<TokenStream> = required
-        .iter()
-        .map(|p| {
-            let (n, t) = (ident(&p.name.rust), ty(&p.ty));
-            quote! { #n: impl rt::IntoParam<#t> }
-        })
-        .collect();
-    let inits = required.iter().map(|p| {
-        let n = ident(&p.name.rust);
-        quote! { #n: #n.into_param(), }
-    });
-    let opt_inits = optional.iter().map(|p| {
-        let n = ident(&p.name.rust);
-        quote! { #n: None, }
-    });
-    let body_init = match &op.body {
-        Some(b) if b.required => {
-            let t = ty(&b.ty);
-            args.push(quote! { body: #t });
-            quote! { body, }
-        }
-        Some(_) => quote! { body: None, },
-        None => quote! {},
-    };
-    let alt_init = op.body.as_ref().filter(|b| !b.alternatives.is_empty()).map(|_| quote! { alt_body: None, });
-    let docs = doc_attrs(&method_docs(op, required));
-    quote! {
-        impl Client {
-            #docs
-            pub fn #method(&self, #(#args),*) -> #request<'_> {
-                #request {
-                    client: self,
-                    #(#inits)*
-                    #(#opt_inits)*
-                    #body_init
-                    #alt_init
-                    options: Default::default(),
-                }
-            }
-        }
+    let mut args = vec!["&self".to_owned()];
+    let mut inits = vec!["client: self".to_owned()];
+    for p in required {
+        let mut t = String::new();
+        printed::ty(&p.ty, &mut t);
+        args.push(format!("{}: impl rt::IntoParam<{t}>", p.name.rust));
+        inits.push(format!("{0}: {0}.into_param()", p.name.rust));
     }
+    inits.extend(optional.iter().map(|p| format!("{}: None", p.name.rust)));
+    match &op.body {
+        Some(b) if b.required => {
+            let mut t = String::new();
+            printed::ty(&b.ty, &mut t);
+            args.push(format!("body: {t}"));
+            inits.push("body".to_owned());
+        }
+        Some(_) => inits.push("body: None".to_owned()),
+        None => {}
+    }
+    if op.body.as_ref().is_some_and(|b| !b.alternatives.is_empty()) {
+        inits.push("alt_body: None".to_owned());
+    }
+    inits.push("options: Default::default()".to_owned());
+    let mut p = printed::Printed::new(0);
+    p.line(0, &["impl Client {"]);
+    p.docs(1, &method_docs(op, required));
+    p.list(1, &format!("pub fn {}", op.name.rust), &args, &format!(" -> {}<'_> {{", op.request_type), true);
+    p.struct_expr(2, &op.request_type, &inits);
+    p.line(1, &["}"]);
+    p.line(0, &["}"]);
+    p.finish()
 }
 
 fn method_docs(op: &Operation, required: &[&Param]) -> Vec<String> {
@@ -182,24 +201,6 @@ fn method_docs(op: &Operation, required: &[&Param]) -> Vec<String> {
         op.request_type
     ));
     docs
-}
-
-/// The setter of an optional parameter.
-fn setter(p: &Param) -> TokenStream {
-    let (n, t) = (ident(&p.name.rust), ty(&p.ty));
-    let mut d = p.docs.clone();
-    if !d.is_empty() {
-        d.push(String::new());
-    }
-    d.push(format!("Optional {} parameter `{}`.", location_name(p.location), p.name.api));
-    let d = doc_attrs(&d);
-    quote! {
-        #d
-        pub fn #n(mut self, value: impl rt::IntoParam<#t>) -> Self {
-            self.#n = Some(value.into_param());
-            self
-        }
-    }
 }
 
 /// `body_<media>(value)`: send the body as another documented media type instead.
@@ -276,20 +277,6 @@ fn multipart_part(f: &Field) -> TokenStream {
         (false, _) => quote! { { let #pattern = &body.#n; #files } },
         (true, false) => quote! { if let Some(#pattern) = &body.#n { #files } },
         (true, true) => quote! { if let Some(Some(#pattern)) = &body.#n { #files } },
-    }
-}
-
-fn body_setter(b: &Body) -> TokenStream {
-    let t = ty(&b.ty);
-    let mut d = b.docs.clone();
-    d.push("Optional request body.".to_owned());
-    let d = doc_attrs(&d);
-    quote! {
-        #d
-        pub fn body(mut self, body: #t) -> Self {
-            self.body = Some(body);
-            self
-        }
     }
 }
 

@@ -35,14 +35,20 @@ impl ResponseItems {
         let header_structs =
             op.responses.iter().filter(|r| !r.headers.is_empty() && r.headers_owner).map(|r| headers_struct(op, r));
         let error_enum = error_enum(cx, op, &errors);
-        let result_doc = format!(" What awaiting [`{}`] gives.", op.request_type);
+        let mut alias = printed::Printed::new(0);
+        alias.docs(0, &[format!("What awaiting [`{}`] gives.", op.request_type)]);
+        let ok_text = match successes.as_slice() {
+            [] => "rt::Response<()>".to_owned(),
+            [one] => response_ty_text(one),
+            _ => op.response_type.clone(),
+        };
+        let args = [ok_text, format!("rt::Error<{}>", op.error_type)];
+        alias.delimited(0, &format!("pub type {} = Result", op.result_type), ('<', '>'), &args, ";", true);
+        let alias = alias.finish();
         let items = quote! {
             #ok_def
             #(#header_structs)*
-
-            #[doc = #result_doc]
-            pub type #result = Result<#ok_ty, rt::Error<#error>>;
-
+            #alias
             #error_enum
         };
         let streaming = match successes.as_slice() {
@@ -101,12 +107,9 @@ fn variant_ty(r: &Response) -> TokenStream {
     }
 }
 
-/// [`variant_ty`] as prettyplease prints it.
-fn variant_ty_text(r: &Response) -> String {
+/// [`response_ty`] as prettyplease prints it.
+fn response_ty_text(r: &Response) -> String {
     let mut out = String::with_capacity(64);
-    if r.boxed {
-        out.push_str("Box<");
-    }
     out.push_str("rt::Response<");
     match &r.body {
         Some(t) if r.success => printed::ty(t, &mut out),
@@ -120,10 +123,17 @@ fn variant_ty_text(r: &Response) -> String {
     out.push_str(", ");
     out.push_str(if r.headers.is_empty() { "()" } else { &r.headers_type });
     out.push('>');
-    if r.boxed {
-        out.push('>');
-    }
     out
+}
+
+/// [`variant_ty`] as prettyplease prints it.
+fn variant_ty_text(r: &Response) -> String {
+    let t = response_ty_text(r);
+    if r.boxed {
+        format!("Box<{t}>")
+    } else {
+        t
+    }
 }
 
 /// The constructor of a response's enum variant, as a function of the response.
@@ -185,48 +195,46 @@ fn success_type(op: &Operation, successes: &[&Response]) -> (TokenStream, TokenS
 }
 
 fn headers_struct(op: &Operation, r: &Response) -> TokenStream {
-    let name = ident(&r.headers_type);
-    let doc = match &r.component {
-        Some(c) => format!(" Headers of the `{c}` response (`components/responses`)."),
-        None => format!(" Headers of the {} response of `{}`.", status_text(r.status), op.name.api),
-    };
-    let fields = r.headers.iter().map(|h| {
-        let f = ident(&h.name.rust);
-        let t = ty(&h.ty);
+    let name = &r.headers_type;
+    let mut p = printed::Printed::new(0);
+    p.docs(
+        0,
+        &[match &r.component {
+            Some(c) => format!("Headers of the `{c}` response (`components/responses`)."),
+            None => format!("Headers of the {} response of `{}`.", status_text(r.status), op.name.api),
+        }],
+    );
+    p.line(0, &["#[derive(Debug, Clone, Default, PartialEq)]"]);
+    p.line(0, &["#[non_exhaustive]"]);
+    p.line(0, &["pub struct ", name, " {"]);
+    let mut reads = Vec::with_capacity(r.headers.len());
+    for h in &r.headers {
         let mut d = h.docs.clone();
         if !d.is_empty() {
             d.push(String::new());
         }
         d.push(format!("Header `{}`.", h.name.api));
-        let d = doc_attrs(&d);
-        quote! { #d pub #f: Option<#t>, }
-    });
-    let reads = r.headers.iter().map(|h| {
-        let f = ident(&h.name.rust);
-        let lower = h.name.api.to_ascii_lowercase();
+        p.docs(1, &d);
+        let mut t = String::new();
+        printed::ty(&h.ty, &mut t);
+        p.line(1, &["pub ", &h.name.rust, ": Option<", &t, ">,"]);
+        let lower = printed::string_literal(&h.name.api.to_ascii_lowercase());
         // A valid name is built at compile time, so reading it costs no parsing.
-        let key = if crate::naming::is_header_name(&lower) {
-            quote! { rt::header_name!(#lower) }
+        let key = if crate::naming::is_header_name(&h.name.api.to_ascii_lowercase()) {
+            format!("rt::header_name!({lower})")
         } else {
-            quote! { #lower }
+            lower
         };
-        match &h.ty {
-            TypeRef::String => quote! { #f: rt::header_str(headers, #key), },
-            _ => quote! { #f: rt::header_parse(headers, #key), },
-        }
-    });
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone, Default, PartialEq)]
-        #[non_exhaustive]
-        pub struct #name { #(#fields)* }
-
-        impl #name {
-            pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {
-                Self { #(#reads)* }
-            }
-        }
+        let read = if h.ty == TypeRef::String { "header_str" } else { "header_parse" };
+        reads.push(format!("{}: rt::{read}(headers, {key})", h.name.rust));
     }
+    p.line(0, &["}"]);
+    p.line(0, &["impl ", name, " {"]);
+    p.line(1, &["pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {"]);
+    p.struct_expr(2, "Self", &reads);
+    p.line(1, &["}"]);
+    p.line(0, &["}"]);
+    p.finish()
 }
 
 fn error_enum(_cx: &Context<'_>, op: &Operation, errors: &[&Response]) -> TokenStream {
