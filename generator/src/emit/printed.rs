@@ -104,7 +104,9 @@ impl Printed {
     pub fn arm_tuple(&mut self, depth: usize, pattern: &str, items: &[String]) {
         let at = self.indent + 4 * depth;
         let tuple = items.iter().map(|i| i.len() + 2).sum::<usize>();
-        if at + pattern.len() + 4 + tuple + 1 <= WIDTH + 1 {
+        // The one-line arm's width; its comma may stand in column 90.
+        let flat = at + pattern.len() + 5 + tuple;
+        if flat <= WIDTH + 1 {
             self.line(depth, &[pattern, " => (", &items.join(", "), "),"]);
         } else if at + 4 + tuple <= WIDTH {
             self.line(depth, &[pattern, " => {"]);
