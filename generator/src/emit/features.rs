@@ -212,17 +212,23 @@ pub(super) fn waiter_static(cx: &Context<'_>, w: &WaiterDef) -> TokenStream {
 /// `rt::HttpResponse` for an operation's success enum: the status and headers whatever the
 /// variant (a waiter reads the headers through it).
 pub(super) fn http_response_impl(op: &Operation) -> TokenStream {
-    let name = ident(&op.response_type);
-    let variants: Vec<_> = op.responses.iter().filter(|r| r.success).map(|r| ident(&r.variant)).collect();
-    quote! {
-        impl rt::HttpResponse for #name {
-            fn status(&self) -> rt::StatusCode {
-                match self { #(Self::#variants(r) => r.status,)* }
-            }
-
-            fn raw_headers(&self) -> &rt::header::HeaderMap {
-                match self { #(Self::#variants(r) => &r.raw_headers,)* }
-            }
-        }
+    let successes: Vec<&str> = op.responses.iter().filter(|r| r.success).map(|r| r.variant.as_str()).collect();
+    let mut p = super::printed::Printed::new(0);
+    p.line(0, &["impl rt::HttpResponse for ", &op.response_type, " {"]);
+    p.line(1, &["fn status(&self) -> rt::StatusCode {"]);
+    p.line(2, &["match self {"]);
+    for v in &successes {
+        p.line(3, &["Self::", v, "(r) => r.status,"]);
     }
+    p.line(2, &["}"]);
+    p.line(1, &["}"]);
+    p.line(1, &["fn raw_headers(&self) -> &rt::header::HeaderMap {"]);
+    p.line(2, &["match self {"]);
+    for v in &successes {
+        p.line(3, &["Self::", v, "(r) => &r.raw_headers,"]);
+    }
+    p.line(2, &["}"]);
+    p.line(1, &["}"]);
+    p.line(0, &["}"]);
+    p.finish()
 }

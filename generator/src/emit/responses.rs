@@ -5,7 +5,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{doc_attrs, ident, printed, ty, Context};
+use super::{ident, printed, ty, Context};
 use crate::ir::{BodyKind, Operation, Response, StatusMatch, TypeRef};
 
 /// What the responses of one operation contribute.
@@ -97,16 +97,6 @@ fn response_ty(r: &Response) -> TokenStream {
     quote! { rt::Response<#b, #h> }
 }
 
-/// The payload of a response's enum variant: the response, boxed when lowering says so.
-fn variant_ty(r: &Response) -> TokenStream {
-    let t = response_ty(r);
-    if r.boxed {
-        quote! { Box<#t> }
-    } else {
-        t
-    }
-}
-
 /// [`response_ty`] as prettyplease prints it.
 fn response_ty_text(r: &Response) -> String {
     let mut out = String::with_capacity(64);
@@ -126,7 +116,8 @@ fn response_ty_text(r: &Response) -> String {
     out
 }
 
-/// [`variant_ty`] as prettyplease prints it.
+/// The payload of a response's enum variant, as prettyplease prints it: the response, boxed
+/// when lowering says so.
 fn variant_ty_text(r: &Response) -> String {
     let t = response_ty_text(r);
     if r.boxed {
@@ -173,23 +164,19 @@ fn success_type(op: &Operation, successes: &[&Response]) -> (TokenStream, TokenS
         [] => (quote! { rt::Response<()> }, quote! {}),
         [one] => (response_ty(one), quote! {}),
         many => {
-            let name = ident(&op.response_type);
-            let doc = format!(" The successful responses of [`Client::{}`].", method_name(op));
-            let variants = many.iter().map(|r| {
-                let v = ident(&r.variant);
-                let t = variant_ty(r);
-                let d = doc_attrs(&with_status(r));
-                quote! { #d #v(#t), }
-            });
-            (
-                quote! { #name },
-                quote! {
-                    #[doc = #doc]
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub enum #name { #(#variants)* }
-                },
-            )
+            let name = &op.response_type;
+            let mut p = printed::Printed::new(0);
+            p.docs(0, &[format!("The successful responses of [`Client::{}`].", method_name(op))]);
+            p.line(0, &["#[derive(Debug, Clone)]"]);
+            p.line(0, &["#[non_exhaustive]"]);
+            p.line(0, &["pub enum ", name, " {"]);
+            for r in many {
+                p.docs(1, &with_status(r));
+                p.line(1, &[&r.variant, "(", &variant_ty_text(r), "),"]);
+            }
+            p.line(0, &["}"]);
+            let name = ident(name);
+            (quote! { #name }, p.finish())
         }
     }
 }
