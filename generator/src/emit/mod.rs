@@ -174,8 +174,6 @@ pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str, layout: c
             quote! { #![doc = #l] }
         })
         .collect();
-    let base_url = &api.base_url;
-    let product = format!("{crate_ident}-rust");
     let rt_import = cx.rt_import();
     let rt = cx.rt();
     let exports = crate::runtime_names::get().exports.iter().map(|e| ident(e));
@@ -191,23 +189,77 @@ pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str, layout: c
     } else {
         quote! { pub use operations::*; }
     };
-    let from_env = if credentials.is_empty() {
-        quote! {
-            /// A client with default settings (this API documents no credentials).
-            pub fn from_env() -> Result<Client, rt::ConfigError> {
-                Client::builder().build()
-            }
-        }
+    // The client type and its inherent methods, as prettyplease prints them.
+    let mut client = printed::Printed::new(0);
+    client.docs(
+        0,
+        &[
+            format!("The {} client. Cheap to clone: clones share one connection pool.", api.title),
+            String::new(),
+            "Build one with [`Client::builder`], or share one [`Config`] between several clients".to_owned(),
+            "with [`Client::new`].".to_owned(),
+        ],
+    );
+    for line in [
+        "#[derive(Clone, Debug)]",
+        "pub struct Client {",
+        "    inner: rt::ApiClient,",
+        "}",
+        "static API: rt::ApiInfo = rt::ApiInfo {",
+    ] {
+        client.line(0, &[line]);
+    }
+    client.line(1, &["default_base_url: ", &printed::string_literal(&api.base_url), ","]);
+    client.line(1, &["product: ", &printed::string_literal(&format!("{crate_ident}-rust")), ","]);
+    for line in [
+        "    version: env!(\"CARGO_PKG_VERSION\"),",
+        "};",
+        "impl rt::GeneratedClient for Client {",
+        "    const API: &'static rt::ApiInfo = &API;",
+        "    fn from_api_client(inner: rt::ApiClient) -> Self {",
+        "        Client { inner }",
+        "    }",
+        "}",
+        "impl Client {",
+        "    /// Start configuring a client (base URL defaults to the spec's server).",
+        "    pub fn builder() -> rt::ClientBuilder<Client> {",
+        "        rt::ClientBuilder::default()",
+        "    }",
+        "    /// A client that uses `config` (credentials, policies and connection pool), which",
+        "    /// other clients may share.",
+        "    pub fn new(config: &rt::Config) -> Client {",
+        "        Client {",
+        "            inner: rt::ApiClient::new(&API, config),",
+        "        }",
+        "    }",
+    ] {
+        client.line(0, &[line]);
+    }
+    if credentials.is_empty() {
+        client.line(1, &["/// A client with default settings (this API documents no credentials)."]);
+        client.line(1, &["pub fn from_env() -> Result<Client, rt::ConfigError> {"]);
+        client.line(2, &["Client::builder().build()"]);
     } else {
-        quote! {
-            /// A client with default settings and credentials from the environment
-            /// (see [`credentials::from_env`]).
-            pub fn from_env() -> Result<Client, rt::ConfigError> {
-                Client::builder().credentials(credentials::from_env()?).build()
-            }
-        }
-    };
-    let client_doc = format!(" The {} client. Cheap to clone: clones share one connection pool.", api.title);
+        client.line(1, &["/// A client with default settings and credentials from the environment"]);
+        client.line(1, &["/// (see [`credentials::from_env`])."]);
+        client.line(1, &["pub fn from_env() -> Result<Client, rt::ConfigError> {"]);
+        client.line(2, &["Client::builder().credentials(credentials::from_env()?).build()"]);
+    }
+    for line in [
+        "    }",
+        "    /// Base URL requests go to.",
+        "    pub fn base_url(&self) -> &str {",
+        "        self.inner.base_url()",
+        "    }",
+        "    /// The configuration this client uses.",
+        "    pub fn config(&self) -> &rt::Config {",
+        "        self.inner.config()",
+        "    }",
+        "}",
+    ] {
+        client.line(0, &[line]);
+    }
+    let client = client.finish();
     let head = match layout {
         crate::Layout::Crate => quote! {
             #(#docs)*
@@ -229,53 +281,7 @@ pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str, layout: c
         pub use #rt::{#(#exports),*};
         #types_use
 
-        #[doc = #client_doc]
-        ///
-        /// Build one with [`Client::builder`], or share one [`Config`] between several clients
-        /// with [`Client::new`].
-        #[derive(Clone, Debug)]
-        pub struct Client {
-            inner: rt::ApiClient,
-        }
-
-        static API: rt::ApiInfo = rt::ApiInfo {
-            default_base_url: #base_url,
-            product: #product,
-            version: env!("CARGO_PKG_VERSION"),
-        };
-
-        impl rt::GeneratedClient for Client {
-            const API: &'static rt::ApiInfo = &API;
-
-            fn from_api_client(inner: rt::ApiClient) -> Self {
-                Client { inner }
-            }
-        }
-
-        impl Client {
-            /// Start configuring a client (base URL defaults to the spec's server).
-            pub fn builder() -> rt::ClientBuilder<Client> {
-                rt::ClientBuilder::default()
-            }
-
-            /// A client that uses `config` (credentials, policies and connection pool), which
-            /// other clients may share.
-            pub fn new(config: &rt::Config) -> Client {
-                Client { inner: rt::ApiClient::new(&API, config) }
-            }
-
-            #from_env
-
-            /// Base URL requests go to.
-            pub fn base_url(&self) -> &str {
-                self.inner.base_url()
-            }
-
-            /// The configuration this client uses.
-            pub fn config(&self) -> &rt::Config {
-                self.inner.config()
-            }
-        }
+        #client
 
         #schemes
 
