@@ -49,6 +49,12 @@ impl Printed {
         self.text.push('\n');
     }
 
+    /// The lines of `other` (built for the same indentation) after these.
+    pub fn append(&mut self, other: Printed) {
+        self.fits &= other.fits;
+        self.text.push_str(&other.text);
+    }
+
     /// A line that ends in a parenthesized, comma-separated list: `head(a, b)tail` when it
     /// fits, else (as prettyplease breaks a signature or an attribute) `head(`, one item per
     /// line, and `)tail`. Items end in a comma when broken if `trailing_comma` (a signature's
@@ -200,6 +206,42 @@ impl Printed {
     }
 }
 
+/// The statements of a block: runs written as text (one placeholder each) between statements
+/// given as tokens.
+pub struct Stmts {
+    indent: usize,
+    out: TokenStream,
+    run: Printed,
+}
+
+impl Stmts {
+    /// Statements whose lines start at column `indent`.
+    pub fn new(indent: usize) -> Self {
+        Stmts { indent, out: TokenStream::new(), run: Printed::new(indent) }
+    }
+
+    /// The run of text statements to add to.
+    pub fn text(&mut self) -> &mut Printed {
+        &mut self.run
+    }
+
+    /// A statement (or several) as tokens.
+    pub fn tokens(&mut self, tokens: TokenStream) {
+        if tokens.is_empty() {
+            return;
+        }
+        let run = std::mem::replace(&mut self.run, Printed::new(self.indent));
+        self.out.extend(run.finish());
+        self.out.extend(tokens);
+    }
+
+    /// Every statement, in order.
+    pub fn finish(mut self) -> TokenStream {
+        self.out.extend(self.run.finish());
+        self.out
+    }
+}
+
 /// A string literal as the tokens (and so prettyplease) spell it.
 pub fn string_literal(s: &str) -> String {
     proc_macro2::Literal::string(s).to_string()
@@ -326,6 +368,26 @@ mod tests {
             }
         }
         assert_eq!(seen, [true, true], "one-line and broken forms");
+        // Call statements, as `exchange` writes them.
+        let mut seen = [false; 2];
+        for len in 1..=100 {
+            for tail in ["?;", ";"] {
+                let name = "n".repeat(len);
+                let items = ["&mut parts.query".to_owned(), format!("\"{name}\""), name.clone(), "true".to_owned()];
+                let mut p = Printed::new(8);
+                p.line(0, &["if let Some(", &name, ") = &", &name, " {"]);
+                p.list(1, "rt::query_param", &items, tail, true);
+                p.line(0, &["}"]);
+                seen[usize::from(p.text.lines().count() > 3)] = true;
+                if p.fits {
+                    let stmts: TokenStream = p.text.parse().expect("lexes");
+                    let printed = print(quote::quote! { impl Y { fn f() { #stmts } } });
+                    let indented: String = p.text.lines().map(|l| format!("        {l}\n")).collect();
+                    assert_eq!(printed, format!("impl Y {{\n    fn f() {{\n{indented}    }}\n}}\n"), "{len}");
+                }
+            }
+        }
+        assert_eq!(seen, [true, true], "one-line and broken calls");
         for len in 1..=100 {
             for n in 1..3 {
                 let tys: Vec<String> = (0..n).map(|i| format!("rt::Response<{}{i}>", "T".repeat(len))).collect();

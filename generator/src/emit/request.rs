@@ -281,115 +281,156 @@ fn multipart_part(f: &Field) -> TokenStream {
 }
 
 /// `send`: unwrap and check the arguments, build the parts, run the request loop, dispatch.
+/// The statements whose printed form is plain (most of them) are written as text.
 fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStream {
-    let follow_redirects = op.follow_redirects;
+    let streaming = responses.streaming.is_some();
+    // `exchange` is inside an `impl`: its statements start at column 8.
+    let mut stmts = printed::Stmts::new(8);
+    let t = stmts.text();
+    t.line(0, &["static OPERATION: rt::OperationInfo = rt::OperationInfo {"]);
+    t.line(1, &["id: ", &printed::string_literal(&op.name.api), ","]);
+    match &op.server {
+        Some(server) => t.line(1, &["server: Some(", &printed::string_literal(server), "),"]),
+        None => t.line(1, &["server: None,"]),
+    }
+    t.line(1, &["method: ", &printed::string_literal(op.method.as_str()), ","]);
+    t.line(1, &["path_template: ", &printed::string_literal(&op.path_template), ","]);
+    t.line(1, &["idempotent: ", if op.method.idempotent() { "true" } else { "false" }, ","]);
+    match &op.security {
+        None => t.line(1, &["security: None,"]),
+        Some(alternatives) => t.line(1, &["security: super::", &cx.security_static(alternatives).to_string(), ","]),
+    }
+    t.line(1, &["follow_redirects: ", if op.follow_redirects { "true" } else { "false" }, ","]);
+    t.line(0, &["};"]);
     // An invalid argument leaves through `?` (`rt::Error` converts from `ValidationError`).
-    let unwrap = op.params.iter().map(|p| {
-        let n = ident(&p.name.rust);
-        if p.required {
-            quote! { let #n = self.#n?; }
-        } else {
-            quote! { let #n = self.#n.transpose()?; }
-        }
-    });
-    let checks = op.params.iter().map(|p| {
+    for p in &op.params {
+        let unwrap = if p.required { "?;" } else { ".transpose()?;" };
+        stmts.text().line(0, &["let ", &p.name.rust, " = self.", &p.name.rust, unwrap]);
+    }
+    for p in &op.params {
         let what = format!("{} parameter `{}`", location_name(p.location), p.name.api);
         let n = ident(&p.name.rust);
         if p.required {
             let checks = value_checks(cx, &what, &p.ty, &p.constraints, Some(&quote! { #n }));
-            return quote! { #(#checks)* };
+            stmts.tokens(quote! { #(#checks)* });
+            continue;
         }
         let checks = value_checks(cx, &what, &p.ty, &p.constraints, None);
-        if checks.is_empty() {
-            quote! {}
-        } else {
-            quote! { if let Some(v) = &#n { #(#checks)* } }
+        if !checks.is_empty() {
+            stmts.tokens(quote! { if let Some(v) = &#n { #(#checks)* } });
         }
-    });
-    let path_pushes = op.path.iter().map(|seg| match seg {
-        PathSegment::Literal(l) if l.chars().count() == 1 => {
-            let c = l.chars().next().expect("one character");
-            quote! { path.push(#c); }
-        }
-        PathSegment::Literal(l) => quote! { path.push_str(#l); },
-        PathSegment::Param(i) => {
-            let p = &op.params[*i];
-            let n = ident(&p.name.rust);
-            if p.style == ParamStyle::Simple && scalar(cx, &p.ty) {
-                let text = text_of(cx, &p.ty, quote! { #n });
-                let what = format!("path parameter `{}`", p.name.api);
-                quote! { rt::push_segment(&mut path, #text, #what)?; }
-            } else {
-                let (key, style, explode) = (&p.name.api, style_tokens(p), p.explode);
-                quote! { rt::path_param(&mut path, #key, &#n, #style, #explode)?; }
+    }
+    let capacity = (op.path_template.len() + 32).to_string();
+    stmts.text().line(0, &["let mut path = String::with_capacity(", &capacity, ");"]);
+    for seg in &op.path {
+        match seg {
+            PathSegment::Literal(l) if l.chars().count() == 1 => {
+                let c = l.chars().next().expect("one character");
+                stmts.text().line(0, &["path.push(", &Literal::character(c).to_string(), ");"]);
+            }
+            PathSegment::Literal(l) => stmts.text().line(0, &["path.push_str(", &printed::string_literal(l), ");"]),
+            PathSegment::Param(i) => {
+                let p = &op.params[*i];
+                let n = &p.name.rust;
+                if p.style == ParamStyle::Simple && scalar(cx, &p.ty) {
+                    let what = printed::string_literal(&format!("path parameter `{}`", p.name.api));
+                    match text_of_text(cx, &p.ty, n) {
+                        Some(text) => {
+                            let items = ["&mut path".to_owned(), text, what];
+                            stmts.text().list(0, "rt::push_segment", &items, "?;", true);
+                        }
+                        None => {
+                            let text = text_of(cx, &p.ty, quote! { #n });
+                            let what = format!("path parameter `{}`", p.name.api);
+                            stmts.tokens(quote! { rt::push_segment(&mut path, #text, #what)?; });
+                        }
+                    }
+                } else {
+                    let items = [
+                        "&mut path".to_owned(),
+                        printed::string_literal(&p.name.api),
+                        format!("&{n}"),
+                        format!("rt::Style::{}", p.style.runtime_name()),
+                        p.explode.to_string(),
+                    ];
+                    stmts.text().list(0, "rt::path_param", &items, "?;", true);
+                }
             }
         }
-    });
-    let query_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| query_push(cx, p));
-    let header_pushes = op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| header_push(cx, p));
-    let body = op.body.as_ref().map(|b| body_build(cx, b));
-    let accept = op.accept.as_ref().map(|a| quote! { parts.headers.push(("accept", #a.to_owned())); });
-    let (op_id, http_method, template) = (&op.name.api, op.method.as_str(), &op.path_template);
-    let idempotent = op.method.idempotent();
-    let capacity = Literal::usize_unsuffixed(op.path_template.len() + 32);
-    let server = match &op.server {
-        Some(s) => quote! { Some(#s) },
-        None => quote! { None },
-    };
-    let security = match &op.security {
-        None => quote! { None },
-        Some(alternatives) => {
-            let name = cx.security_static(alternatives);
-            quote! { super::#name }
-        }
-    };
+    }
+    let t = stmts.text();
+    t.line(0, &["#[allow(unused_mut)]"]);
+    t.line(0, &["let mut parts = rt::RequestParts {"]);
+    t.line(1, &["path,"]);
+    if streaming {
+        t.line(1, &["stream_response,"]);
+    }
+    t.line(1, &["..Default::default()"]);
+    t.line(0, &["};"]);
+    for p in op.params.iter().filter(|p| p.location == ParamLocation::Query) {
+        query_push(cx, p, &mut stmts);
+    }
+    for p in op.params.iter().filter(|p| p.location == ParamLocation::Header) {
+        header_push(cx, p, &mut stmts);
+    }
+    if let Some(a) = &op.accept {
+        stmts.text().line(0, &["parts.headers.push((\"accept\", ", &printed::string_literal(a), ".to_owned()));"]);
+    }
+    if let Some(b) = &op.body {
+        stmts.tokens(body_build(cx, b));
+    }
+    stmts.text().line(0, &["Ok((&OPERATION, parts, self.options))"]);
+    let body = stmts.finish();
     let (output, error, dispatch) = (&responses.output, &responses.error, &responses.dispatch);
-    let operation = quote! {
-        static OPERATION: rt::OperationInfo = rt::OperationInfo {
-            id: #op_id,
-            server: #server,
-            method: #http_method,
-            path_template: #template,
-            idempotent: #idempotent,
-            security: #security,
-            follow_redirects: #follow_redirects,
-        };
-    };
-    let build = |stream: TokenStream| {
-        quote! {
-            #operation
-            #(#unwrap)*
-            #(#checks)*
-            let mut path = String::with_capacity(#capacity);
-            #(#path_pushes)*
-            #[allow(unused_mut)]
-            let mut parts = rt::RequestParts { path, #stream ..Default::default() };
-            #(#query_pushes)*
-            #(#header_pushes)*
-            #accept
-            #body
-            Ok((&OPERATION, parts, self.options))
-        }
-    };
     // `send` is a plain function: arguments are checked and the request's parts built when
     // it is called (`exchange`), and the future it returns is the runtime's exchange followed
     // by the decoding of the response. The decoding closure returns the operation's error,
     // which may be large (typed error bodies); an `async fn` was not linted for that.
     let Some((stream_ok, stream_dispatch)) = &responses.streaming else {
-        let build = build(quote! {});
-        return quote! {
-            /// Send the request.
-            #[allow(clippy::result_large_err)]
-            pub fn send(self) -> impl rt::Future<Output = #output> + 'a {
-                rt::respond(&self.client.inner, self.exchange(), |ex| { #dispatch })
+        let send = match &responses.arms {
+            Some(arms) => {
+                let mut p = printed::Printed::new(4);
+                p.line(0, &["/// Send the request."]);
+                p.line(0, &["#[allow(clippy::result_large_err)]"]);
+                p.line(0, &["pub fn send(self) -> impl rt::Future<Output = ", &op.result_type, "> + 'a {"]);
+                p.line(1, &["rt::respond("]);
+                p.line(2, &["&self.client.inner,"]);
+                p.line(2, &["self.exchange(),"]);
+                p.line(2, &["|ex| {"]);
+                p.line(3, &["match ex.status.as_u16() {"]);
+                for arm in arms {
+                    match &arm.read {
+                        Some(read) => {
+                            p.line(4, &[&arm.pattern, " => {"]);
+                            p.line(5, &[read]);
+                            p.line(5, &[&arm.call]);
+                            p.line(4, &["}"]);
+                        }
+                        None => p.line(4, &[&arm.pattern, " => ", &arm.call, ","]),
+                    }
+                }
+                p.line(3, &["}"]);
+                p.line(2, &["},"]);
+                p.line(1, &[")"]);
+                p.line(0, &["}"]);
+                p.finish()
             }
+            None => quote! {
+                /// Send the request.
+                #[allow(clippy::result_large_err)]
+                pub fn send(self) -> impl rt::Future<Output = #output> + 'a {
+                    rt::respond(&self.client.inner, self.exchange(), |ex| { #dispatch })
+                }
+            },
+        };
+        return quote! {
+            #send
 
             fn exchange(self) -> rt::Prepared {
-                #build
+                #body
             }
         };
     };
-    let build = build(quote! { stream_response, });
     quote! {
         /// Send the request.
         #[allow(clippy::result_large_err)]
@@ -405,7 +446,7 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
         }
 
         fn exchange(self, stream_response: bool) -> rt::Prepared {
-            #build
+            #body
         }
     }
 }
@@ -436,6 +477,36 @@ fn text_of(cx: &Context<'_>, t: &TypeRef, value: TokenStream) -> TokenStream {
         },
         _ => quote! { &#value.to_string() },
     }
+}
+
+/// [`text_of`] as prettyplease prints it, for `value`; `None` for a date-time (a method chain
+/// whose printed form depends on its width).
+fn text_of_text(cx: &Context<'_>, t: &TypeRef, value: &str) -> Option<String> {
+    Some(match t {
+        TypeRef::String => format!("{value}.as_str()"),
+        TypeRef::DateTime => return None,
+        TypeRef::Named(n) => match cx.api.type_def(n).map(|d| &d.kind) {
+            Some(TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. } | TypeDefKind::Alias(TypeRef::String)) => {
+                format!("{value}.as_str()")
+            }
+            _ => format!("&{value}.to_string()"),
+        },
+        _ => format!("&{value}.to_string()"),
+    })
+}
+
+/// [`owned_text_of`] as prettyplease prints it, for `value`; `None` for a date-time.
+fn owned_text_of_text(cx: &Context<'_>, t: &TypeRef, value: &str) -> Option<String> {
+    Some(match t {
+        TypeRef::String => format!("{value}.clone()"),
+        TypeRef::DateTime => return None,
+        TypeRef::Named(n) => match cx.api.type_def(n).map(|d| &d.kind) {
+            Some(TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. }) => format!("{value}.as_str().to_owned()"),
+            Some(TypeDefKind::Alias(TypeRef::String)) => format!("{value}.clone()"),
+            _ => format!("{value}.to_string()"),
+        },
+        _ => format!("{value}.to_string()"),
+    })
 }
 
 /// How a parameter value becomes an owned `String`.
@@ -471,44 +542,100 @@ fn scalar(cx: &Context<'_>, t: &TypeRef) -> bool {
     }
 }
 
-/// `rt::Style::…` of a parameter.
-fn style_tokens(p: &Param) -> TokenStream {
-    let s = ident(p.style.runtime_name());
-    quote! { rt::Style::#s }
-}
-
-fn query_push(cx: &Context<'_>, p: &Param) -> TokenStream {
-    let n = ident(&p.name.rust);
+/// Add a query parameter to `parts.query`.
+fn query_push(cx: &Context<'_>, p: &Param, stmts: &mut printed::Stmts) {
+    let n = &p.name.rust;
+    let key = printed::string_literal(&p.name.api);
+    let pair = |text: String| vec!["&mut parts.query".to_owned(), key.clone(), text];
+    // The statement in the block, at depth 1, as text when its printed form is plain.
+    let mut inner = printed::Printed::new(8);
+    let plain = match &p.ty {
+        t if scalar(cx, t) => {
+            text_of_text(cx, t, n).map(|text| inner.list(1, "rt::query_pair", &pair(text), ";", true))
+        }
+        // The common case (`form`, exploded: `id=1&id=2`) without serde.
+        TypeRef::Array(item) if scalar(cx, item) && p.style == ParamStyle::Form && p.explode => {
+            text_of_text(cx, item, "item").map(|text| {
+                inner.line(1, &["for item in ", n, ".iter() {"]);
+                inner.list(2, "rt::query_pair", &pair(text), ";", true);
+                inner.line(1, &["}"]);
+            })
+        }
+        _ => {
+            let items = [
+                "&mut parts.query".to_owned(),
+                key.clone(),
+                n.clone(),
+                format!("rt::Style::{}", p.style.runtime_name()),
+                p.explode.to_string(),
+            ];
+            inner.list(1, "rt::query_param", &items, "?;", true);
+            Some(())
+        }
+    };
+    if plain.is_some() {
+        let t = stmts.text();
+        if p.required {
+            t.line(0, &["{"]);
+            t.line(1, &["let ", n, " = &", n, ";"]);
+        } else {
+            t.line(0, &["if let Some(", n, ") = &", n, " {"]);
+        }
+        t.append(inner);
+        t.line(0, &["}"]);
+        return;
+    }
+    let n = ident(n);
     let key = &p.name.api;
     let body = match &p.ty {
         t if scalar(cx, t) => {
             let text = text_of(cx, t, quote! { #n });
             quote! { rt::query_pair(&mut parts.query, #key, #text); }
         }
-        // The common case (`form`, exploded: `id=1&id=2`) without serde.
-        TypeRef::Array(inner) if scalar(cx, inner) && p.style == ParamStyle::Form && p.explode => {
-            let text = text_of(cx, inner, quote! { item });
+        _ => {
+            let item = match &p.ty {
+                TypeRef::Array(item) => &**item,
+                t => t,
+            };
+            let text = text_of(cx, item, quote! { item });
             quote! { for item in #n.iter() { rt::query_pair(&mut parts.query, #key, #text); } }
         }
-        _ => {
-            let (style, explode) = (style_tokens(p), p.explode);
-            quote! { rt::query_param(&mut parts.query, #key, #n, #style, #explode)?; }
-        }
     };
-    if p.required {
+    stmts.tokens(if p.required {
         quote! { { let #n = &#n; #body } }
     } else {
         quote! { if let Some(#n) = &#n { #body } }
-    }
+    });
 }
 
-fn header_push(cx: &Context<'_>, p: &Param) -> TokenStream {
-    let n = ident(&p.name.rust);
+/// Add a header parameter to `parts.headers`.
+fn header_push(cx: &Context<'_>, p: &Param, stmts: &mut printed::Stmts) {
+    let n = &p.name.rust;
+    let key = printed::string_literal(&p.name.api.to_ascii_lowercase());
+    let text = match &p.ty {
+        t if scalar(cx, t) => owned_text_of_text(cx, t, n),
+        TypeRef::Array(inner) if **inner == TypeRef::String => Some(format!("{n}.join(\",\")")),
+        // A closure in a method chain: printed by prettyplease.
+        TypeRef::Array(inner) if scalar(cx, inner) => None,
+        _ => Some(format!("rt::header_param({}, &{n}, {})?", printed::string_literal(&p.name.api), p.explode)),
+    };
+    if let Some(text) = text {
+        let t = stmts.text();
+        let depth = usize::from(!p.required);
+        if !p.required {
+            t.line(0, &["if let Some(", n, ") = &", n, " {"]);
+        }
+        t.line(depth, &["parts.headers.push((", &key, ", ", &text, "));"]);
+        if !p.required {
+            t.line(0, &["}"]);
+        }
+        return;
+    }
+    let n = ident(n);
     let key = p.name.api.to_ascii_lowercase();
     let text = match &p.ty {
         t if scalar(cx, t) => owned_text_of(cx, t, quote! { #n }),
-        TypeRef::Array(inner) if **inner == TypeRef::String => quote! { #n.join(",") },
-        TypeRef::Array(inner) if scalar(cx, inner) => {
+        TypeRef::Array(inner) => {
             let t = owned_text_of(cx, inner, quote! { x });
             quote! { #n.iter().map(|x| #t).collect::<Vec<_>>().join(",") }
         }
@@ -517,11 +644,11 @@ fn header_push(cx: &Context<'_>, p: &Param) -> TokenStream {
             quote! { rt::header_param(#name, &#n, #explode)? }
         }
     };
-    if p.required {
+    stmts.tokens(if p.required {
         quote! { parts.headers.push((#key, #text)); }
     } else {
         quote! { if let Some(#n) = &#n { parts.headers.push((#key, #text)); } }
-    }
+    });
 }
 
 /// Validate (sent structs) and encode the body into `parts.body`; a body set with another

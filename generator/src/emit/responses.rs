@@ -20,6 +20,9 @@ pub(super) struct ResponseItems {
     pub items: TokenStream,
     /// The expression, over the final exchange `ex`, that gives the result.
     pub dispatch: TokenStream,
+    /// The same as the arms of a `match` on the status, as text (`None` when there is no
+    /// `match`: every status goes the same way).
+    pub arms: Option<Vec<Arm>>,
     /// For an operation whose one success response is a raw body: the success type and the
     /// dispatch of `send_streaming` (the body handed over unread, as an `rt::ByteStream`).
     pub streaming: Option<(TokenStream, TokenStream)>,
@@ -64,6 +67,7 @@ impl ResponseItems {
             ok: ok_ty.clone(),
             items,
             dispatch: dispatch(op, &successes, false),
+            arms: dispatch_arms(op, &successes),
             streaming,
         }
     }
@@ -255,6 +259,58 @@ fn error_enum(_cx: &Context<'_>, op: &Operation, errors: &[&Response]) -> TokenS
     p.line(0, &["}"]);
     p.line(0, &["rt::error_impls!(", error, ", ", &printed::string_literal(&op.type_name), ");"]);
     p.finish()
+}
+
+/// One arm of the status `match`, as text.
+pub(super) struct Arm {
+    /// The status pattern (`404`, `500..=599`, `_`).
+    pub pattern: String,
+    /// The statement reading the response's headers, when it has any.
+    pub read: Option<String>,
+    /// The call that gives the result.
+    pub call: String,
+}
+
+/// [`dispatch`]'s `match` arms, as text; `None` when it has no `match`.
+fn dispatch_arms(op: &Operation, successes: &[&Response]) -> Option<Vec<Arm>> {
+    let ctor = |e: &str, r: &Response| {
+        if r.boxed {
+            format!("|r| {e}::{}(Box::new(r))", r.variant)
+        } else {
+            format!("{e}::{}", r.variant)
+        }
+    };
+    let mut arms = Vec::with_capacity(op.responses.len() + 1);
+    for r in &op.responses {
+        let pattern = match r.status {
+            StatusMatch::Code(c) => c.to_string(),
+            StatusMatch::Range(n) => format!("{}..={}", n * 100, n * 100 + 99),
+            StatusMatch::Default => "_".to_owned(),
+        };
+        let h = if r.headers.is_empty() { "()" } else { "headers" };
+        let error = || ctor(&op.error_type, r);
+        let mut call = match (r.success, r.body.is_some()) {
+            (true, true) if r.body_kind == BodyKind::Text => format!("ex.success_text({h})"),
+            (true, true) if r.body_kind == BodyKind::Binary => format!("ex.success_bytes({h})"),
+            (true, true) => format!("ex.success({h})"),
+            (true, false) => format!("ex.success_empty({h})"),
+            (false, true) => format!("ex.failure({h}, {})", error()),
+            (false, false) => format!("ex.failure_empty({h}, {})", error()),
+        };
+        if r.success && successes.len() > 1 {
+            call = format!("{call}.map({})", ctor(&op.response_type, r));
+        }
+        let read = (!r.headers.is_empty()).then(|| format!("let headers = {}::read(&ex.headers);", r.headers_type));
+        arms.push(Arm { pattern, read, call });
+    }
+    if !op.responses.iter().any(|r| r.status == StatusMatch::Default) {
+        arms.push(Arm {
+            pattern: "_".to_owned(),
+            read: None,
+            call: format!("ex.unhandled_status({}::Unhandled)", op.error_type),
+        });
+    }
+    (arms.len() > 1).then_some(arms)
 }
 
 fn status_pattern(s: StatusMatch) -> TokenStream {
