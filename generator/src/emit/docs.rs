@@ -82,6 +82,20 @@ fn push(block: Block) -> Option<String> {
     })
 }
 
+/// `line` as prettyplease prints what `doc_attrs` emits for it (` line`): `///`, the text,
+/// trailing spaces trimmed, and a line break.
+pub fn push_doc_line(out: &mut String, line: &str) {
+    let start = out.len();
+    out.push_str("///");
+    if !line.is_empty() {
+        out.push(' ');
+        out.push_str(line);
+    }
+    let kept = out[start..].trim_end_matches(' ').len();
+    out.truncate(start + kept);
+    out.push('\n');
+}
+
 /// Put the recorded blocks back into printed `text`: every line that is a placeholder as
 /// prettyplease prints it (`///` and the marker, no space between: a recorded line never holds
 /// the marker, and a doc line printed by prettyplease starts with a space). `None` for a
@@ -113,18 +127,8 @@ pub fn restore(text: &str, blocks: &[Block]) -> Option<String> {
         match blocks.get(index)? {
             Block::Doc(lines) => {
                 for l in lines {
-                    // What `doc_attrs` would have emitted (` line`), trimmed as prettyplease
-                    // trims it.
                     out.push_str(indent);
-                    let start = out.len();
-                    out.push_str("///");
-                    if !l.is_empty() {
-                        out.push(' ');
-                        out.push_str(l);
-                    }
-                    let kept = out[start..].trim_end_matches(' ').len();
-                    out.truncate(start + kept);
-                    out.push('\n');
+                    push_doc_line(&mut out, l);
                 }
             }
             Block::Text(t) => {

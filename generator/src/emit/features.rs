@@ -215,20 +215,18 @@ pub(super) fn http_response_impl(op: &Operation) -> TokenStream {
     let successes: Vec<&str> = op.responses.iter().filter(|r| r.success).map(|r| r.variant.as_str()).collect();
     let mut p = super::printed::Printed::new(0);
     p.line(0, &["impl rt::HttpResponse for ", &op.response_type, " {"]);
-    p.line(1, &["fn status(&self) -> rt::StatusCode {"]);
-    p.line(2, &["match self {"]);
-    for v in &successes {
-        p.line(3, &["Self::", v, "(r) => r.status,"]);
+    for (signature, value) in [
+        ("fn status(&self) -> rt::StatusCode {", "r.status"),
+        ("fn raw_headers(&self) -> &rt::header::HeaderMap {", "&r.raw_headers"),
+    ] {
+        p.line(1, &[signature]);
+        p.line(2, &["match self {"]);
+        for v in &successes {
+            p.line(3, &["Self::", v, "(r) => ", value, ","]);
+        }
+        p.line(2, &["}"]);
+        p.line(1, &["}"]);
     }
-    p.line(2, &["}"]);
-    p.line(1, &["}"]);
-    p.line(1, &["fn raw_headers(&self) -> &rt::header::HeaderMap {"]);
-    p.line(2, &["match self {"]);
-    for v in &successes {
-        p.line(3, &["Self::", v, "(r) => &r.raw_headers,"]);
-    }
-    p.line(2, &["}"]);
-    p.line(1, &["}"]);
     p.line(0, &["}"]);
     p.finish()
 }

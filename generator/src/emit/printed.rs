@@ -173,15 +173,7 @@ impl Printed {
             for _ in 0..depth {
                 self.text.push_str("    ");
             }
-            let start = self.text.len();
-            self.text.push_str("///");
-            if !l.is_empty() {
-                self.text.push(' ');
-                self.text.push_str(l);
-            }
-            let kept = self.text[start..].trim_end_matches(' ').len();
-            self.text.truncate(start + kept);
-            self.text.push('\n');
+            super::docs::push_doc_line(&mut self.text, l);
         }
     }
 
@@ -284,6 +276,20 @@ mod tests {
         prettyplease::unparse(&syn::parse2(tokens).expect("parses"))
     }
 
+    /// prettyplease prints `p`'s text, put inside an `impl` (and a function when `in_fn`), as
+    /// it is.
+    fn assert_printed_as_written(p: &Printed, in_fn: bool, case: &str) {
+        let text: TokenStream = p.text.parse().expect("lexes");
+        let (tokens, open, close) = if in_fn {
+            (quote::quote! { impl Y { fn f() { #text } } }, "impl Y {\n    fn f() {\n", "    }\n}\n")
+        } else {
+            (quote::quote! { impl Y { #text } }, "impl Y {\n", "}\n")
+        };
+        let pad = if in_fn { "        " } else { "    " };
+        let indented: String = p.text.lines().map(|l| format!("{pad}{l}\n")).collect();
+        assert_eq!(print(tokens), format!("{open}{indented}{close}"), "{case}");
+    }
+
     /// Every type reference prints as the tokens of [`super::super::ty`] print.
     #[test]
     fn types_print_as_prettyplease_prints_them() {
@@ -332,10 +338,7 @@ mod tests {
             p.line(0, &["}"]);
             seen[usize::from(p.fits)] = true;
             if p.fits {
-                let item: TokenStream = p.text.parse().expect("lexes");
-                let printed = print(quote::quote! { impl Y { #item } });
-                let indented: String = p.text.lines().map(|l| format!("    {l}\n")).collect();
-                assert_eq!(printed, format!("impl Y {{\n{indented}}}\n"), "{len}");
+                assert_printed_as_written(&p, false, &len.to_string());
             }
         }
         assert_eq!(seen, [true, true]);
@@ -360,10 +363,7 @@ mod tests {
                 p.line(0, &["}"]);
                 seen[usize::from(p.text.lines().count() > 5)] = true;
                 if p.fits {
-                    let item: TokenStream = p.text.parse().expect("lexes");
-                    let printed = print(quote::quote! { impl Y { #item } });
-                    let indented: String = p.text.lines().map(|l| format!("    {l}\n")).collect();
-                    assert_eq!(printed, format!("impl Y {{\n{indented}}}\n"), "{len} {n}");
+                    assert_printed_as_written(&p, false, &format!("{len} {n}"));
                 }
             }
         }
@@ -380,10 +380,7 @@ mod tests {
                 p.line(0, &["}"]);
                 seen[usize::from(p.text.lines().count() > 3)] = true;
                 if p.fits {
-                    let stmts: TokenStream = p.text.parse().expect("lexes");
-                    let printed = print(quote::quote! { impl Y { fn f() { #stmts } } });
-                    let indented: String = p.text.lines().map(|l| format!("        {l}\n")).collect();
-                    assert_eq!(printed, format!("impl Y {{\n    fn f() {{\n{indented}    }}\n}}\n"), "{len}");
+                    assert_printed_as_written(&p, true, &len.to_string());
                 }
             }
         }
@@ -439,10 +436,7 @@ mod tests {
                 p.line(0, &["}"]);
                 seen[usize::from(p.text.lines().count() > 3)] = true;
                 if p.fits {
-                    let item: TokenStream = p.text.parse().expect("lexes");
-                    let printed = print(quote::quote! { impl Y { #item } });
-                    let indented: String = p.text.lines().map(|l| format!("    {l}\n")).collect();
-                    assert_eq!(printed, format!("impl Y {{\n{indented}}}\n"), "{len} {n}");
+                    assert_printed_as_written(&p, false, &format!("{len} {n}"));
                 }
             }
         }

@@ -162,24 +162,29 @@ fn method_name(op: &Operation) -> &str {
     op.name.rust.trim_start_matches("r#")
 }
 
+/// The head of an enum with one variant per response (the caller closes it).
+fn response_enum(p: &mut printed::Printed, doc: &str, name: &str, responses: &[&Response]) {
+    p.docs(0, &[doc.to_owned()]);
+    p.line(0, &["#[derive(Debug, Clone)]"]);
+    p.line(0, &["#[non_exhaustive]"]);
+    p.line(0, &["pub enum ", name, " {"]);
+    for r in responses {
+        p.docs(1, &with_status(r));
+        p.line(1, &[&r.variant, "(", &variant_ty_text(r), "),"]);
+    }
+}
+
 /// The success type, and its definition when several success statuses need an enum.
 fn success_type(op: &Operation, successes: &[&Response]) -> (TokenStream, TokenStream) {
     match successes {
         [] => (quote! { rt::Response<()> }, quote! {}),
         [one] => (response_ty(one), quote! {}),
         many => {
-            let name = &op.response_type;
             let mut p = printed::Printed::new(0);
-            p.docs(0, &[format!("The successful responses of [`Client::{}`].", method_name(op))]);
-            p.line(0, &["#[derive(Debug, Clone)]"]);
-            p.line(0, &["#[non_exhaustive]"]);
-            p.line(0, &["pub enum ", name, " {"]);
-            for r in many {
-                p.docs(1, &with_status(r));
-                p.line(1, &[&r.variant, "(", &variant_ty_text(r), "),"]);
-            }
+            let doc = format!("The successful responses of [`Client::{}`].", method_name(op));
+            response_enum(&mut p, &doc, &op.response_type, many);
             p.line(0, &["}"]);
-            let name = ident(name);
+            let name = ident(&op.response_type);
             (quote! { #name }, p.finish())
         }
     }
@@ -231,14 +236,8 @@ fn headers_struct(op: &Operation, r: &Response) -> TokenStream {
 fn error_enum(_cx: &Context<'_>, op: &Operation, errors: &[&Response]) -> TokenStream {
     let error = &op.error_type;
     let mut p = printed::Printed::new(0);
-    p.docs(0, &[format!("The documented error responses of [`Client::{}`], plus any other status.", method_name(op))]);
-    p.line(0, &["#[derive(Debug, Clone)]"]);
-    p.line(0, &["#[non_exhaustive]"]);
-    p.line(0, &["pub enum ", error, " {"]);
-    for r in errors {
-        p.docs(1, &with_status(r));
-        p.line(1, &[&r.variant, "(", &variant_ty_text(r), "),"]);
-    }
+    let doc = format!("The documented error responses of [`Client::{}`], plus any other status.", method_name(op));
+    response_enum(&mut p, &doc, error, errors);
     p.line(1, &["/// A status the spec does not document for this operation."]);
     p.line(1, &["Unhandled(rt::UnhandledResponse),"]);
     p.line(0, &["}"]);
