@@ -1,6 +1,8 @@
 //! The generator never panics: specs from the fixtures, our spec and `tests/specs/` are
 //! mutated (keys deleted, types changed, refs broken, subtrees moved, text truncated or
-//! garbled, random YAML) and every result must be `Ok` or `Err`, never a panic.
+//! garbled, random YAML) and every result must be `Ok` or `Err`, never a panic. A sample of
+//! the results is rendered again with everything formatted by `syn` + `prettyplease`
+//! (`Settings::format_all`) and must be byte for byte the same.
 //!
 //! CI runs 10,000 cases. A long campaign: `FUZZ_CASES=1000000 FUZZ_SEED=<n> cargo test
 //! --release -p tests --test robustness -- --nocapture` (the seed is printed on failure).
@@ -215,6 +217,8 @@ fn generator_never_panics_on_mutated_specs() {
         "only the syntax-error fixture is not YAML: {unparsed:?}"
     );
     let settings = generator::Settings::new("fuzz.yaml", "fuzz-client");
+    let slow = generator::Settings { format_all: true, ..settings.clone() };
+    let mut printed_checked = 0usize;
     let mut rng = Rng(seed);
     let (mut ok, mut err) = (0usize, 0usize);
     // Panics are caught and reported by case; keep the default hook quiet meanwhile.
@@ -253,6 +257,21 @@ fn generator_never_panics_on_mutated_specs() {
         match catch_unwind(AssertUnwindSafe(|| generator::generate(&text, &settings))) {
             Ok(Ok(files)) => {
                 ok += 1;
+                // Every 25th success is also rendered with everything through `syn` and
+                // prettyplease: the text written around them (`emit::printed`, doc comments)
+                // must be what they print, and must parse, for mutated specs too.
+                if ok % 25 == 1 {
+                    let formatted = catch_unwind(AssertUnwindSafe(|| generator::generate(&text, &slow)));
+                    let same = matches!(&formatted, Ok(Ok(f)) if *f == files);
+                    if !same {
+                        failures.push(format!(
+                            "case {case} (seed {seed}, from {}): output differs when everything is formatted by prettyplease\n--- spec ---\n{}",
+                            entry.name,
+                            &text[..text.len().min(3000)]
+                        ));
+                    }
+                    printed_checked += 1;
+                }
                 // A sample: the first success of every 1,250 cases.
                 if generated.len() < case.div_ceil(1250).min(8) {
                     let dir = format!("mutant-{case}");
@@ -293,7 +312,10 @@ fn generator_never_panics_on_mutated_specs() {
     }
     std::panic::set_hook(hook);
     assert!(failures.is_empty(), "{} panic(s):\n{}", failures.len(), failures.join("\n\n"));
-    eprintln!("{ok} generated, {err} rejected with diagnostics; compiling {} of the generated", generated.len());
+    eprintln!(
+        "{ok} generated ({printed_checked} also formatted entirely by prettyplease), {err} rejected with diagnostics; compiling {} of the generated",
+        generated.len()
+    );
     assert!(ok > cases / 20 && err > cases / 20, "mutations should both pass and fail sometimes: {ok} ok, {err} err");
     if cases >= 1_000 {
         assert!(generated.len() >= 4, "too few mutants generated to compile: {}", generated.len());
