@@ -36,6 +36,11 @@ impl Printed {
 
     /// A line of `parts` at `depth` levels of indentation inside the item.
     pub fn line(&mut self, depth: usize, parts: &[&str]) {
+        self.push_line(depth, parts, true);
+    }
+
+    /// A line, its width checked against [`WIDTH`] when `check`.
+    fn push_line(&mut self, depth: usize, parts: &[&str], check: bool) {
         let start = self.text.len();
         for _ in 0..depth {
             self.text.push_str("    ");
@@ -43,7 +48,7 @@ impl Printed {
         for p in parts {
             self.text.push_str(p);
         }
-        if self.indent + self.text.len() - start > WIDTH {
+        if check && self.indent + self.text.len() - start > WIDTH {
             self.fits = false;
         }
         self.text.push('\n');
@@ -103,32 +108,40 @@ impl Printed {
         }
     }
 
-    /// A `match` arm whose body is a tuple, `pattern => (a, b),`: on one line when it fits
-    /// (prettyplease lets the arm's comma reach column 90), else in a block, with the tuple on
-    /// one line when that fits, else one item per line (an item too long for any line, such
-    /// as a string literal, stays as it is).
+    /// A `match` arm whose body is a tuple, `pattern => (a, b),`: see [`arm_call`](Self::arm_call).
     pub fn arm_tuple(&mut self, depth: usize, pattern: &str, items: &[String]) {
+        self.arm_call(depth, pattern, "", items);
+    }
+
+    /// A `match` arm whose body is a call (or, with an empty `head`, a tuple),
+    /// `pattern => head(a, b),`: on one line when it fits (prettyplease lets the arm's comma
+    /// reach column 90), else in a block, with the call on one line when that fits, else one
+    /// item per line (an item too long for any line, such as a string literal, stays as it is).
+    pub fn arm_call(&mut self, depth: usize, pattern: &str, head: &str, items: &[String]) {
         let at = self.indent + 4 * depth;
         let tuple = items.iter().map(|i| i.len() + 2).sum::<usize>();
-        // The one-line arm's width; its comma may stand in column 90.
-        let flat = at + pattern.len() + 5 + tuple;
+        let flat = at + pattern.len() + 5 + head.len() + tuple;
         if flat <= WIDTH + 1 {
-            self.line(depth, &[pattern, " => (", &items.join(", "), "),"]);
-        } else if at + 4 + tuple <= WIDTH {
+            self.push_line(depth, &[pattern, " => ", head, "(", &items.join(", "), "),"], false);
+        } else if at + 4 + head.len() + tuple <= WIDTH {
             self.line(depth, &[pattern, " => {"]);
-            self.line(depth + 1, &["(", &items.join(", "), ")"]);
+            self.line(depth + 1, &[head, "(", &items.join(", "), ")"]);
             self.line(depth, &["}"]);
         } else {
             self.line(depth, &[pattern, " => {"]);
-            self.line(depth + 1, &["("]);
+            self.line(depth + 1, &[head, "("]);
             for item in items {
-                let width_before = self.fits;
-                self.line(depth + 2, &[item, ","]);
-                self.fits = width_before;
+                self.push_line(depth + 2, &[item, ","], false);
             }
             self.line(depth + 1, &[")"]);
             self.line(depth, &["}"]);
         }
+    }
+
+    /// A line prettyplease prints whole at any width: a field whose value is a literal, in a
+    /// struct expression that is broken anyway.
+    pub fn unbroken_line(&mut self, depth: usize, parts: &[&str]) {
+        self.push_line(depth, parts, false);
     }
 
     /// A struct expression `path { fields }` as a block's last expression: on one line when
@@ -407,7 +420,11 @@ mod tests {
                 let pattern = format!("Self::V{}(r)", "a".repeat(v));
                 let items = ["r.status".to_owned(), format!("\"{}\"", "x".repeat(len)), "&r.raw_headers".to_owned()];
                 let mut p = Printed::new(8);
-                p.arm_tuple(0, &pattern, &items);
+                if len % 2 == 0 {
+                    p.arm_tuple(0, &pattern, &items);
+                } else {
+                    p.arm_call(0, &pattern, "ex.failure", &items[1..]);
+                }
                 seen[match p.text.lines().count() {
                     1 => 0,
                     3 => 1,
@@ -420,6 +437,15 @@ mod tests {
             }
         }
         assert_eq!(seen, [true, true, true], "one-line, block and broken forms");
+        // A literal field of a broken struct expression stays on its line at any width.
+        for len in [10, 80, 120] {
+            let mut p = Printed::new(8);
+            p.line(0, &["static OPERATION: rt::OperationInfo = rt::OperationInfo {"]);
+            p.unbroken_line(1, &["path_template: \"", &"x".repeat(len), "\","]);
+            p.line(1, &["idempotent: true,"]);
+            p.line(0, &["};"]);
+            assert_printed_as_written(&p, true, &len.to_string());
+        }
     }
 
     /// A struct expression is on one line up to prettyplease's width for them, and as wide as

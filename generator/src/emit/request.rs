@@ -288,13 +288,13 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
     let mut stmts = printed::Stmts::new(8);
     let t = stmts.text();
     t.line(0, &["static OPERATION: rt::OperationInfo = rt::OperationInfo {"]);
-    t.line(1, &["id: ", &printed::string_literal(&op.name.api), ","]);
+    t.unbroken_line(1, &["id: ", &printed::string_literal(&op.name.api), ","]);
     match &op.server {
         Some(server) => t.line(1, &["server: Some(", &printed::string_literal(server), "),"]),
         None => t.line(1, &["server: None,"]),
     }
-    t.line(1, &["method: ", &printed::string_literal(op.method.as_str()), ","]);
-    t.line(1, &["path_template: ", &printed::string_literal(&op.path_template), ","]);
+    t.unbroken_line(1, &["method: ", &printed::string_literal(op.method.as_str()), ","]);
+    t.unbroken_line(1, &["path_template: ", &printed::string_literal(&op.path_template), ","]);
     t.line(1, &["idempotent: ", if op.method.idempotent() { "true" } else { "false" }, ","]);
     match &op.security {
         None => t.line(1, &["security: None,"]),
@@ -392,21 +392,28 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
                 let mut p = printed::Printed::new(4);
                 p.line(0, &["/// Send the request."]);
                 p.line(0, &["#[allow(clippy::result_large_err)]"]);
-                p.line(0, &["pub fn send(self) -> impl rt::Future<Output = ", &op.result_type, "> + 'a {"]);
+                let tail = format!(" -> impl rt::Future<Output = {}> + 'a {{", op.result_type);
+                p.list(0, "pub fn send", &["self".to_owned()], &tail, true);
                 p.line(1, &["rt::respond("]);
                 p.line(2, &["&self.client.inner,"]);
                 p.line(2, &["self.exchange(),"]);
                 p.line(2, &["|ex| {"]);
                 p.line(3, &["match ex.status.as_u16() {"]);
                 for arm in arms {
-                    match &arm.read {
-                        Some(read) => {
+                    let (method, args, map) = &arm.call;
+                    let call = || {
+                        let map = map.as_ref().map(|m| format!(".map({m})")).unwrap_or_default();
+                        format!("{method}({}){map}", args.join(", "))
+                    };
+                    match (&arm.read, map) {
+                        (Some(read), _) => {
                             p.line(4, &[&arm.pattern, " => {"]);
                             p.line(5, &[read]);
-                            p.line(5, &[&arm.call]);
+                            p.line(5, &[&call()]);
                             p.line(4, &["}"]);
                         }
-                        None => p.line(4, &[&arm.pattern, " => ", &arm.call, ","]),
+                        (None, None) => p.arm_call(4, &arm.pattern, method, args),
+                        (None, Some(_)) => p.line(4, &[&arm.pattern, " => ", &call(), ","]),
                     }
                 }
                 p.line(3, &["}"]);

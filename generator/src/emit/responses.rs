@@ -222,12 +222,17 @@ fn headers_struct(op: &Operation, r: &Response) -> TokenStream {
             lower
         };
         let read = if h.ty == TypeRef::String { "header_str" } else { "header_parse" };
-        reads.push(format!("{}: rt::{read}(headers, {key})", h.name.rust));
+        reads.push((&h.name.rust, read, key));
     }
     p.line(0, &["}"]);
     p.line(0, &["impl ", name, " {"]);
     p.line(1, &["pub(crate) fn read(headers: &rt::header::HeaderMap) -> Self {"]);
-    p.struct_expr(2, "Self", &reads);
+    // Never one line: a single read is wider than prettyplease's 35 columns for that.
+    p.line(2, &["Self {"]);
+    for (field, read, key) in &reads {
+        p.list(3, &format!("{field}: rt::{read}"), &["headers".to_owned(), key.clone()], ",", true);
+    }
+    p.line(2, &["}"]);
     p.line(1, &["}"]);
     p.line(0, &["}"]);
     p.finish()
@@ -266,8 +271,9 @@ pub(super) struct Arm {
     pub pattern: String,
     /// The statement reading the response's headers, when it has any.
     pub read: Option<String>,
-    /// The call that gives the result.
-    pub call: String,
+    /// The call that gives the result: `ex.<method>`, its arguments, and the `.map(...)` of a
+    /// success that is one variant of several.
+    pub call: (String, Vec<String>, Option<String>),
 }
 
 /// [`dispatch`]'s `match` arms, as text; `None` when it has no `match`.
@@ -286,28 +292,23 @@ fn dispatch_arms(op: &Operation, successes: &[&Response]) -> Option<Vec<Arm>> {
             StatusMatch::Range(n) => format!("{}..={}", n * 100, n * 100 + 99),
             StatusMatch::Default => "_".to_owned(),
         };
-        let h = if r.headers.is_empty() { "()" } else { "headers" };
-        let error = || ctor(&op.error_type, r);
-        let mut call = match (r.success, r.body.is_some()) {
-            (true, true) if r.body_kind == BodyKind::Text => format!("ex.success_text({h})"),
-            (true, true) if r.body_kind == BodyKind::Binary => format!("ex.success_bytes({h})"),
-            (true, true) => format!("ex.success({h})"),
-            (true, false) => format!("ex.success_empty({h})"),
-            (false, true) => format!("ex.failure({h}, {})", error()),
-            (false, false) => format!("ex.failure_empty({h}, {})", error()),
+        let h = if r.headers.is_empty() { "()" } else { "headers" }.to_owned();
+        let method = match (r.success, r.body.is_some()) {
+            (true, true) if r.body_kind == BodyKind::Text => "ex.success_text",
+            (true, true) if r.body_kind == BodyKind::Binary => "ex.success_bytes",
+            (true, true) => "ex.success",
+            (true, false) => "ex.success_empty",
+            (false, true) => "ex.failure",
+            (false, false) => "ex.failure_empty",
         };
-        if r.success && successes.len() > 1 {
-            call = format!("{call}.map({})", ctor(&op.response_type, r));
-        }
+        let args = if r.success { vec![h] } else { vec![h, ctor(&op.error_type, r)] };
+        let map = (r.success && successes.len() > 1).then(|| ctor(&op.response_type, r));
         let read = (!r.headers.is_empty()).then(|| format!("let headers = {}::read(&ex.headers);", r.headers_type));
-        arms.push(Arm { pattern, read, call });
+        arms.push(Arm { pattern, read, call: (method.to_owned(), args, map) });
     }
     if !op.responses.iter().any(|r| r.status == StatusMatch::Default) {
-        arms.push(Arm {
-            pattern: "_".to_owned(),
-            read: None,
-            call: format!("ex.unhandled_status({}::Unhandled)", op.error_type),
-        });
+        let call = ("ex.unhandled_status".to_owned(), vec![format!("{}::Unhandled", op.error_type)], None);
+        arms.push(Arm { pattern: "_".to_owned(), read: None, call });
     }
     (arms.len() > 1).then_some(arms)
 }
