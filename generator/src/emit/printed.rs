@@ -2,8 +2,8 @@
 //! that `syn` parses and prettyplease prints again.
 //!
 //! Most of a generated file is a few regular shapes (a struct's fields, a builder's setters)
-//! whose printed form is plain: one line per field, attribute or statement, as long as every
-//! line fits well inside prettyplease's margin. Parsing and printing those was most of codegen.
+//! whose printed form is plain: one line per field, attribute or statement, or a list broken
+//! one item per line, as long as every line fits inside prettyplease's margin. Parsing and printing those was most of codegen.
 //! A [`Printed`] item is built as that text; when every line fits under [`WIDTH`] and the file
 //! is being recorded ([`docs::recording`](super::docs::recording)), a placeholder goes into the
 //! tokens and the text takes its place after printing. Otherwise the text is lexed into tokens
@@ -85,7 +85,8 @@ impl Printed {
             + 2
             + items.iter().map(|i| i.len() + 2).sum::<usize>().saturating_sub(2)
             + tail.len();
-        if flat <= WIDTH {
+        // An empty list has nothing to break at (an overlong line fails the width check).
+        if flat <= WIDTH || items.is_empty() {
             let mut line = String::with_capacity(flat);
             line.push_str(head);
             line.push(open);
