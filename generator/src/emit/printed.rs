@@ -204,11 +204,16 @@ impl Printed {
         } else {
             self.text
         };
-        match text.parse() {
-            Ok(tokens) => tokens,
-            // A bug of ours; the renderer reports it as an internal error naming the file.
-            Err(e) => panic!("generated text does not lex: {e}\n{text}"),
-        }
+        lex(&text)
+    }
+}
+
+/// Rust source text as tokens.
+pub fn lex(text: &str) -> TokenStream {
+    match text.parse() {
+        Ok(tokens) => tokens,
+        // A bug of ours; the renderer reports it as an internal error naming the file.
+        Err(e) => panic!("generated text does not lex: {e}\n{text}"),
     }
 }
 
@@ -254,6 +259,13 @@ pub fn string_literal(s: &str) -> String {
 }
 
 /// The Rust type for a type reference, as prettyplease prints [`super::ty`].
+pub fn ty_string(t: &TypeRef) -> String {
+    let mut out = String::new();
+    ty(t, &mut out);
+    out
+}
+
+/// [`ty_string`], added to `out`.
 pub fn ty(t: &TypeRef, out: &mut String) {
     match t {
         TypeRef::String => out.push_str("String"),

@@ -5,7 +5,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::responses::ResponseItems;
+use super::responses::{dispatch, ResponseItems};
 use super::types::value_checks;
 use super::{doc_attrs, ident, printed, ty, Context};
 use crate::ir::{
@@ -33,14 +33,12 @@ pub(super) fn emit(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) 
     def.line(0, &["pub struct ", &op.request_type, "<'a> {"]);
     def.line(1, &["client: &'a Client,"]);
     for p in required.iter().chain(&optional) {
-        let mut t = String::new();
-        printed::ty(&p.ty, &mut t);
+        let t = printed::ty_string(&p.ty);
         let (open, close) = if p.required { ("Result<", ">") } else { ("Option<Result<", ">>") };
         def.line(1, &[&p.name.rust, ": ", open, &t, ", rt::ValidationError", close, ","]);
     }
     if let Some(b) = &op.body {
-        let mut t = String::new();
-        printed::ty(&b.ty, &mut t);
+        let t = printed::ty_string(&b.ty);
         if b.required {
             def.line(1, &["body: ", &t, ","]);
         } else {
@@ -62,8 +60,7 @@ pub(super) fn emit(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) 
         }
         d.push(format!("Optional {} parameter `{}`.", location_name(p.location), p.name.api));
         setters.docs(0, &d);
-        let mut t = String::new();
-        printed::ty(&p.ty, &mut t);
+        let t = printed::ty_string(&p.ty);
         let n = &p.name.rust;
         setters.list(
             0,
@@ -80,8 +77,7 @@ pub(super) fn emit(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) 
         let mut d = b.docs.clone();
         d.push("Optional request body.".to_owned());
         setters.docs(0, &d);
-        let mut t = String::new();
-        printed::ty(&b.ty, &mut t);
+        let t = printed::ty_string(&b.ty);
         setters.list(0, "pub fn body", &["mut self".to_owned(), format!("body: {t}")], " -> Self {", true);
         setters.line(1, &["self.body = Some(body);"]);
         setters.line(1, &["self"]);
@@ -127,16 +123,14 @@ fn client_method(op: &Operation, required: &[&Param], optional: &[&Param]) -> To
     let mut args = vec!["&self".to_owned()];
     let mut inits = vec!["client: self".to_owned()];
     for p in required {
-        let mut t = String::new();
-        printed::ty(&p.ty, &mut t);
+        let t = printed::ty_string(&p.ty);
         args.push(format!("{}: impl rt::IntoParam<{t}>", p.name.rust));
         inits.push(format!("{0}: {0}.into_param()", p.name.rust));
     }
     inits.extend(optional.iter().map(|p| format!("{}: None", p.name.rust)));
     match &op.body {
         Some(b) if b.required => {
-            let mut t = String::new();
-            printed::ty(&b.ty, &mut t);
+            let t = printed::ty_string(&b.ty);
             args.push(format!("body: {t}"));
             inits.push("body".to_owned());
         }
@@ -340,7 +334,7 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
                             stmts.text().list(0, "rt::push_segment", &items, "?;", true);
                         }
                         None => {
-                            let text = text_of(cx, &p.ty, quote! { #n });
+                            let text = text_of(cx, &p.ty, n);
                             let what = format!("path parameter `{}`", p.name.api);
                             stmts.tokens(quote! { rt::push_segment(&mut path, #text, #what)?; });
                         }
@@ -381,14 +375,14 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
     }
     stmts.text().line(0, &["Ok((&OPERATION, parts, self.options))"]);
     let body = stmts.finish();
-    let (output, error, dispatch) = (&responses.output, &responses.error, &responses.dispatch);
+    let (output, error) = (&responses.output, &responses.error);
     // `send` is a plain function: arguments are checked and the request's parts built when
     // it is called (`exchange`), and the future it returns is the runtime's exchange followed
     // by the decoding of the response. The decoding closure returns the operation's error,
     // which may be large (typed error bodies); an `async fn` was not linted for that.
-    let Some((stream_ok, stream_dispatch)) = &responses.streaming else {
-        let send = match &responses.arms {
-            Some(arms) => {
+    let Some((stream_ok, stream_arms)) = &responses.streaming else {
+        let send = match responses.arms.as_slice() {
+            arms @ [_, _, ..] => {
                 let mut p = printed::Printed::new(4);
                 p.line(0, &["/// Send the request."]);
                 p.line(0, &["#[allow(clippy::result_large_err)]"]);
@@ -400,20 +394,15 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
                 p.line(2, &["|ex| {"]);
                 p.line(3, &["match ex.status.as_u16() {"]);
                 for arm in arms {
-                    let (method, args, map) = &arm.call;
-                    let call = || {
-                        let map = map.as_ref().map(|m| format!(".map({m})")).unwrap_or_default();
-                        format!("{method}({}){map}", args.join(", "))
-                    };
-                    match (&arm.read, map) {
+                    match (&arm.read, &arm.map) {
                         (Some(read), _) => {
                             p.line(4, &[&arm.pattern, " => {"]);
                             p.line(5, &[read]);
-                            p.line(5, &[&call()]);
+                            p.line(5, &[&arm.call()]);
                             p.line(4, &["}"]);
                         }
-                        (None, None) => p.arm_call(4, &arm.pattern, method, args),
-                        (None, Some(_)) => p.line(4, &[&arm.pattern, " => ", &call(), ","]),
+                        (None, None) => p.arm_call(4, &arm.pattern, arm.method, &arm.args),
+                        (None, Some(_)) => p.line(4, &[&arm.pattern, " => ", &arm.call(), ","]),
                     }
                 }
                 p.line(3, &["}"]);
@@ -422,13 +411,16 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
                 p.line(0, &["}"]);
                 p.finish()
             }
-            None => quote! {
-                /// Send the request.
-                #[allow(clippy::result_large_err)]
-                pub fn send(self) -> impl rt::Future<Output = #output> + 'a {
-                    rt::respond(&self.client.inner, self.exchange(), |ex| { #dispatch })
+            arms => {
+                let dispatch = dispatch(arms);
+                quote! {
+                    /// Send the request.
+                    #[allow(clippy::result_large_err)]
+                    pub fn send(self) -> impl rt::Future<Output = #output> + 'a {
+                        rt::respond(&self.client.inner, self.exchange(), |ex| { #dispatch })
+                    }
                 }
-            },
+            }
         };
         return quote! {
             #send
@@ -438,6 +430,7 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
             }
         };
     };
+    let (dispatch, stream_dispatch) = (dispatch(&responses.arms), dispatch(stream_arms));
     quote! {
         /// Send the request.
         #[allow(clippy::result_large_err)]
@@ -460,7 +453,8 @@ fn send(cx: &Context<'_>, op: &Operation, responses: &ResponseItems) -> TokenStr
 
 /// A `date-time` parameter as RFC 3339 text (a value `time` cannot write, such as a year
 /// beyond 9999, is refused before sending).
-fn rfc3339(value: TokenStream) -> TokenStream {
+fn rfc3339(value: &str) -> TokenStream {
+    let value = ident(value);
     quote! {
         #value
             .format(&time::format_description::well_known::Rfc3339)
@@ -468,26 +462,9 @@ fn rfc3339(value: TokenStream) -> TokenStream {
     }
 }
 
-/// How a parameter value becomes text (`&str`).
-fn text_of(cx: &Context<'_>, t: &TypeRef, value: TokenStream) -> TokenStream {
-    match t {
-        TypeRef::String => quote! { #value.as_str() },
-        TypeRef::DateTime => {
-            let text = rfc3339(value);
-            quote! { &#text }
-        }
-        TypeRef::Named(n) => match cx.api.type_def(n).map(|d| &d.kind) {
-            Some(TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. } | TypeDefKind::Alias(TypeRef::String)) => {
-                quote! { #value.as_str() }
-            }
-            _ => quote! { &#value.to_string() },
-        },
-        _ => quote! { &#value.to_string() },
-    }
-}
-
-/// [`text_of`] as prettyplease prints it, for `value`; `None` for a date-time (a method chain
-/// whose printed form depends on its width).
+/// How a parameter value (the local `value`) becomes text (`&str`), as prettyplease prints
+/// it; `None` for a date-time (a method chain whose printed form depends on its width: see
+/// [`text_of`]).
 fn text_of_text(cx: &Context<'_>, t: &TypeRef, value: &str) -> Option<String> {
     Some(match t {
         TypeRef::String => format!("{value}.as_str()"),
@@ -502,7 +479,19 @@ fn text_of_text(cx: &Context<'_>, t: &TypeRef, value: &str) -> Option<String> {
     })
 }
 
-/// [`owned_text_of`] as prettyplease prints it, for `value`; `None` for a date-time.
+/// [`text_of_text`] as tokens, date-times included.
+fn text_of(cx: &Context<'_>, t: &TypeRef, value: &str) -> TokenStream {
+    match text_of_text(cx, t, value) {
+        Some(text) => printed::lex(&text),
+        None => {
+            let text = rfc3339(value);
+            quote! { &#text }
+        }
+    }
+}
+
+/// How a parameter value (the local `value`) becomes an owned `String`, as prettyplease
+/// prints it; `None` for a date-time (see [`owned_text_of`]).
 fn owned_text_of_text(cx: &Context<'_>, t: &TypeRef, value: &str) -> Option<String> {
     Some(match t {
         TypeRef::String => format!("{value}.clone()"),
@@ -516,17 +505,11 @@ fn owned_text_of_text(cx: &Context<'_>, t: &TypeRef, value: &str) -> Option<Stri
     })
 }
 
-/// How a parameter value becomes an owned `String`.
-fn owned_text_of(cx: &Context<'_>, t: &TypeRef, value: TokenStream) -> TokenStream {
-    match t {
-        TypeRef::String => quote! { #value.clone() },
-        TypeRef::DateTime => rfc3339(value),
-        TypeRef::Named(n) => match cx.api.type_def(n).map(|d| &d.kind) {
-            Some(TypeDefKind::Pattern(_) | TypeDefKind::StringEnum { .. }) => quote! { #value.as_str().to_owned() },
-            Some(TypeDefKind::Alias(TypeRef::String)) => quote! { #value.clone() },
-            _ => quote! { #value.to_string() },
-        },
-        _ => quote! { #value.to_string() },
+/// [`owned_text_of_text`] as tokens, date-times included.
+fn owned_text_of(cx: &Context<'_>, t: &TypeRef, value: &str) -> TokenStream {
+    match owned_text_of_text(cx, t, value) {
+        Some(text) => printed::lex(&text),
+        None => rfc3339(value),
     }
 }
 
@@ -596,7 +579,7 @@ fn query_push(cx: &Context<'_>, p: &Param, stmts: &mut printed::Stmts) {
     let key = &p.name.api;
     let body = match &p.ty {
         t if scalar(cx, t) => {
-            let text = text_of(cx, t, quote! { #n });
+            let text = text_of(cx, t, &p.name.rust);
             quote! { rt::query_pair(&mut parts.query, #key, #text); }
         }
         _ => {
@@ -604,7 +587,7 @@ fn query_push(cx: &Context<'_>, p: &Param, stmts: &mut printed::Stmts) {
                 TypeRef::Array(item) => &**item,
                 t => t,
             };
-            let text = text_of(cx, item, quote! { item });
+            let text = text_of(cx, item, "item");
             quote! { for item in #n.iter() { rt::query_pair(&mut parts.query, #key, #text); } }
         }
     };
@@ -641,9 +624,9 @@ fn header_push(cx: &Context<'_>, p: &Param, stmts: &mut printed::Stmts) {
     let n = ident(n);
     let key = p.name.api.to_ascii_lowercase();
     let text = match &p.ty {
-        t if scalar(cx, t) => owned_text_of(cx, t, quote! { #n }),
+        t if scalar(cx, t) => owned_text_of(cx, t, &p.name.rust),
         TypeRef::Array(inner) => {
-            let t = owned_text_of(cx, inner, quote! { x });
+            let t = owned_text_of(cx, inner, "x");
             quote! { #n.iter().map(|x| #t).collect::<Vec<_>>().join(",") }
         }
         _ => {

@@ -2,7 +2,7 @@
 //! structs, the `#[non_exhaustive]` error enum with one variant per documented error status
 //! plus `Unhandled`, the `Result` alias, and the `match` that turns a status into them.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{ident, printed, ty, Context};
@@ -18,14 +18,12 @@ pub(super) struct ResponseItems {
     pub ok: TokenStream,
     /// Success enum, header structs, `Result` alias, error enum and its impls.
     pub items: TokenStream,
-    /// The expression, over the final exchange `ex`, that gives the result.
-    pub dispatch: TokenStream,
-    /// The same as the arms of a `match` on the status, as text (`None` when there is no
-    /// `match`: every status goes the same way).
-    pub arms: Option<Vec<Arm>>,
+    /// How the final exchange `ex` gives the result: the arms of a `match` on the status (one
+    /// arm when every status goes the same way; see [`dispatch`]).
+    pub arms: Vec<Arm>,
     /// For an operation whose one success response is a raw body: the success type and the
-    /// dispatch of `send_streaming` (the body handed over unread, as an `rt::ByteStream`).
-    pub streaming: Option<(TokenStream, TokenStream)>,
+    /// arms of `send_streaming` (the body handed over unread, as an `rt::ByteStream`).
+    pub streaming: Option<(TokenStream, Vec<Arm>)>,
 }
 
 impl ResponseItems {
@@ -57,7 +55,7 @@ impl ResponseItems {
         let streaming = match successes.as_slice() {
             [r] if r.body.is_some() && r.body_kind == BodyKind::Binary => {
                 let h = headers_ty(r);
-                Some((quote! { rt::Response<rt::ByteStream, #h> }, dispatch(op, &successes, true)))
+                Some((quote! { rt::Response<rt::ByteStream, #h> }, dispatch_arms(op, &successes, true)))
             }
             _ => None,
         };
@@ -66,8 +64,7 @@ impl ResponseItems {
             error: quote! { #error },
             ok: ok_ty.clone(),
             items,
-            dispatch: dispatch(op, &successes, false),
-            arms: dispatch_arms(op, &successes),
+            arms: dispatch_arms(op, &successes, false),
             streaming,
         }
     }
@@ -128,16 +125,6 @@ fn variant_ty_text(r: &Response) -> String {
         format!("Box<{t}>")
     } else {
         t
-    }
-}
-
-/// The constructor of a response's enum variant, as a function of the response.
-fn variant_ctor(enum_name: &TokenStream, r: &Response) -> TokenStream {
-    let v = ident(&r.variant);
-    if r.boxed {
-        quote! { |r| #enum_name::#v(Box::new(r)) }
-    } else {
-        quote! { #enum_name::#v }
     }
 }
 
@@ -211,16 +198,12 @@ fn headers_struct(op: &Operation, r: &Response) -> TokenStream {
         }
         d.push(format!("Header `{}`.", h.name.api));
         p.docs(1, &d);
-        let mut t = String::new();
-        printed::ty(&h.ty, &mut t);
+        let t = printed::ty_string(&h.ty);
         p.line(1, &["pub ", &h.name.rust, ": Option<", &t, ">,"]);
-        let lower = printed::string_literal(&h.name.api.to_ascii_lowercase());
+        let lower = h.name.api.to_ascii_lowercase();
+        let literal = printed::string_literal(&lower);
         // A valid name is built at compile time, so reading it costs no parsing.
-        let key = if crate::naming::is_header_name(&h.name.api.to_ascii_lowercase()) {
-            format!("rt::header_name!({lower})")
-        } else {
-            lower
-        };
+        let key = if crate::naming::is_header_name(&lower) { format!("rt::header_name!({literal})") } else { literal };
         let read = if h.ty == TypeRef::String { "header_str" } else { "header_parse" };
         reads.push((&h.name.rust, read, key));
     }
@@ -271,13 +254,34 @@ pub(super) struct Arm {
     pub pattern: String,
     /// The statement reading the response's headers, when it has any.
     pub read: Option<String>,
-    /// The call that gives the result: `ex.<method>`, its arguments, and the `.map(...)` of a
-    /// success that is one variant of several.
-    pub call: (String, Vec<String>, Option<String>),
+    /// The call that gives the result (`ex.success`, ...).
+    pub method: &'static str,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// The success enum's constructor (`.map(...)`) when the response is one of several.
+    pub map: Option<String>,
 }
 
-/// [`dispatch`]'s `match` arms, as text; `None` when it has no `match`.
-fn dispatch_arms(op: &Operation, successes: &[&Response]) -> Option<Vec<Arm>> {
+impl Arm {
+    /// The call with its `.map(...)`.
+    pub fn call(&self) -> String {
+        let map = self.map.as_ref().map(|m| format!(".map({m})")).unwrap_or_default();
+        format!("{}({}){map}", self.method, self.args.join(", "))
+    }
+
+    /// The arm's expression: the call, after reading the headers when there are any.
+    fn body(&self) -> String {
+        match &self.read {
+            Some(read) => format!("{{ {read} {} }}", self.call()),
+            None => self.call(),
+        }
+    }
+}
+
+/// The arms of the status `match` that turns the final exchange `ex` into the call's result:
+/// one per documented status, plus `Unhandled` unless the spec documents `default`. With
+/// `stream`, a raw success body is handed over unread.
+fn dispatch_arms(op: &Operation, successes: &[&Response], stream: bool) -> Vec<Arm> {
     let ctor = |e: &str, r: &Response| {
         if r.boxed {
             format!("|r| {e}::{}(Box::new(r))", r.variant)
@@ -293,8 +297,10 @@ fn dispatch_arms(op: &Operation, successes: &[&Response]) -> Option<Vec<Arm>> {
             StatusMatch::Default => "_".to_owned(),
         };
         let h = if r.headers.is_empty() { "()" } else { "headers" }.to_owned();
+        // Responses without a documented body are not decoded (a body there is ignored).
         let method = match (r.success, r.body.is_some()) {
             (true, true) if r.body_kind == BodyKind::Text => "ex.success_text",
+            (true, true) if r.body_kind == BodyKind::Binary && stream => "ex.success_stream",
             (true, true) if r.body_kind == BodyKind::Binary => "ex.success_bytes",
             (true, true) => "ex.success",
             (true, false) => "ex.success_empty",
@@ -304,79 +310,26 @@ fn dispatch_arms(op: &Operation, successes: &[&Response]) -> Option<Vec<Arm>> {
         let args = if r.success { vec![h] } else { vec![h, ctor(&op.error_type, r)] };
         let map = (r.success && successes.len() > 1).then(|| ctor(&op.response_type, r));
         let read = (!r.headers.is_empty()).then(|| format!("let headers = {}::read(&ex.headers);", r.headers_type));
-        arms.push(Arm { pattern, read, call: (method.to_owned(), args, map) });
+        arms.push(Arm { pattern, read, method, args, map });
     }
     if !op.responses.iter().any(|r| r.status == StatusMatch::Default) {
-        let call = ("ex.unhandled_status".to_owned(), vec![format!("{}::Unhandled", op.error_type)], None);
-        arms.push(Arm { pattern: "_".to_owned(), read: None, call });
+        let args = vec![format!("{}::Unhandled", op.error_type)];
+        arms.push(Arm { pattern: "_".to_owned(), read: None, method: "ex.unhandled_status", args, map: None });
     }
-    (arms.len() > 1).then_some(arms)
+    arms
 }
 
-fn status_pattern(s: StatusMatch) -> TokenStream {
-    match s {
-        StatusMatch::Code(c) => {
-            let c = Literal::u16_unsuffixed(c);
-            quote! { #c }
-        }
-        StatusMatch::Range(n) => {
-            let lo = Literal::u16_unsuffixed(n * 100);
-            let hi = Literal::u16_unsuffixed(n * 100 + 99);
-            quote! { #lo..=#hi }
-        }
-        StatusMatch::Default => quote! { _ },
+/// `arms` as the expression over `ex` that gives the call's result: a `match` on the status,
+/// or, when every status goes the same way (no responses, or only `default`), that one arm's
+/// body.
+pub(super) fn dispatch(arms: &[Arm]) -> TokenStream {
+    if let [only] = arms {
+        return printed::lex(&only.body());
     }
-}
-
-/// The expression (over the final exchange `ex`) that gives the call's result: a `match` on
-/// the status with one arm per documented status (plus `Unhandled`), or, when every status goes
-/// the same way (no responses, or only `default`), that one arm's body. With `stream`, a raw
-/// success body is handed over unread.
-fn dispatch(op: &Operation, successes: &[&Response], stream: bool) -> TokenStream {
-    let error = ident(&op.error_type);
-    let error_enum = quote! { #error };
-    let success_enum = {
-        let name = ident(&op.response_type);
-        quote! { #name }
-    };
-    let mut arms: Vec<(TokenStream, TokenStream)> = Vec::new();
-    for r in &op.responses {
-        let pat = status_pattern(r.status);
-        let h = if r.headers.is_empty() {
-            quote! { () }
-        } else {
-            quote! { headers }
-        };
-        // Responses without a documented body are not decoded (a body there is ignored).
-        let into_error = variant_ctor(&error_enum, r);
-        let call = match (r.success, r.body.is_some()) {
-            (true, true) if r.body_kind == BodyKind::Text => quote! { ex.success_text(#h) },
-            (true, true) if r.body_kind == BodyKind::Binary && stream => quote! { ex.success_stream(#h) },
-            (true, true) if r.body_kind == BodyKind::Binary => quote! { ex.success_bytes(#h) },
-            (true, true) => quote! { ex.success(#h) },
-            (true, false) => quote! { ex.success_empty(#h) },
-            (false, true) => quote! { ex.failure(#h, #into_error) },
-            (false, false) => quote! { ex.failure_empty(#h, #into_error) },
-        };
-        let call = if r.success && successes.len() > 1 {
-            let into_success = variant_ctor(&success_enum, r);
-            quote! { #call.map(#into_success) }
-        } else {
-            call
-        };
-        arms.push(if r.headers.is_empty() {
-            (pat, call)
-        } else {
-            let name = ident(&r.headers_type);
-            (pat, quote! { { let headers = #name::read(&ex.headers); #call } })
-        });
+    let mut text = String::from("match ex.status.as_u16() {");
+    for arm in arms {
+        text.push_str(&format!(" {} => {},", arm.pattern, arm.body()));
     }
-    if !op.responses.iter().any(|r| r.status == StatusMatch::Default) {
-        arms.push((quote! { _ }, quote! { ex.unhandled_status(#error::Unhandled) }));
-    }
-    if let [(_, only)] = arms.as_slice() {
-        return only.clone();
-    }
-    let arms = arms.iter().map(|(pat, body)| quote! { #pat => #body, });
-    quote! { match ex.status.as_u16() { #(#arms)* } }
+    text.push_str(" }");
+    printed::lex(&text)
 }
