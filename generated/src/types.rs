@@ -49,13 +49,11 @@ impl AcceptEncoding {
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
+                || c.is_ascii_uppercase() || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         i += n;
         i == b.len()
     }
@@ -67,13 +65,11 @@ impl AcceptEncoding {
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            c == b' ' || (b','..=b'.').contains(&c) || c.is_ascii_digit()
+                || c.is_ascii_uppercase() || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         i += n;
         (i, "a character in [\\u{20},-.0-9A-Za-z] or end of input")
     }
@@ -477,17 +473,11 @@ impl CommunicationId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -506,9 +496,8 @@ impl CommunicationId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -749,17 +738,11 @@ impl ConversationId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -778,9 +761,8 @@ impl ConversationId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -1838,17 +1820,11 @@ impl DataMappingId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -1867,9 +1843,8 @@ impl DataMappingId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -1977,13 +1952,11 @@ impl DataMappingName {
             Some(b'A'..=b'Z' | b'a'..=b'z') => i += 1,
             _ => return false,
         }
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            (b'-'..=b'.').contains(&c) || c.is_ascii_digit() || c.is_ascii_uppercase()
+                || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         i += n;
         i == b.len()
     }
@@ -1999,13 +1972,11 @@ impl DataMappingName {
             Some(b'A'..=b'Z' | b'a'..=b'z') => i += 1,
             _ => return (i, "a character in [A-Za-z]"),
         }
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            (b'-'..=b'.').contains(&c) || c.is_ascii_digit() || c.is_ascii_uppercase()
+                || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         i += n;
         (i, "a character in [\\--.0-9A-Za-z] or end of input")
     }
@@ -2541,17 +2512,11 @@ impl DatasetId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -2570,9 +2535,8 @@ impl DatasetId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -3674,17 +3638,11 @@ impl ImportId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -3703,9 +3661,8 @@ impl ImportId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -4959,17 +4916,11 @@ impl ObservationId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -4988,9 +4939,8 @@ impl ObservationId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -5178,13 +5128,11 @@ impl ObservationSource {
             return false;
         }
         let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         if n < 1 {
             return false;
         }
@@ -5199,13 +5147,11 @@ impl ObservationSource {
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         if n < 1 {
             return (i + n, "a character in [\\u{20}\\--.0-9A-Z_a-z]");
         }
@@ -6227,17 +6173,11 @@ impl ProfileId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -6256,9 +6196,8 @@ impl ProfileId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -6642,17 +6581,11 @@ impl RecipientId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -6671,9 +6604,8 @@ impl RecipientId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -6715,7 +6647,8 @@ impl RetryAfter {
             return false;
         }
         let mut i = 0usize;
-        let n = b[i..].iter().take_while(|&&c| c.is_ascii_digit()).count();
+        let class = |c: u8| c.is_ascii_digit();
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         if n < 1 {
             return false;
         }
@@ -6730,7 +6663,8 @@ impl RetryAfter {
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
-        let n = b[i..].iter().take_while(|&&c| c.is_ascii_digit()).count();
+        let class = |c: u8| c.is_ascii_digit();
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         if n < 1 {
             return (i + n, "a character in [0-9]");
         }
@@ -6996,13 +6930,11 @@ impl StoreDisplayName {
             return false;
         }
         let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b'-' || c.is_ascii_digit() || c.is_ascii_uppercase()
-                    || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            c == b'-' || c.is_ascii_digit() || c.is_ascii_uppercase()
+                || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         if n < 1 {
             return false;
         }
@@ -7017,13 +6949,11 @@ impl StoreDisplayName {
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b'-' || c.is_ascii_digit() || c.is_ascii_uppercase()
-                    || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            c == b'-' || c.is_ascii_digit() || c.is_ascii_uppercase()
+                || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         if n < 1 {
             return (i + n, "a character in [\\-0-9A-Za-z]");
         }
@@ -7088,17 +7018,11 @@ impl StoreId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -7128,9 +7052,8 @@ impl StoreId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -7308,17 +7231,11 @@ impl SuggestionId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -7337,9 +7254,8 @@ impl SuggestionId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -7580,17 +7496,11 @@ impl SummaryId {
             Some(b'0'..=b'7') => i += 1,
             _ => return false,
         }
-        match b.get(i..i + 25) {
-            Some(
-                run,
-            ) if run
-                .iter()
-                .fold(
-                    true,
-                    |ok, &c| ok & (c.is_ascii_digit() | c.is_ascii_lowercase()),
-                ) => i += 25,
-            _ => return false,
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if !rt::run_all::<25>(b, i, class) {
+            return false;
         }
+        i += 25;
         i == b.len()
     }
 
@@ -7609,9 +7519,8 @@ impl SummaryId {
             Some(b'0'..=b'7') => i += 1,
             _ => return (i, "a character in [0-7]"),
         }
-        if let Some(at) = rt::run_miss::<
-            25,
-        >(b, i, |c| c.is_ascii_digit() | c.is_ascii_lowercase()) {
+        let class = |c: u8| c.is_ascii_digit() | c.is_ascii_lowercase();
+        if let Some(at) = rt::run_miss::<25>(b, i, class) {
             return (at, "a character in [0-9a-z]");
         }
         i += 25;
@@ -7775,13 +7684,11 @@ impl SummarySource {
             return false;
         }
         let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         if n < 1 {
             return false;
         }
@@ -7796,13 +7703,11 @@ impl SummarySource {
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            c == b' ' || (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
+                || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         if n < 1 {
             return (i + n, "a character in [\\u{20}\\--.0-9A-Z_a-z]");
         }
@@ -8202,13 +8107,11 @@ impl TraitGroupDisplayName {
             return false;
         }
         let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            (b'-'..=b'.').contains(&c) || c.is_ascii_digit() || c.is_ascii_uppercase()
+                || c == b'_' || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         if n < 1 {
             return false;
         }
@@ -8223,13 +8126,11 @@ impl TraitGroupDisplayName {
     fn locate(s: &str) -> (usize, &'static str) {
         let b = s.as_bytes();
         let mut i = 0usize;
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            (b'-'..=b'.').contains(&c) || c.is_ascii_digit() || c.is_ascii_uppercase()
+                || c == b'_' || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         if n < 1 {
             return (i + n, "a character in [\\--.0-9A-Z_a-z]");
         }
@@ -8594,13 +8495,11 @@ impl TraitName {
             Some(b'a'..=b'z') => i += 1,
             _ => return false,
         }
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            (b'-'..=b'.').contains(&c) || c.is_ascii_digit() || c.is_ascii_uppercase()
+                || c == b'_' || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         i += n;
         i == b.len()
     }
@@ -8616,13 +8515,11 @@ impl TraitName {
             Some(b'a'..=b'z') => i += 1,
             _ => return (i, "a character in [a-z]"),
         }
-        let n = b[i..]
-            .iter()
-            .take_while(|&&c| {
-                (b'-'..=b'.').contains(&c) || c.is_ascii_digit()
-                    || c.is_ascii_uppercase() || c == b'_' || c.is_ascii_lowercase()
-            })
-            .count();
+        let class = |c: u8| {
+            (b'-'..=b'.').contains(&c) || c.is_ascii_digit() || c.is_ascii_uppercase()
+                || c == b'_' || c.is_ascii_lowercase()
+        };
+        let n = b[i..].iter().take_while(|&&c| class(c)).count();
         i += n;
         (i, "a character in [\\--.0-9A-Z_a-z] or end of input")
     }

@@ -67,7 +67,7 @@ pub use error::{Error, ErrorBody, InvalidValue, Locate, Response, TimeoutKind, U
 pub use execute::{respond, Exchange, OperationInfo, Prepared, RequestParts, MAX_REDIRECTS};
 pub use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 pub use paginate::{items, pages};
-pub use pattern::{ascii_literal_miss, choice_miss, literal_miss, run_miss};
+pub use pattern::{ascii_literal_miss, choice_miss, literal_miss, run_all, run_miss};
 pub use reqwest::header;
 pub use reqwest::StatusCode;
 #[doc(hidden)]

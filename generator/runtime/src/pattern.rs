@@ -49,6 +49,18 @@ pub fn choice_miss(
     }
 }
 
+/// Whether the `N` bytes from `b[i]` are all in the class (`false` for a value too short for
+/// the run). Branch-free over the run, and `N` a constant, so the compiler can unroll and
+/// vectorize it; inlined into each pattern's `matches`.
+#[doc(hidden)]
+#[inline(always)]
+pub fn run_all<const N: usize>(b: &[u8], i: usize, in_class: impl Fn(u8) -> bool) -> bool {
+    match b.get(i..i + N) {
+        Some(run) => run.iter().fold(true, |ok, &c| ok & in_class(c)),
+        None => false,
+    }
+}
+
 /// Where a run of exactly `N` bytes of a class, from `b[i]`, goes wrong: the first byte outside
 /// the class (or the end of a value too short for the run), or `None` when the run is there.
 /// `N` is a constant so the test below is unrolled and vectorized.
@@ -118,6 +130,13 @@ mod tests {
         bad[70] = b'x';
         assert_eq!(run_miss::<100>(&bad, 0, digit), Some(70));
         assert_eq!(run_miss::<50>(&bad, 10, digit), None);
+        // `run_all` answers what `run_miss` finds, without the place.
+        for (b, i) in [(&b"ab123"[..], 2), (b"ab1x3", 2), (b"ab12", 2), (b"123", 0), (b"12", 0)] {
+            assert_eq!(run_all::<3>(b, i, digit), run_miss::<3>(b, i, digit).is_none(), "{b:?} {i}");
+        }
+        assert!(run_all::<100>(&long, 0, digit));
+        assert!(!run_all::<100>(&bad, 0, digit));
+        assert!(run_all::<50>(&bad, 10, digit));
     }
 
     #[test]

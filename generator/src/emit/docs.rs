@@ -85,8 +85,13 @@ fn push(block: Block) -> Option<String> {
 /// `line` as prettyplease prints what `doc_attrs` emits for it (` line`): `///`, the text,
 /// trailing spaces trimmed, and a line break.
 pub fn push_doc_line(out: &mut String, line: &str) {
+    push_comment_line(out, "///", line);
+}
+
+/// [`push_doc_line`] for `marker` (`//!` for a module's own docs).
+pub fn push_comment_line(out: &mut String, marker: &str, line: &str) {
     let start = out.len();
-    out.push_str("///");
+    out.push_str(marker);
     if !line.is_empty() {
         out.push(' ');
         out.push_str(line);

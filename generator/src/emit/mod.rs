@@ -25,8 +25,10 @@ use quote::quote;
 
 use crate::ir::{Api, ApiKeyLocation, AuthKind, Operation, TypeRef};
 
-pub use pattern::{matcher_code, MatcherCode};
 pub use types::{type_def, types_prelude};
+
+/// The `use` that names the runtime crate `rt` in every generated module.
+const RT_IMPORT: &str = "use ::apigen_runtime as rt;";
 
 /// Everything emission needs besides the item at hand.
 pub struct Context<'a> {
@@ -67,7 +69,7 @@ impl<'a> Context<'a> {
 
     /// The `use` that introduces [`Context::rt`]: the one place the runtime's path is written.
     pub fn rt_import(&self) -> TokenStream {
-        quote! { use ::apigen_runtime as rt; }
+        printed::lex(RT_IMPORT)
     }
 }
 
@@ -167,28 +169,27 @@ pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str, layout: c
     }
     docs.push(String::new());
     docs.push("Generated from an OpenAPI document; see the [`Client`] methods for the operations.".to_owned());
-    let docs: Vec<TokenStream> = docs
-        .iter()
-        .map(|l| {
-            let l = if l.is_empty() { String::new() } else { format!(" {l}") };
-            quote! { #![doc = #l] }
-        })
-        .collect();
-    let rt_import = cx.rt_import();
-    let rt = cx.rt();
-    let exports = crate::runtime_names::get().exports.iter().map(|e| ident(e));
-    let types_use = if api.types.is_empty() {
-        quote! {}
-    } else {
-        quote! { pub use types::*; }
-    };
+    let exports: Vec<String> = crate::runtime_names::get().exports.clone();
+    // The crate root as prettyplease prints it.
+    let mut out = printed::Printed::new(0);
+    if matches!(layout, crate::Layout::Crate) {
+        out.inner_docs(&docs);
+        out.line(0, &["#![forbid(unsafe_code)]"]);
+        out.line(0, &["#![warn(missing_docs)]"]);
+        out.line(0, &["mod operations;"]);
+        out.line(0, &["pub mod types;"]);
+    }
+    // The modules follow inline in the other layout (see `render`); crate attributes belong
+    // to the host crate.
+    out.line(0, &[RT_IMPORT]);
+    if !api.operations.is_empty() {
+        out.line(0, &["pub use operations::*;"]);
+    }
+    out.use_group("pub use rt::", &exports, ";");
+    if !api.types.is_empty() {
+        out.line(0, &["pub use types::*;"]);
+    }
     let credentials = credentials_module(cx, env_prefix);
-    let schemes = scheme_statics(cx);
-    let ops_use = if api.operations.is_empty() {
-        quote! {}
-    } else {
-        quote! { pub use operations::*; }
-    };
     // The client type and its inherent methods, as prettyplease prints them.
     let mut client = printed::Printed::new(0);
     client.docs(
@@ -259,40 +260,17 @@ pub fn lib_file(cx: &Context<'_>, crate_ident: &str, env_prefix: &str, layout: c
     ] {
         client.line(0, &[line]);
     }
-    let client = client.finish();
-    let head = match layout {
-        crate::Layout::Crate => quote! {
-            #(#docs)*
-            #![forbid(unsafe_code)]
-            #![warn(missing_docs)]
-
-            mod operations;
-            pub mod types;
-        },
-        // The modules follow inline (see `render`); crate attributes belong to the host crate.
-        crate::Layout::Module => quote! {},
-    };
-    quote! {
-        #head
-
-        #rt_import
-
-        #ops_use
-        pub use #rt::{#(#exports),*};
-        #types_use
-
-        #client
-
-        #schemes
-
-        #credentials
-    }
+    out.append(client);
+    scheme_statics(cx, &mut out);
+    out.append(credentials);
+    out.finish()
 }
 
-/// `pub mod credentials`: one constructor per named credential kind and `from_env`; empty
+/// `pub mod credentials`: one constructor per named credential kind and `from_env`; nothing
 /// when the API documents no credentials.
-fn credentials_module(cx: &Context<'_>, env_prefix: &str) -> TokenStream {
-    let mut fns = Vec::new();
+fn credentials_module(cx: &Context<'_>, env_prefix: &str) -> printed::Printed {
+    let mut out = printed::Printed::new(0);
+    let mut fns = printed::Printed::new(0);
     let mut sources: Vec<(&'static str, Vec<String>)> = Vec::new();
     // A scheme no operation accepts has no use for credentials (a document may define spares).
     let used: std::collections::BTreeSet<usize> =
@@ -321,98 +299,85 @@ fn credentials_module(cx: &Context<'_>, env_prefix: &str) -> TokenStream {
                 sources.push((env_kind, env));
             }
             let Some(name) = &k.constructor else { continue };
-            let f = ident(name);
-            let params: Vec<_> = k.params.iter().map(|p| ident(p)).collect();
-            let ctor = ident(ctor);
             let mut d = k.docs.clone();
             if d.is_empty() {
                 d.push(format!("Credentials for the `{}` scheme.", scheme.name.api));
             }
-            let d = doc_attrs(&d);
-            fns.push(quote! {
-                #d
-                pub fn #f(#(#params: impl Into<String>),*) -> rt::Credentials {
-                    rt::Credentials::#ctor(#(#params),*)
-                }
-            });
+            fns.docs(1, &d);
+            let params: Vec<String> = k.params.iter().map(|p| format!("{p}: impl Into<String>")).collect();
+            fns.list(1, &format!("pub fn {name}"), &params, " -> rt::Credentials {", true);
+            fns.list(2, &format!("rt::Credentials::{ctor}"), &k.params, "", true);
+            fns.line(1, &["}"]);
         }
     }
     if sources.is_empty() {
-        return quote! {};
+        return out;
     }
     let described: Vec<String> =
         sources.iter().map(|(_, e)| e.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" + ")).collect();
-    let env_doc =
-        format!(" Read credentials from the environment: {}, tried in this order.", described.join(", else "));
-    let sources = sources.iter().map(|(kind, env)| {
-        let kind = ident(kind);
-        let first = &env[0];
-        let second = match env.get(1) {
-            Some(s) => quote! { Some(#s) },
-            None => quote! { None },
-        };
-        quote! { rt::EnvSource { kind: rt::EnvKind::#kind, first: #first, second: #second } }
-    });
-    let rt_import = cx.rt_import();
-    quote! {
-        /// Credentials this API documents; pass them to [`ClientBuilder::credentials`] or
-        /// [`ConfigBuilder::credentials`].
-        pub mod credentials {
-            #rt_import
-
-            #(#fns)*
-
-            #[doc = #env_doc]
-            pub fn from_env() -> Result<rt::Credentials, rt::ConfigError> {
-                rt::Credentials::from_env_sources(&[#(#sources),*])
-            }
+    let env_doc = format!("Read credentials from the environment: {}, tried in this order.", described.join(", else "));
+    out.line(0, &["/// Credentials this API documents; pass them to [`ClientBuilder::credentials`] or"]);
+    out.line(0, &["/// [`ConfigBuilder::credentials`]."]);
+    out.line(0, &["pub mod credentials {"]);
+    out.line(1, &[RT_IMPORT]);
+    out.append(fns);
+    out.docs(1, &[env_doc]);
+    out.line(1, &["pub fn from_env() -> Result<rt::Credentials, rt::ConfigError> {"]);
+    // Struct expressions this wide are always broken, and so is everything around them.
+    out.line(2, &["rt::Credentials::from_env_sources("]);
+    out.line(3, &["&["]);
+    for (kind, env) in &sources {
+        out.line(4, &["rt::EnvSource {"]);
+        out.line(5, &["kind: rt::EnvKind::", kind, ","]);
+        out.unbroken_line(5, &["first: ", &printed::string_literal(&env[0]), ","]);
+        match env.get(1) {
+            Some(second) => out.line(5, &["second: Some(", &printed::string_literal(second), "),"]),
+            None => out.line(5, &["second: None,"]),
         }
+        out.line(4, &["},"]);
     }
+    out.line(3, &["],"]);
+    out.line(2, &[")"]);
+    out.line(1, &["}"]);
+    out.line(0, &["}"]);
+    out
 }
 
-/// `static SCHEME_…: rt::SecurityScheme` for every scheme an operation refers to.
-fn scheme_statics(cx: &Context<'_>) -> TokenStream {
+/// `static SCHEME_…: rt::SecurityScheme` for every scheme an operation refers to, then each
+/// distinct security requirement once as `static SECURITY_<n>` (operations name it).
+fn scheme_statics(cx: &Context<'_>, out: &mut printed::Printed) {
     let used: std::collections::BTreeSet<usize> =
         cx.api.operations.iter().flat_map(|o| o.security.iter().flatten().flatten().map(|r| r.scheme)).collect();
-    let statics = used.into_iter().map(|i| {
+    for i in used {
         let s = &cx.api.auth[i];
-        let name = ident(&s.name.rust);
-        let value = match &s.kind {
-            AuthKind::Basic => quote! { rt::SecurityScheme::Basic },
-            AuthKind::Bearer => quote! { rt::SecurityScheme::Bearer },
+        out.docs(0, &[format!("The `{}` security scheme.", s.name.api)]);
+        let head = ["static ", &s.name.rust, ": rt::SecurityScheme = rt::SecurityScheme::"];
+        // The struct values are wider than prettyplease keeps on one line.
+        match &s.kind {
+            AuthKind::Basic => out.line(0, &[&head.concat(), "Basic;"]),
+            AuthKind::Bearer => out.line(0, &[&head.concat(), "Bearer;"]),
             AuthKind::ApiKey { location, name } => {
-                let location = ident(match location {
+                let location = match location {
                     ApiKeyLocation::Header => "Header",
                     ApiKeyLocation::Query => "Query",
                     ApiKeyLocation::Cookie => "Cookie",
-                });
-                quote! { rt::SecurityScheme::ApiKey { location: rt::ApiKeyLocation::#location, name: #name } }
+                };
+                out.line(0, &[&head.concat(), "ApiKey {"]);
+                out.line(1, &["location: rt::ApiKeyLocation::", location, ","]);
+                out.unbroken_line(1, &["name: ", &printed::string_literal(name), ","]);
+                out.line(0, &["};"]);
             }
             AuthKind::OAuth2 { token_url } => {
-                let url = match token_url {
-                    Some(u) => quote! { Some(#u) },
-                    None => quote! { None },
-                };
-                quote! { rt::SecurityScheme::OAuth2 { token_url: #url } }
+                out.line(0, &[&head.concat(), "OAuth2 {"]);
+                match token_url {
+                    Some(u) => out.line(1, &["token_url: Some(", &printed::string_literal(u), "),"]),
+                    None => out.line(1, &["token_url: None,"]),
+                }
+                out.line(0, &["};"]);
             }
-        };
-        let doc = format!(" The `{}` security scheme.", s.name.api);
-        quote! {
-            #[doc = #doc]
-            static #name: rt::SecurityScheme = #value;
         }
-    });
-    // Each distinct requirement once; operations name it (`super::SECURITY_0`).
-    let requirements = cx.securities.iter().enumerate().map(|(n, alternatives)| {
-        let name = quote::format_ident!("SECURITY_{}", n);
-        let alts = alternatives.iter().map(|alt| {
-            let reqs = alt.iter().map(|r| {
-                let scheme = ident(&cx.api.auth[r.scheme].name.rust);
-                let scopes = &r.scopes;
-                quote! { rt::Requirement { scheme: &#scheme, scopes: &[#(#scopes),*] } }
-            });
-            quote! { &[#(#reqs),*] }
-        });
+    }
+    for (n, alternatives) in cx.securities.iter().enumerate() {
         let described: Vec<String> = alternatives
             .iter()
             .map(|alt| {
@@ -425,16 +390,39 @@ fn scheme_statics(cx: &Context<'_>) -> TokenStream {
             })
             .collect();
         let doc = if described.is_empty() {
-            " The security requirement of the operations that send no credentials (`security: []`).".to_owned()
+            "The security requirement of the operations that send no credentials (`security: []`).".to_owned()
         } else {
-            format!(" The security requirement of the operations that accept {}.", described.join(", or "))
+            format!("The security requirement of the operations that accept {}.", described.join(", or "))
         };
-        quote! {
-            #[doc = #doc]
-            static #name: rt::Security = Some(&[#(#alts),*]);
+        out.docs(0, &[doc]);
+        let head = format!("static SECURITY_{n}: rt::Security = Some(");
+        if alternatives.iter().all(|alt| alt.is_empty()) {
+            let alts = vec!["&[]"; alternatives.len()].join(", ");
+            out.line(0, &[&head, "&[", &alts, "]);"]);
+            continue;
         }
-    });
-    quote! { #(#statics)* #(#requirements)* }
+        // A requirement is a struct expression wider than prettyplease keeps on one line, so
+        // every list around it is broken.
+        out.line(0, &[&head]);
+        out.line(1, &["&["]);
+        for alt in alternatives.iter() {
+            if alt.is_empty() {
+                out.line(2, &["&[],"]);
+                continue;
+            }
+            out.line(2, &["&["]);
+            for r in alt {
+                out.line(3, &["rt::Requirement {"]);
+                out.line(4, &["scheme: &", &cx.api.auth[r.scheme].name.rust, ","]);
+                let scopes: Vec<String> = r.scopes.iter().map(|s| printed::string_literal(s)).collect();
+                out.line(4, &["scopes: &[", &scopes.join(", "), "],"]);
+                out.line(3, &["},"]);
+            }
+            out.line(2, &["],"]);
+        }
+        out.line(1, &["],"]);
+        out.line(0, &[");"]);
+    }
 }
 
 /// `Cargo.toml` of the generated crate.

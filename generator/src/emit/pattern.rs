@@ -7,80 +7,80 @@
 //! `choice_miss` and `run_miss` take another look for choices and counted runs). `locate` runs
 //! only when the error is looked at, so a value that fails costs what one that passes does,
 //! and the error needs no copy of the value. Counted runs are loops, so the code does not grow
-//! with repetition counts. A [`Dfa`] becomes one `check` function: chains of single-successor
-//! states become literal and class runs, so the only branches left are the pattern's real
-//! choice points.
+//! with repetition counts. A linear pattern's code is written as text, as prettyplease prints
+//! it ([`printed`](super::printed)).
+//!
+//! A [`Dfa`] becomes one `check` function: chains of single-successor states become literal
+//! and class runs, so the only branches left are the pattern's real choice points. It is
+//! emitted as tokens and formatted by prettyplease.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+use super::printed::{lex, string_literal, Printed};
 use crate::ir::{CharClass, Dfa, Linear, Matcher, Piece};
 
-/// How a pattern newtype checks a value.
-pub struct MatcherCode {
-    /// Associated functions of the newtype.
-    pub fns: TokenStream,
-    /// Statements over `value: &str` that return `Err(rt::InvalidValue)` when it does not
-    /// match (the type's name is `type_name`).
-    pub check: TokenStream,
-}
-
-/// The code that checks a value against `m`.
-pub fn matcher_code(m: &Matcher, type_name: &str) -> MatcherCode {
+/// Write the statements of `validate` that check a value against `m` (at `depth`, inside
+/// `validate(value: &str)`; they return `Err(rt::InvalidValue)` when it does not match), and
+/// the newtype's associated functions they call (into `fns`, at `fns_depth`).
+pub fn write_matcher(m: &Matcher, type_name: &str, check: &mut Printed, depth: usize) -> Printed {
+    let mut fns = Printed::new(0);
+    let d = depth;
+    let name = string_literal(type_name);
     match m {
-        Matcher::Linear(l) if !l.anchored_start => MatcherCode {
-            fns: matches_fn(l),
-            check: quote! {
-                if !Self::matches(value) {
-                    return Err(rt::InvalidValue::known(#type_name, value, Some(0), "a match of the pattern somewhere in the value"));
-                }
-            },
-        },
         Matcher::Linear(l) => {
-            let matches = matches_fn(l);
-            let locate = pass(l, Mode::Locate);
-            MatcherCode {
-                fns: quote! {
-                    #matches
-
-                    /// Where a value that [`Self::matches`] rejects goes wrong, and what was
-                    /// expected there: worked out only when the error is looked at.
-                    #[cold]
-                    #[inline(never)]
-                    fn locate(s: &str) -> (usize, &'static str) {
-                        #locate
-                    }
-
-                    const LOCATE: rt::Locate = rt::Locate::new(#type_name, Self::locate);
-                },
+            check.line(d, &["if !Self::matches(value) {"]);
+            if l.anchored_start {
                 // Straight-line code, no regex engine: a yes/no pass, and an error that
                 // borrows the value, so a value that fails costs what one that passes does.
-                check: quote! {
-                    if !Self::matches(value) {
-                        return Err(rt::InvalidValue::located(value, &Self::LOCATE));
-                    }
-                },
+                check.line(d + 1, &["return Err(rt::InvalidValue::located(value, &Self::LOCATE));"]);
+            } else {
+                let what = "\"a match of the pattern somewhere in the value\"";
+                check.line(d + 1, &["return Err(rt::InvalidValue::known(", &name, ", value, Some(0), ", what, "));"]);
+            }
+            check.line(d, &["}"]);
+            let f = d - 1;
+            fns.line(f, &["/// Whether a value matches the pattern: straight-line code, no regex engine."]);
+            fns.line(f, &["#[inline]"]);
+            fns.line(f, &["fn matches(s: &str) -> bool {"]);
+            if l.anchored_start {
+                pass(l, Mode::Matches, &mut fns, f + 1);
+            } else {
+                // A search: the pattern may match starting at any character.
+                fns.line(f + 1, &["let at = |start: usize| -> bool {"]);
+                fns.line(f + 2, &["let s = &s[start..];"]);
+                pass(&Linear { anchored_start: true, ..l.clone() }, Mode::Matches, &mut fns, f + 2);
+                fns.line(f + 1, &["};"]);
+                fns.line(f + 1, &["(0..=s.len()).filter(|&k| s.is_char_boundary(k)).any(at)"]);
+            }
+            fns.line(f, &["}"]);
+            if l.anchored_start {
+                fns.line(f, &["/// Where a value that [`Self::matches`] rejects goes wrong, and what was"]);
+                fns.line(f, &["/// expected there: worked out only when the error is looked at."]);
+                fns.line(f, &["#[cold]"]);
+                fns.line(f, &["#[inline(never)]"]);
+                fns.line(f, &["fn locate(s: &str) -> (usize, &'static str) {"]);
+                pass(l, Mode::Locate, &mut fns, f + 1);
+                fns.line(f, &["}"]);
+                fns.line(f, &["const LOCATE: rt::Locate = rt::Locate::new(", &name, ", Self::locate);"]);
             }
         }
-        Matcher::Dfa(d) => {
-            let body = dfa_body(d);
-            MatcherCode {
-                fns: quote! {
-                    /// The compiled pattern: straight-line code over UTF-8 bytes.
-                    #[inline]
-                    #[allow(unused_mut, unused_assignments, clippy::needless_return)]
-                    fn check(b: &[u8]) -> Result<(), (usize, &'static str)> {
-                        #body
-                    }
-                },
-                check: quote! {
-                    if let Err((offset, expected)) = Self::check(value.as_bytes()) {
-                        return Err(rt::InvalidValue::known(#type_name, value, Some(offset), expected));
-                    }
-                },
-            }
+        Matcher::Dfa(dfa) => {
+            check.line(d, &["if let Err((offset, expected)) = Self::check(value.as_bytes()) {"]);
+            check.line(d + 1, &["return Err(rt::InvalidValue::known(", &name, ", value, Some(offset), expected));"]);
+            check.line(d, &["}"]);
+            let body = dfa_body(dfa);
+            fns.tokens(quote! {
+                /// The compiled pattern: straight-line code over UTF-8 bytes.
+                #[inline]
+                #[allow(unused_mut, unused_assignments, clippy::needless_return)]
+                fn check(b: &[u8]) -> Result<(), (usize, &'static str)> {
+                    #body
+                }
+            });
         }
     }
+    fns
 }
 
 /// What is expected where a linear pattern's input should end.
@@ -93,15 +93,6 @@ fn end_expected(l: &Linear) -> String {
     }
 }
 
-/// Leave the pass: `locate` returns `located` (an `(offset, expected)` expression over `i`,
-/// `b`); `matches` only says "no".
-fn fail(mode: Mode, located: TokenStream) -> TokenStream {
-    match mode {
-        Mode::Locate => quote! { return #located },
-        Mode::Matches => quote! { return false },
-    }
-}
-
 /// What the straight-line code of a linear pattern returns.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -109,6 +100,22 @@ enum Mode {
     Locate,
     /// `matches` (a search for an unanchored pattern): `bool`.
     Matches,
+}
+
+/// `return` of the pass's answer for a value that fails here: `located` (an `(offset,
+/// expected)` expression over `i` and `b`) for `locate`; `matches` only says "no".
+fn fail(p: &mut Printed, depth: usize, mode: Mode, located: &str, tail: &str) {
+    match mode {
+        Mode::Locate => p.line(depth, &["return ", located, tail]),
+        Mode::Matches => p.line(depth, &["return false", tail]),
+    }
+}
+
+/// `if cond { return ...; }`: see [`fail`].
+fn fail_if(p: &mut Printed, depth: usize, cond: &str, mode: Mode, located: &str) {
+    p.line(depth, &["if ", cond, " {"]);
+    fail(p, depth + 1, mode, located, ";");
+    p.line(depth, &["}"]);
 }
 
 /// What a class expects, for error messages.
@@ -146,117 +153,88 @@ fn describe_class(c: &CharClass) -> String {
 }
 
 /// The pattern (`b'0'..=b'9' | b'_'`, or with `char`s beyond ASCII) of a class's members.
-fn class_pattern(c: &CharClass) -> TokenStream {
-    let alts = c.ranges.iter().map(|&(lo, hi)| match (c.is_ascii(), lo == hi) {
-        (true, true) => byte_lit(lo as u8),
-        (true, false) => {
-            let (lo, hi) = (byte_lit(lo as u8), byte_lit(hi as u8));
-            quote! { #lo..=#hi }
-        }
-        (false, true) => quote! { #lo },
-        (false, false) => quote! { #lo..=#hi },
-    });
-    quote! { #(#alts)|* }
+fn class_pattern(c: &CharClass) -> String {
+    if c.is_ascii() {
+        let ranges: Vec<(u8, u8)> = c.ranges.iter().map(|&(lo, hi)| (lo as u8, hi as u8)).collect();
+        return pattern_text(&ranges);
+    }
+    let alts: Vec<String> = c
+        .ranges
+        .iter()
+        .map(|&(lo, hi)| {
+            if lo == hi {
+                Literal::character(lo).to_string()
+            } else {
+                format!("{}..={}", Literal::character(lo), Literal::character(hi))
+            }
+        })
+        .collect();
+    alts.join(" | ")
 }
 
 /// A test of `c` (a `u8` for ASCII classes, a `char` otherwise) against a class.
-fn class_test(c: &CharClass) -> TokenStream {
+fn class_test(c: &CharClass) -> String {
     if c.ranges.is_empty() {
-        return quote! { false };
+        return "false".to_owned();
     }
     if c.is_ascii() {
         let ranges: Vec<(u8, u8)> = c.ranges.iter().map(|&(lo, hi)| (lo as u8, hi as u8)).collect();
-        return test_of(&ranges);
+        return test_text(&ranges, " || ");
     }
-    let pat = class_pattern(c);
-    quote! { matches!(c, #pat) }
+    format!("matches!(c, {})", class_pattern(c))
 }
 
-/// `matches`: a length pre-check (when both ends are anchored), then one greedy pass over the
-/// pieces, answering yes or no.
-fn matches_fn(l: &Linear) -> TokenStream {
-    let body = if l.anchored_start {
-        pass(l, Mode::Matches)
-    } else {
-        // A search: the pattern may match starting at any character.
-        let body = pass(&Linear { anchored_start: true, ..l.clone() }, Mode::Matches);
-        quote! {
-            let at = |start: usize| -> bool {
-                let s = &s[start..];
-                #body
-            };
-            (0..=s.len()).filter(|&k| s.is_char_boundary(k)).any(at)
+/// One pass over the pieces from `s`'s start, as the body of `matches` or `locate`.
+fn pass(l: &Linear, mode: Mode, p: &mut Printed, d: usize) {
+    // Shortest and longest match: most wrong lengths fail before any byte is read.
+    let len_check = (has_len_check(l) && mode != Mode::Locate).then(|| {
+        let (min, max) = (l.min_len, l.max_len);
+        match (min, max) {
+            _ if max == Some(min) => format!("b.len() != {min}"),
+            (0, None) => String::new(),
+            (0, Some(max)) => format!("b.len() > {max}"),
+            (1, None) => "b.is_empty()".to_owned(),
+            (1, Some(max)) => format!("b.is_empty() || b.len() > {max}"),
+            (min, None) => format!("b.len() < {min}"),
+            (min, Some(max)) => format!("b.len() < {min} || b.len() > {max}"),
         }
-    };
-    quote! {
-        /// Whether a value matches the pattern: straight-line code, no regex engine.
-        #[inline]
-        fn matches(s: &str) -> bool {
-            #body
-        }
+    });
+    let len_check = len_check.filter(|c| !c.is_empty());
+    // Runs beyond ASCII read `s`; everything else reads the bytes.
+    let bytes_read = len_check.is_some()
+        || (l.anchored_end && mode != Mode::Locate)
+        || l.pieces.iter().any(|p| !matches!(p, Piece::Run { class, .. } if !class.is_ascii()));
+    if bytes_read {
+        p.line(d, &["let b = s.as_bytes();"]);
     }
-}
-
-/// One pass over the pieces from `s`'s start.
-fn pass(l: &Linear, mode: Mode) -> TokenStream {
-    let mut pieces: Vec<TokenStream> = l.pieces.iter().map(|p| piece(p, mode)).collect();
+    if let Some(cond) = &len_check {
+        fail_if(p, d, cond, mode, "");
+    }
+    p.line(d, &["let mut i = 0usize;"]);
     // Once the last piece of variable length is past, the rest of an anchored value has one
     // length: a value of any other length fails there, before the rest is read (as a choice
     // between options of different lengths does for `mem_store_...` one byte too long).
     let last_variable = l.pieces.iter().rposition(|p| fixed_len(p).is_none());
-    if let (Mode::Matches, true, Some(k)) = (mode, l.anchored_start && l.anchored_end, last_variable) {
-        if k + 1 < l.pieces.len() {
+    let rest_check = match (mode, l.anchored_start && l.anchored_end, last_variable) {
+        (Mode::Matches, true, Some(k)) if k + 1 < l.pieces.len() => Some(k),
+        _ => None,
+    };
+    for (k, piece) in l.pieces.iter().enumerate() {
+        write_piece(piece, mode, p, d);
+        if rest_check == Some(k) {
             let rest: usize = l.pieces[k + 1..].iter().filter_map(fixed_len).sum();
-            let rest = Literal::usize_unsuffixed(rest);
-            pieces.insert(k + 1, quote! { if b.len() != i + #rest { return false; } });
+            fail_if(p, d, &format!("b.len() != i + {rest}"), mode, "");
         }
     }
-    let end = match (l.anchored_end, mode) {
-        (true, Mode::Locate) => {
-            let expected = end_expected(l);
-            quote! { (i, #expected) }
-        }
-        (true, Mode::Matches) => quote! { i == b.len() },
+    match (l.anchored_end, mode) {
+        (true, Mode::Locate) => p.line(d, &["(i, ", &string_literal(&end_expected(l)), ")"]),
+        (true, Mode::Matches) => p.line(d, &["i == b.len()"]),
         // Anything may follow the match (`locate` only runs for a value that does not match).
-        (false, Mode::Locate) => quote! { (i, "a value that matches") },
-        (false, Mode::Matches) => quote! { { let _ = i; true } },
-    };
-    // Shortest and longest match: most wrong lengths fail before any byte is read.
-    let len_check = if has_len_check(l) && mode != Mode::Locate {
-        let min = Literal::usize_unsuffixed(l.min_len);
-        let too_short = match l.min_len {
-            0 => None,
-            1 => Some(quote! { b.is_empty() }),
-            _ => Some(quote! { b.len() < #min }),
-        };
-        let too_long = l.max_len.map(|max| {
-            let max = Literal::usize_unsuffixed(max);
-            quote! { b.len() > #max }
-        });
-        let reject = quote! { return false };
-        match (too_short, too_long) {
-            _ if l.max_len == Some(l.min_len) => {
-                let n = Literal::usize_unsuffixed(l.min_len);
-                quote! { if b.len() != #n { #reject; } }
-            }
-            (Some(a), Some(b)) => quote! { if #a || #b { #reject; } },
-            (Some(a), None) | (None, Some(a)) => quote! { if #a { #reject; } },
-            (None, None) => quote! {},
+        (false, Mode::Locate) => p.line(d, &["(i, \"a value that matches\")"]),
+        (false, Mode::Matches) => {
+            p.line(d, &["let _ = i;"]);
+            p.line(d, &["true"]);
         }
-    } else {
-        quote! {}
-    };
-    // Runs beyond ASCII read `s`; everything else reads the bytes.
-    let bytes_read = !len_check.is_empty()
-        || (l.anchored_end && mode != Mode::Locate)
-        || l.pieces.iter().any(|p| !matches!(p, Piece::Run { class, .. } if !class.is_ascii()));
-    let b = bytes_read.then(|| quote! { let b = s.as_bytes(); });
-    quote! {
-        #b
-        #len_check
-        let mut i = 0usize;
-        #(#pieces)*
-        #end
     }
 }
 
@@ -278,128 +256,144 @@ fn has_len_check(l: &Linear) -> bool {
     l.anchored_start && l.anchored_end && (l.min_len > 0 || l.max_len.is_some())
 }
 
-fn piece(p: &Piece, mode: Mode) -> TokenStream {
-    match p {
+fn write_piece(piece: &Piece, mode: Mode, p: &mut Printed, d: usize) {
+    match piece {
         Piece::Literal(lit) if lit.len() == 1 => {
-            let byte = byte_lit(lit.as_bytes()[0]);
+            let byte = byte_text(lit.as_bytes()[0]);
             // The runtime's text for a literal character (one byte: ASCII).
-            let expected = format!("`{lit}`");
-            let fail = fail(mode, quote! { (i, #expected) });
-            quote! {
-                if b.get(i) != Some(&#byte) { #fail; }
-                i += 1;
-            }
+            let located = format!("(i, {})", string_literal(&format!("`{lit}`")));
+            fail_if(p, d, &format!("b.get(i) != Some(&{byte})"), mode, &located);
+            p.line(d, &["i += 1;"]);
         }
         Piece::Literal(lit) => {
-            let bytes = Literal::byte_string(lit.as_bytes());
-            let n = Literal::usize_unsuffixed(lit.len());
+            let bytes = Literal::byte_string(lit.as_bytes()).to_string();
             // An ASCII literal's miss is found inline; others need the runtime's cold helper.
             let located = if lit.is_ascii() {
-                quote! { rt::ascii_literal_miss(b, i, #bytes) }
+                format!("rt::ascii_literal_miss(b, i, {bytes})")
             } else {
-                quote! { rt::literal_miss(b, i, #lit) }
+                format!("rt::literal_miss(b, i, {})", string_literal(lit))
             };
-            let fail = fail(mode, located);
-            quote! {
-                if !b[i..].starts_with(#bytes) { #fail; }
-                i += #n;
-            }
+            fail_if(p, d, &format!("!b[i..].starts_with({bytes})"), mode, &located);
+            p.line(d, &["i += ", &lit.len().to_string(), ";"]);
         }
         Piece::Choice(options) => {
-            let arms = options.iter().map(|o| {
-                let bytes = Literal::byte_string(o.as_bytes());
-                let n = Literal::usize_unsuffixed(o.len());
-                quote! { if b[i..].starts_with(#bytes) { i += #n; } else }
-            });
+            for (k, o) in options.iter().enumerate() {
+                let bytes = Literal::byte_string(o.as_bytes()).to_string();
+                let head = if k == 0 { "if " } else { "} else if " };
+                p.line(d, &[head, "b[i..].starts_with(", &bytes, ") {"]);
+                p.line(d + 1, &["i += ", &o.len().to_string(), ";"]);
+            }
+            p.line(d, &["} else {"]);
             let expected = options.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" or ");
-            let fail = fail(mode, quote! { rt::choice_miss(b, i, &[#(#options),*], #expected) });
-            quote! { #(#arms)* { #fail; } }
+            let list = options.iter().map(|o| string_literal(o)).collect::<Vec<_>>().join(", ");
+            let located = format!("rt::choice_miss(b, i, &[{list}], {})", string_literal(&expected));
+            fail(p, d + 1, mode, &located, ";");
+            p.line(d, &["}"]);
         }
-        Piece::Run { class, min, max } => run(class, *min, *max, mode),
+        Piece::Run { class, min, max } => write_run(class, *min, *max, mode, p, d),
     }
 }
 
-fn run(class: &CharClass, min: u32, max: Option<u32>, mode: Mode) -> TokenStream {
-    let expected = describe_class(class);
+fn write_run(class: &CharClass, min: u32, max: Option<u32>, mode: Mode, p: &mut Printed, d: usize) {
+    let expected = string_literal(&describe_class(class));
     let test = class_test(class);
     if class.is_ascii() {
-        let pat_single = class_pattern(class);
         if min == 1 && max == Some(1) {
-            let fail = fail(mode, quote! { (i, #expected) });
-            return quote! {
-                match b.get(i) {
-                    Some(#pat_single) => i += 1,
-                    _ => #fail,
-                }
-            };
+            p.line(d, &["match b.get(i) {"]);
+            p.line(d + 1, &["Some(", &class_pattern(class), ") => i += 1,"]);
+            let located = format!("(i, {expected})");
+            match mode {
+                Mode::Locate => p.line(d + 1, &["_ => return ", &located, ","]),
+                Mode::Matches => p.line(d + 1, &["_ => return false,"]),
+            }
+            p.line(d, &["}"]);
+            return;
         }
         if Some(min) == max {
-            let n = Literal::usize_unsuffixed(min as usize);
-            let wide = class_test_wide(class);
-            return match mode {
-                Mode::Matches => quote! {
-                    match b.get(i..i + #n) {
-                        // Branch-free over the run so the compiler can vectorize it.
-                        Some(run) if run.iter().fold(true, |ok, &c| ok & (#wide)) => i += #n,
-                        _ => return false,
-                    }
-                },
-                Mode::Locate => quote! {
-                    if let Some(at) = rt::run_miss::<#n>(b, i, |c| #wide) {
-                        return (at, #expected);
-                    }
-                    i += #n;
-                },
-            };
+            // `run_all` is branch-free over the run so the compiler can vectorize it.
+            let n = min.to_string();
+            let ranges: Vec<(u8, u8)> = class.ranges.iter().map(|&(lo, hi)| (lo as u8, hi as u8)).collect();
+            p.line(d, &["let class = |c: u8| ", &test_text(&ranges, " | "), ";"]);
+            match mode {
+                Mode::Matches => fail_if(p, d, &format!("!rt::run_all::<{n}>(b, i, class)"), mode, ""),
+                Mode::Locate => {
+                    p.line(d, &["if let Some(at) = rt::run_miss::<", &n, ">(b, i, class) {"]);
+                    p.line(d + 1, &["return (at, ", &expected, ");"]);
+                    p.line(d, &["}"]);
+                }
+            }
+            p.line(d, &["i += ", &n, ";"]);
+            return;
         }
-        let take = max.map(|m| {
-            let m = Literal::usize_unsuffixed(m as usize);
-            quote! { .take(#m) }
-        });
-        let check = (min > 0).then(|| {
-            let m = Literal::usize_unsuffixed(min as usize);
-            let fail = fail(mode, quote! { (i + n, #expected) });
-            quote! { if n < #m { #fail; } }
-        });
-        return quote! {
-            let n = b[i..].iter()#take.take_while(|&&c| #test).count();
-            #check
-            i += n;
-        };
+        let take = max.map(|m| format!(".take({m})")).unwrap_or_default();
+        p.line(d, &["let class = |c: u8| ", &test, ";"]);
+        p.line(d, &["let n = b[i..].iter()", &take, ".take_while(|&&c| class(c)).count();"]);
+        if min > 0 {
+            fail_if(p, d, &format!("n < {min}"), mode, &format!("(i + n, {expected})"));
+        }
+        p.line(d, &["i += n;"]);
+        return;
     }
     // Characters beyond ASCII: decode and count characters (JSON Schema counts characters).
-    let limit = max.map(|m| {
-        let m = Literal::usize_unsuffixed(m as usize);
-        quote! { n == #m || }
-    });
-    let check = (min > 0).then(|| {
-        let m = Literal::usize_unsuffixed(min as usize);
-        let fail = fail(mode, quote! { (i, #expected) });
-        quote! { if n < #m { #fail; } }
-    });
-    if limit.is_none() && check.is_none() {
-        return quote! {
-            for c in s[i..].chars() {
-                if !(#test) { break; }
-                i += c.len_utf8();
-            }
-        };
+    // prettyplease prints `matches!` in its own way: the item goes through it.
+    p.defer();
+    let limit = max.map(|m| format!("n == {m} || ")).unwrap_or_default();
+    let counted = !limit.is_empty() || min > 0;
+    if counted {
+        p.line(d, &["let mut n = 0usize;"]);
     }
-    quote! {
-        let mut n = 0usize;
-        for c in s[i..].chars() {
-            if #limit !(#test) { break; }
-            i += c.len_utf8();
-            n += 1;
-        }
-        #check
+    p.line(d, &["for c in s[i..].chars() {"]);
+    p.line(d + 1, &["if ", &limit, "!(", &test, ") {"]);
+    p.line(d + 2, &["break;"]);
+    p.line(d + 1, &["}"]);
+    p.line(d + 1, &["i += c.len_utf8();"]);
+    if counted {
+        p.line(d + 1, &["n += 1;"]);
+    }
+    p.line(d, &["}"]);
+    if min > 0 {
+        fail_if(p, d, &format!("n < {min}"), mode, &format!("(i, {expected})"));
     }
 }
 
-/// [`class_test`] for an ASCII class, branch-free (`|` between comparisons).
-fn class_test_wide(c: &CharClass) -> TokenStream {
-    let ranges: Vec<(u8, u8)> = c.ranges.iter().map(|&(lo, hi)| (lo as u8, hi as u8)).collect();
-    test_of_with(&ranges, quote! { | })
+/// A byte as a literal: `b'x'` when printable ASCII, else a number.
+fn byte_text(b: u8) -> String {
+    if (0x20..0x7F).contains(&b) {
+        Literal::byte_character(b).to_string()
+    } else {
+        Literal::u8_unsuffixed(b).to_string()
+    }
+}
+
+/// The pattern of a set of byte ranges: `b'0'..=b'9' | b'_'`.
+fn pattern_text(ranges: &[(u8, u8)]) -> String {
+    let alts: Vec<String> = ranges
+        .iter()
+        .map(|&(lo, hi)| if lo == hi { byte_text(lo) } else { format!("{}..={}", byte_text(lo), byte_text(hi)) })
+        .collect();
+    alts.join(" | ")
+}
+
+/// A boolean expression testing the byte `c` against ranges, alternatives joined with `op`
+/// (` | ` keeps it branch-free).
+fn test_text(ranges: &[(u8, u8)], op: &str) -> String {
+    let alts: Vec<String> = ranges
+        .iter()
+        .map(|&(lo, hi)| {
+            if lo == hi {
+                format!("c == {}", byte_text(lo))
+            } else if (lo, hi) == (b'0', b'9') {
+                "c.is_ascii_digit()".to_owned()
+            } else if (lo, hi) == (b'a', b'z') {
+                "c.is_ascii_lowercase()".to_owned()
+            } else if (lo, hi) == (b'A', b'Z') {
+                "c.is_ascii_uppercase()".to_owned()
+            } else {
+                format!("({}..={}).contains(&c)", byte_text(lo), byte_text(hi))
+            }
+        })
+        .collect();
+    alts.join(op)
 }
 
 /// Tokens for `fn check(b: &[u8]) -> Result<(), (usize, &'static str)>`'s body.
@@ -615,60 +609,6 @@ fn same_ranges(m: &Dfa, a: usize, b: usize) -> bool {
     ranges_of(m, a) == ranges_of(m, b) && m.states[a].expected == m.states[b].expected
 }
 
-fn byte_lit(b: u8) -> TokenStream {
-    if (0x20..0x7F).contains(&b) {
-        let l = Literal::byte_character(b);
-        quote! { #l }
-    } else {
-        let l = Literal::u8_unsuffixed(b);
-        quote! { #l }
-    }
-}
-
-fn pattern_of(ranges: &[(u8, u8)]) -> TokenStream {
-    let alts = ranges.iter().map(|&(lo, hi)| {
-        if lo == hi {
-            byte_lit(lo)
-        } else {
-            let (lo, hi) = (byte_lit(lo), byte_lit(hi));
-            quote! { #lo..=#hi }
-        }
-    });
-    quote! { #(#alts)|* }
-}
-
-/// A boolean expression testing the byte `c` against ranges.
-fn test_of(ranges: &[(u8, u8)]) -> TokenStream {
-    test_of_with(ranges, quote! { || })
-}
-
-/// Like [`test_of`], joining alternatives with `op` (`|` keeps it branch-free).
-fn test_of_with(ranges: &[(u8, u8)], op: TokenStream) -> TokenStream {
-    let alts = ranges.iter().map(|&(lo, hi)| {
-        if lo == hi {
-            let b = byte_lit(lo);
-            quote! { c == #b }
-        } else if (lo, hi) == (b'0', b'9') {
-            quote! { c.is_ascii_digit() }
-        } else if (lo, hi) == (b'a', b'z') {
-            quote! { c.is_ascii_lowercase() }
-        } else if (lo, hi) == (b'A', b'Z') {
-            quote! { c.is_ascii_uppercase() }
-        } else {
-            let (lo, hi) = (byte_lit(lo), byte_lit(hi));
-            quote! { (#lo..=#hi).contains(&c) }
-        }
-    });
-    let mut out = TokenStream::new();
-    for (n, alt) in alts.enumerate() {
-        if n > 0 {
-            out.extend(op.clone());
-        }
-        out.extend(alt);
-    }
-    out
-}
-
 /// One piece of a block: a single literal byte (merged into runs later) or finished code.
 enum Step {
     Lit(u8, usize),
@@ -693,7 +633,7 @@ fn emit_run(m: &Dfa, run: &[usize]) -> Step {
     }
     let k = Literal::usize_unsuffixed(run.len());
     let test = test_of(&ranges);
-    let wide = test_of_with(&ranges, quote! { | });
+    let wide = lex(&test_text(&ranges, " | "));
     Step::Code(quote! {
         match b.get(i..i + #k) {
             // Branch-free over the run so the compiler can vectorize it.
@@ -806,5 +746,85 @@ fn emit_general(m: &Dfa, s: usize, multi: bool) -> TokenStream {
             #(#arms)*
             #other
         }
+    }
+}
+
+fn byte_lit(b: u8) -> TokenStream {
+    lex(&byte_text(b))
+}
+
+fn pattern_of(ranges: &[(u8, u8)]) -> TokenStream {
+    lex(&pattern_text(ranges))
+}
+
+/// A boolean expression testing the byte `c` against ranges.
+fn test_of(ranges: &[(u8, u8)]) -> TokenStream {
+    lex(&test_text(ranges, " || "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole newtype's text, for a pattern and a type name.
+    fn newtype(pattern: &str, name: &str, lengths: (Option<u64>, Option<u64>)) -> Printed {
+        let matcher = crate::pattern::compile(pattern).expect("compiles");
+        let p = crate::ir::PatternType {
+            source: pattern.to_owned(),
+            matcher: Some(matcher),
+            min_length: lengths.0,
+            max_length: lengths.1,
+            example: None,
+        };
+        let t = crate::ir::TypeDef {
+            name: crate::ir::Name { rust: name.to_owned(), api: name.to_owned() },
+            docs: Vec::new(),
+            pointer: String::new(),
+            kind: crate::ir::TypeDefKind::Pattern(p.clone()),
+        };
+        super::super::types::pattern_text(&t, &["Docs.".to_owned()], &p)
+    }
+
+    /// Linear patterns of every piece kind, their literals, options, classes and type names
+    /// swept across the width limit: whatever is written as text is what prettyplease prints
+    /// for it, and the sweep reaches both sides of the limit.
+    #[test]
+    fn pattern_code_is_what_prettyplease_prints() {
+        let mut seen = [0usize; 2];
+        let mut widest = 0;
+        let classes = ["[0-9]", "[0-9a-z]", "[0-9a-fA-F_-]", "[a-z0-9.,;:_~!$&'()*+=@ -]", "[\\x01-\\x1f]"];
+        for len in 1..64 {
+            let word = "w".repeat(len);
+            for (k, class) in classes.iter().enumerate() {
+                let patterns = [
+                    format!("^{word}_{class}{{25}}$"),
+                    format!("^(ab|{word})-{class}{{2,{}}}$", len + 2),
+                    format!("^x(store|{word})_{class}{class}*$"),
+                    format!("{word}{class}+"),
+                    format!("^{class}{{{len}}}{word}$"),
+                    format!("^{word}[\u{e9}a-z]{{1,3}}$"),
+                ];
+                for (j, pattern) in patterns.iter().enumerate() {
+                    // Type names and length checks long enough to reach the limit.
+                    let name = format!("T{}", "n".repeat((len * 7 + k + j) % 23));
+                    let lengths = if (len + j) % 5 == 0 { (Some(1), Some(len as u64 * 9)) } else { (None, None) };
+                    let p = newtype(pattern, &name, lengths);
+                    seen[usize::from(p.fits())] += 1;
+                    if p.fits() {
+                        // Doc lines and the pattern's literal are never broken; the width check is about the rest.
+                        let code =
+                            p.text().lines().filter(|l| !l.contains("PATTERN") && !l.trim_start().starts_with("///"));
+                        widest = widest.max(code.map(str::len).max().unwrap_or(0));
+                        let tokens: TokenStream = p.text().parse().expect("lexes");
+                        let printed = prettyplease::unparse(&syn::parse2(tokens).expect("parses"));
+                        let printed = crate::render::space_out_items(&printed);
+                        let written = crate::render::space_out_items(p.text());
+                        assert_eq!(printed, written, "{pattern}");
+                    }
+                }
+            }
+        }
+        assert!(seen[0] > 100 && seen[1] > 100, "text and deferred items: {seen:?}");
+        assert!(widest >= super::super::printed::WIDTH - 1, "lines reach the limit: {widest}");
     }
 }

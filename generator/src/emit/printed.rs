@@ -34,6 +34,23 @@ impl Printed {
         Printed { text: String::with_capacity(512), indent, fits: true }
     }
 
+    /// Whether the text is what prettyplease prints (else [`finish`](Self::finish) lexes it).
+    #[cfg(test)]
+    pub fn fits(&self) -> bool {
+        self.fits
+    }
+
+    /// The text so far.
+    #[cfg(test)]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether no line has been written.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
     /// A line of `parts` at `depth` levels of indentation inside the item.
     pub fn line(&mut self, depth: usize, parts: &[&str]) {
         self.push_line(depth, parts, true);
@@ -52,6 +69,19 @@ impl Printed {
             self.fits = false;
         }
         self.text.push('\n');
+    }
+
+    /// Items given as tokens: the item goes through prettyplease.
+    pub fn tokens(&mut self, tokens: TokenStream) {
+        self.fits = false;
+        self.text.push_str(&tokens.to_string());
+        self.text.push('\n');
+    }
+
+    /// Send the item through prettyplease: it has a line whose printed form this module does
+    /// not model.
+    pub fn defer(&mut self) {
+        self.fits = false;
     }
 
     /// The lines of `other` (built for the same indentation) after these.
@@ -189,6 +219,55 @@ impl Printed {
             }
             super::docs::push_doc_line(&mut self.text, l);
         }
+    }
+
+    /// A module's own doc lines (`//!`), as prettyplease prints `#![doc = " line"]`.
+    pub fn inner_docs(&mut self, lines: &[String]) {
+        for l in lines {
+            if l.contains(['\n', '\r']) {
+                self.fits = false;
+                let lit = proc_macro2::Literal::string(&format!(" {l}")).to_string();
+                self.line(0, &["#![doc = ", &lit, "]"]);
+                continue;
+            }
+            super::docs::push_comment_line(&mut self.text, "//!", l);
+        }
+    }
+
+    /// A `use` of a group of names, `head{a, b}tail` when it fits, else broken as prettyplease
+    /// breaks a use group: as many names on a line as fit, then a trailing comma.
+    pub fn use_group(&mut self, head: &str, items: &[String], tail: &str) {
+        let flat = self.indent + head.len() + items.iter().map(|i| i.len() + 2).sum::<usize>() + tail.len();
+        if let [one] = items {
+            // prettyplease drops the braces around one name.
+            self.line(0, &[head, one, tail]);
+            return;
+        }
+        if flat <= WIDTH {
+            self.line(0, &[head, "{", &items.join(", "), "}", tail]);
+            return;
+        }
+        if items.iter().any(|i| self.indent + 5 + i.len() > WIDTH) {
+            self.fits = false;
+        }
+        self.line(0, &[head, "{"]);
+        let mut line = String::from("    ");
+        for (k, item) in items.iter().enumerate() {
+            // The width of what must follow on the same line: the name and its comma.
+            let need = item.len() + usize::from(k + 1 < items.len());
+            if line.len() > 4 && self.indent + line.len() + 1 + need > WIDTH {
+                self.push_line(0, &[&line], false);
+                line.truncate(4);
+            }
+            if line.len() > 4 {
+                line.push(' ');
+            }
+            line.push_str(item);
+            line.push(',');
+        }
+        // The last name's comma may reach one column past the margin.
+        self.push_line(0, &[&line], false);
+        self.line(0, &["}", tail]);
     }
 
     /// The item's tokens: a placeholder for the text, or the text lexed.
@@ -459,6 +538,25 @@ mod tests {
             p.line(0, &["};"]);
             assert_printed_as_written(&p, true, &len.to_string());
         }
+    }
+
+    /// A use group is on one line when it fits, else filled as prettyplease fills it.
+    #[test]
+    fn use_groups_break_where_prettyplease_breaks_them() {
+        let mut seen = [false; 2];
+        for seed in 0..600u64 {
+            let n = 1 + (seed % 37) as usize;
+            let names: Vec<String> = (0..n)
+                .map(|k| format!("N{}{k}", "a".repeat(((seed * 31 + k as u64 * 17 + seed / 37) % 29) as usize)))
+                .collect();
+            let mut p = Printed::new(0);
+            p.use_group("pub use rt::", &names, ";");
+            seen[usize::from(p.text.lines().count() > 1)] = true;
+            assert!(p.fits, "{names:?}\n{}", p.text);
+            let item: TokenStream = p.text.parse().expect("lexes");
+            assert_eq!(print(item), p.text, "{names:?}");
+        }
+        assert_eq!(seen, [true, true], "one-line and filled forms");
     }
 
     /// A struct expression is on one line up to prettyplease's width for them, and as wide as

@@ -455,8 +455,13 @@ fn one_of_def(t: &TypeDef, docs: &[String], variants: &[Variant], discriminator:
 }
 
 fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
-    let name = ident(&t.name.rust);
-    let name_str = t.name.rust.as_str();
+    pattern_text(t, docs, p).finish()
+}
+
+/// The newtype, its `impl` and its macro call as text.
+pub(super) fn pattern_text(t: &TypeDef, docs: &[String], p: &PatternType) -> printed::Printed {
+    let name = t.name.rust.as_str();
+    let name_lit = printed::string_literal(name);
     let pattern = &p.source;
     let mut docs = docs.to_vec();
     docs.push(String::new());
@@ -474,64 +479,42 @@ fn pattern_def(t: &TypeDef, docs: &[String], p: &PatternType) -> TokenStream {
         docs.push(String::new());
         docs.push(format!("Example: `{example}`"));
     }
-    let docs = doc_attrs(&docs);
-    let code = p.matcher.as_ref().map(|m| super::pattern::matcher_code(m, name_str));
-    let check_fns = code.as_ref().map(|c| &c.fns);
-    let check = code.as_ref().map(|c| &c.check);
-    let lengths = match (p.min_length, p.max_length) {
+    let mut out = printed::Printed::new(0);
+    out.docs(0, &docs);
+    out.line(0, &["#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]"]);
+    out.line(0, &["#[serde(transparent)]"]);
+    out.line(0, &["pub struct ", name, "(String);"]);
+    out.line(0, &["impl ", name, " {"]);
+    out.line(1, &["/// The pattern from the spec (ECMA-262 syntax)."]);
+    out.unbroken_line(1, &["pub const PATTERN: &'static str = ", &printed::string_literal(pattern), ";"]);
+    out.line(1, &["/// Check a value without keeping it. The error borrows the value and works out"]);
+    out.line(1, &["/// where it goes wrong only when asked; `ValidationError::from(error)` keeps it."]);
+    out.line(1, &["#[inline]"]);
+    out.line(1, &["pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {"]);
+    if p.min_length.is_none() && p.max_length.is_none() && p.matcher.is_none() {
         // Nothing the client can check.
-        (None, None) if code.is_none() => quote! { let _ = value; },
-        (None, None) => quote! {},
-        (min, max) => {
-            let min = min.map(|n| {
-                let msg = format!("at least {n} character{}", if n == 1 { "" } else { "s" });
-                let n = proc_macro2::Literal::u64_unsuffixed(n);
-                quote! {
-                    if len < #n {
-                        return Err(rt::InvalidValue::known(#name_str, value, None, #msg));
-                    }
-                }
-            });
-            let max = max.map(|n| {
-                let msg = format!("at most {n} character{}", if n == 1 { "" } else { "s" });
-                let n = proc_macro2::Literal::u64_unsuffixed(n);
-                quote! {
-                    if len > #n {
-                        return Err(rt::InvalidValue::known(#name_str, value, None, #msg));
-                    }
-                }
-            });
-            quote! {
-                let len = value.chars().count() as u64;
-                #min
-                #max
-            }
-        }
-    };
-    quote! {
-        #docs
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-        #[serde(transparent)]
-        pub struct #name(String);
-
-        impl #name {
-            /// The pattern from the spec (ECMA-262 syntax).
-            pub const PATTERN: &'static str = #pattern;
-
-            /// Check a value without keeping it. The error borrows the value and works out
-            /// where it goes wrong only when asked; `ValidationError::from(error)` keeps it.
-            #[inline]
-            pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
-                #lengths
-                #check
-                Ok(())
-            }
-
-            #check_fns
-        }
-
-        rt::string_newtype!(#name);
+        out.line(2, &["let _ = value;"]);
     }
+    if p.min_length.is_some() || p.max_length.is_some() {
+        out.line(2, &["let len = value.chars().count() as u64;"]);
+    }
+    for (bound, n, cmp) in [("at least", p.min_length, "<"), ("at most", p.max_length, ">")] {
+        if let Some(n) = n {
+            let msg = printed::string_literal(&format!("{bound} {n} character{}", if n == 1 { "" } else { "s" }));
+            out.line(2, &["if len ", cmp, " ", &n.to_string(), " {"]);
+            out.line(3, &["return Err(rt::InvalidValue::known(", &name_lit, ", value, None, ", &msg, "));"]);
+            out.line(2, &["}"]);
+        }
+    }
+    let fns = p.matcher.as_ref().map(|m| super::pattern::write_matcher(m, name, &mut out, 2));
+    out.line(2, &["Ok(())"]);
+    out.line(1, &["}"]);
+    if let Some(fns) = fns {
+        out.append(fns);
+    }
+    out.line(0, &["}"]);
+    out.line(0, &["rt::string_newtype!(", name, ");"]);
+    out
 }
 
 fn length_note(p: &PatternType) -> String {
