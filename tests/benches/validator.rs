@@ -98,14 +98,45 @@ impl Checkers {
     }
 }
 
+/// `f(k, s)` with `k` a constant in each arm, so every implementation gets its own loop, with
+/// no dispatch on `k` inside it (`run` is inlined and its `match` folds away).
+macro_rules! per_impl {
+    ($k:expr, |$kk:ident| $body:expr) => {
+        match $k {
+            0 => {
+                const $kk: usize = 0;
+                $body
+            }
+            1 => {
+                const $kk: usize = 1;
+                $body
+            }
+            2 => {
+                const $kk: usize = 2;
+                $body
+            }
+            3 => {
+                const $kk: usize = 3;
+                $body
+            }
+            _ => {
+                const $kk: usize = 4;
+                $body
+            }
+        }
+    };
+}
+
 /// Child mode for callgrind: `n` calls of implementation `k` on input `i`.
 fn calls(spec: &str) {
     let v: Vec<usize> = spec.split(':').map(|x| x.parse().expect("k:i:n")).collect();
     let c = Checkers::new();
     let s = INPUTS[v[1]].1;
-    for _ in 0..v[2] {
-        black_box(c.run(v[0], s));
-    }
+    per_impl!(v[0], |K| {
+        for _ in 0..v[2] {
+            black_box(c.run(K, s));
+        }
+    })
 }
 
 /// Instructions callgrind counts for `n` calls of implementation `k` on input `i` in a child
@@ -145,7 +176,7 @@ fn main() {
     for _ in 0..5 {
         for (i, (_, s)) in INPUTS.iter().enumerate() {
             for (k, cell) in best[i].iter_mut().enumerate() {
-                *cell = cell.min(measure(|| c.run(k, s)));
+                *cell = cell.min(per_impl!(k, |K| measure(|| c.run(K, s))));
             }
         }
     }
