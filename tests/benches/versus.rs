@@ -30,17 +30,32 @@ fn run_once(cmd: &mut Command) -> (Duration, u64) {
     (wall, usage.ru_maxrss as u64)
 }
 
-/// Median wall time and the largest peak RSS over `runs`.
-fn measure(make: &dyn Fn() -> Command, runs: usize) -> (Duration, u64) {
-    let mut walls = Vec::new();
-    let mut rss = 0;
-    for _ in 0..runs {
-        let (w, r) = run_once(&mut make());
-        walls.push(w);
-        rss = rss.max(r);
+/// Wall time (median) and peak RSS of `runs` runs of `a` and of `b` (when given), the two
+/// interleaved, the order alternating each round, so a slow spell of the machine falls on both.
+fn measure_pair(
+    a: &dyn Fn() -> Command,
+    b: Option<&dyn Fn() -> Command>,
+    runs: usize,
+) -> ((Duration, u64), Option<(Duration, u64)>) {
+    let (mut wa, mut wb, mut ra, mut rb) = (Vec::new(), Vec::new(), 0, 0);
+    for round in 0..runs {
+        let mut one = |first: bool| {
+            if first {
+                let (w, r) = run_once(&mut a());
+                wa.push(w);
+                ra = ra.max(r);
+            } else if let Some(b) = b {
+                let (w, r) = run_once(&mut b());
+                wb.push(w);
+                rb = rb.max(r);
+            }
+        };
+        one(round % 2 == 0);
+        one(round % 2 != 0);
     }
-    walls.sort();
-    (walls[walls.len() / 2], rss)
+    wa.sort();
+    wb.sort();
+    ((wa[wa.len() / 2], ra), b.map(|_| (wb[wb.len() / 2], rb)))
 }
 
 /// Instructions of the process and its children, or `None` without valgrind.
@@ -128,13 +143,14 @@ fn main() {
     let tmp = std::env::temp_dir().join(format!("versus-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let (out_a, out_b) = (tmp.join("ours"), tmp.join("progenitor"));
+    let (out_a, out_b) = (&out_a, &out_b);
     if prog.is_none() {
         println!(
             "progenitor not installed (`cargo install cargo-progenitor --version 0.15.1 --locked`): our columns only\n"
         );
     }
 
-    println!("## Whole process, this project vs progenitor 0.15.1 (median of 7 runs)\n");
+    println!("## Whole process, this project vs progenitor 0.15.1 (median of 7 runs, the two interleaved)\n");
     println!("| spec | ours (ms) | progenitor (ms) | ratio | ours, instructions (M) | progenitor, instructions (M) | ratio | ours, peak RSS (MB) | progenitor, peak RSS (MB) |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let specs = [
@@ -142,17 +158,12 @@ fn main() {
         ("published Memory spec (spec/)", root.join("spec/twilio_memory_v1.json")),
     ];
     for (name, spec) in &specs {
-        let a = || ours(&bin, spec, &out_a);
-        let (wa, ra) = measure(&a, 7);
+        let a = || ours(&bin, spec, out_a);
+        let b = prog.as_ref().map(|p| move || theirs(p, spec, out_b));
+        let ((wa, ra), wrb) = measure_pair(&a, b.as_ref().map(|b| b as &dyn Fn() -> Command), 7);
         let ia = instructions(&a);
-        let (wb, rb, ib) = match &prog {
-            Some(p) => {
-                let b = || theirs(p, spec, &out_b);
-                let (w, r) = measure(&b, 7);
-                (Some(w), Some(r), instructions(&b))
-            }
-            None => (None, None, None),
-        };
+        let ib = b.as_ref().and_then(|b| instructions(b));
+        let (wb, rb) = (wrb.map(|x| x.0), wrb.map(|x| x.1));
         let cell = |v: Option<String>| v.unwrap_or_else(|| "–".into());
         println!(
             "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -172,10 +183,11 @@ fn main() {
     let text = two_megabytes_200_operations();
     let spec = tmp.join("two-mb.json");
     std::fs::write(&spec, &text).unwrap();
-    let (wa, ra) = measure(&|| ours(&bin, &spec, &out_a), 5);
-    let b = prog.as_ref().map(|p| measure(&|| theirs(p, &spec, &out_b), 3));
+    let spec = &spec;
+    let b = prog.as_ref().map(|p| move || theirs(p, spec, out_b));
+    let ((wa, ra), b) = measure_pair(&|| ours(&bin, spec, out_a), b.as_ref().map(|b| b as &dyn Fn() -> Command), 5);
     println!(
-        "\n2 MB spec ({:.2} MB, 200 operations), whole process, median of 5: ours {} ms ({} MB peak RSS); progenitor {}\n",
+        "\n2 MB spec ({:.2} MB, 200 operations), whole process, median of 5 (interleaved): ours {} ms ({} MB peak RSS); progenitor {}\n",
         text.len() as f64 / 1e6,
         ms(wa),
         mb(ra),
@@ -196,8 +208,10 @@ fn main() {
         let spec = tmp.join(format!("synthetic-{n}.json"));
         std::fs::write(&spec, &text).unwrap();
         let runs = if n > 1_000 { 1 } else { 3 };
-        let (wa, ra) = measure(&|| ours(&bin, &spec, &out_a), runs);
-        let b = prog.as_ref().filter(|_| n <= prog_max).map(|p| measure(&|| theirs(p, &spec, &out_b), runs));
+        let spec = &spec;
+        let b = prog.as_ref().filter(|_| n <= prog_max).map(|p| move || theirs(p, spec, out_b));
+        let ((wa, ra), b) =
+            measure_pair(&|| ours(&bin, spec, out_a), b.as_ref().map(|b| b as &dyn Fn() -> Command), runs);
         println!(
             "| {n} | {:.1} | {} | {} | {} | {} | {} |",
             text.len() as f64 / 1e6,
