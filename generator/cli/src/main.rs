@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use apigen::cli::{self, Options};
 
 /// mimalloc: glibc's malloc was ~40 % of the instructions of a run (many small strings and
-/// token trees); this cuts instructions by a quarter and wall time by a third, at the price of a
-/// higher peak RSS on small specs (the Memory spec: 24 → ~70 MB; see BENCHMARKS.md). Build with
-/// `--no-default-features` for the system allocator.
+/// token trees); this cuts instructions by a quarter and wall time by a third. Without
+/// transparent huge pages (the `no_thp` feature, see `Cargo.toml`) its peak RSS on the Memory
+/// spec is ~15 MB (glibc: 24 MB). Build with `--no-default-features` for the system allocator.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
