@@ -43,9 +43,6 @@ pub(crate) struct ApiInner {
     pub(crate) base_url: String,
     /// The base URL is the spec's: operations with a server of their own use theirs.
     pub(crate) base_url_is_default: bool,
-    /// `base_url` parsed once, when a path can be put after it without parsing it again (no
-    /// query or fragment): each call then parses only its path.
-    pub(crate) parsed_base: Option<reqwest::Url>,
     /// User-Agent and Accept, built once (authentication is added per operation).
     pub(crate) default_headers: HeaderMap,
 }
@@ -86,50 +83,14 @@ impl ApiClient {
         let ua = HeaderValue::from_str(&ua).unwrap_or_else(|_| HeaderValue::from_static("apigen-client"));
         default_headers.insert(reqwest::header::USER_AGENT, ua);
         default_headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
-        let parsed_base = reqwest::Url::parse(&base_url)
-            .ok()
-            .filter(|u| !u.cannot_be_a_base() && u.query().is_none() && u.fragment().is_none());
         ApiClient {
-            inner: Arc::new(ApiInner {
-                config: config.clone(),
-                base_url,
-                base_url_is_default,
-                parsed_base,
-                default_headers,
-            }),
+            inner: Arc::new(ApiInner { config: config.clone(), base_url, base_url_is_default, default_headers }),
         }
     }
 
     /// Base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
-    }
-
-    /// The URL of a request path (already percent-encoded, starting with `/`) under the base
-    /// URL (`None` when they do not form one), or under `server` (an operation's own, used when the base URL is the spec's):
-    /// the same URL as parsing the two strings joined, but the base URL is parsed once per
-    /// client, not once per call.
-    pub(crate) fn url(&self, server: Option<&str>, path: &str) -> Option<reqwest::Url> {
-        let inner = &*self.inner;
-        let base = match server {
-            Some(server) if inner.base_url_is_default => server.trim_end_matches('/'),
-            _ => match &inner.parsed_base {
-                Some(base) if path.starts_with('/') && !path.contains(['?', '#']) => {
-                    let mut url = base.clone();
-                    let prefix = base.path().trim_end_matches('/');
-                    let mut full = String::with_capacity(prefix.len() + path.len());
-                    full.push_str(prefix);
-                    full.push_str(path);
-                    url.set_path(&full);
-                    return Some(url);
-                }
-                _ => inner.base_url.as_str(),
-            },
-        };
-        let mut full = String::with_capacity(base.len() + path.len());
-        full.push_str(base);
-        full.push_str(path);
-        reqwest::Url::parse(&full).ok()
     }
 
     /// The configuration (shared with every client built from it).
@@ -247,62 +208,5 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     pub fn build(self) -> Result<C, ConfigError> {
         let config = self.config.build()?;
         Ok(C::from_api_client(ApiClient::with_base_url(C::API, &config, self.base_url)?))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    static API: ApiInfo = ApiInfo { default_base_url: "https://api.example.com", product: "test", version: "0" };
-
-    /// A request URL built from the base URL parsed once is the URL parsing the joined
-    /// strings gives, for base URLs with and without paths, ports and trailing slashes, and
-    /// paths with encoded characters, dot segments and empty segments.
-    #[test]
-    fn request_urls_are_what_parsing_the_joined_strings_gives() {
-        let config = Config::builder().build().expect("default config");
-        let bases = [
-            "https://memory.twilio.com",
-            "https://memory.twilio.com/",
-            "http://127.0.0.1:8080",
-            "http://localhost:8080/api/v2",
-            "https://EXAMPLE.com/a%20b/",
-            "https://xn--nxasmq6b.example/p",
-            "https://ex\u{e4}mple.com/p",
-            "http://[::1]:9/x",
-        ];
-        let paths = [
-            "/v1/ControlPlane/Stores/mem_store_01h9krwzhcf3bdm6wdzwpvc3zj",
-            "/",
-            "/a//b",
-            "/a/./b/../c",
-            "/%2E%2E/x",
-            "/..",
-            "/a%2Fb/%20c%25",
-            "/caf%C3%A9/\u{e9}",
-            "/a b/<c>",
-            "/x\\y",
-            "/path?query",
-            "",
-        ];
-        let mut fast = 0;
-        for base in bases {
-            let client = ApiClient::with_base_url(&API, &config, Some(base.to_owned())).expect("a valid base URL");
-            assert!(client.inner.parsed_base.is_some(), "{base}");
-            for path in paths {
-                let joined = format!("{}{path}", base.trim_end_matches('/'));
-                let expected = reqwest::Url::parse(&joined).ok();
-                assert_eq!(client.url(None, path), expected, "{base} + {path}");
-                fast += usize::from(path.starts_with('/') && !path.contains('?'));
-            }
-        }
-        assert!(fast > 50);
-        // An operation's own server is used when the base URL is the spec's.
-        let client = ApiClient::new(&API, &config);
-        assert_eq!(
-            client.url(Some("https://other.example.com/"), "/x").map(String::from),
-            Some("https://other.example.com/x".to_owned())
-        );
     }
 }

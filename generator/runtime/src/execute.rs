@@ -253,7 +253,14 @@ impl ApiClient {
         let retry = options.retry.as_ref().unwrap_or(&config.retry);
         let may_retry = op.idempotent || retry.retry_non_idempotent;
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("generated methods are valid");
-        let url = self.url(op.server, &parts.path).ok_or_else(|| Error::InvalidRequest {
+        let base = match op.server {
+            Some(server) if inner.base_url_is_default => server.trim_end_matches('/'),
+            _ => inner.base_url.as_str(),
+        };
+        let mut full = String::with_capacity(base.len() + parts.path.len());
+        full.push_str(base);
+        full.push_str(&parts.path);
+        let url = reqwest::Url::parse(&full).map_err(|_| Error::InvalidRequest {
             source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
         })?;
         let mut headers = inner.default_headers.clone();
