@@ -351,24 +351,24 @@ fn scheme_statics(cx: &Context<'_>, out: &mut printed::Printed) {
     for i in used {
         let s = &cx.api.auth[i];
         out.docs(0, &[format!("The `{}` security scheme.", s.name.api)]);
-        let head = ["static ", &s.name.rust, ": rt::SecurityScheme = rt::SecurityScheme::"];
+        let head = format!("static {}: rt::SecurityScheme = rt::SecurityScheme::", s.name.rust);
         // The struct values are wider than prettyplease keeps on one line.
         match &s.kind {
-            AuthKind::Basic => out.line(0, &[&head.concat(), "Basic;"]),
-            AuthKind::Bearer => out.line(0, &[&head.concat(), "Bearer;"]),
+            AuthKind::Basic => out.line(0, &[&head, "Basic;"]),
+            AuthKind::Bearer => out.line(0, &[&head, "Bearer;"]),
             AuthKind::ApiKey { location, name } => {
                 let location = match location {
                     ApiKeyLocation::Header => "Header",
                     ApiKeyLocation::Query => "Query",
                     ApiKeyLocation::Cookie => "Cookie",
                 };
-                out.line(0, &[&head.concat(), "ApiKey {"]);
+                out.line(0, &[&head, "ApiKey {"]);
                 out.line(1, &["location: rt::ApiKeyLocation::", location, ","]);
                 out.unbroken_line(1, &["name: ", &printed::string_literal(name), ","]);
                 out.line(0, &["};"]);
             }
             AuthKind::OAuth2 { token_url } => {
-                out.line(0, &[&head.concat(), "OAuth2 {"]);
+                out.line(0, &[&head, "OAuth2 {"]);
                 match token_url {
                     Some(u) => out.line(1, &["token_url: Some(", &printed::string_literal(u), "),"]),
                     None => out.line(1, &["token_url: None,"]),

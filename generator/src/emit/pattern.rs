@@ -20,9 +20,9 @@ use quote::quote;
 use super::printed::{lex, string_literal, Printed};
 use crate::ir::{CharClass, Dfa, Linear, Matcher, Piece};
 
-/// Write the statements of `validate` that check a value against `m` (at `depth`, inside
-/// `validate(value: &str)`; they return `Err(rt::InvalidValue)` when it does not match), and
-/// the newtype's associated functions they call (into `fns`, at `fns_depth`).
+/// Write into `check` the statements of `validate` that check a value against `m` (at
+/// `depth`, inside `validate(value: &str)`; they return `Err(rt::InvalidValue)` when it does
+/// not match), and return the newtype's associated functions they call (one level less deep).
 pub fn write_matcher(m: &Matcher, type_name: &str, check: &mut Printed, depth: usize) -> Printed {
     let mut fns = Printed::new(0);
     let d = depth;

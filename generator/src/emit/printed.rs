@@ -207,30 +207,28 @@ impl Printed {
     /// trimmed); a line prettyplease would not print as a `///` comment makes the item go
     /// through prettyplease.
     pub fn docs(&mut self, depth: usize, lines: &[String]) {
+        self.doc_lines(depth, "///", "#[doc = ", lines);
+    }
+
+    /// A module's own doc lines (`//!`), as prettyplease prints `#![doc = " line"]`.
+    pub fn inner_docs(&mut self, lines: &[String]) {
+        self.doc_lines(0, "//!", "#![doc = ", lines);
+    }
+
+    /// Doc lines as comments starting with `marker`; a line with a line break is written as
+    /// the attribute (`attribute` opens it) and sends the item through prettyplease.
+    fn doc_lines(&mut self, depth: usize, marker: &str, attribute: &str, lines: &[String]) {
         for l in lines {
             if l.contains(['\n', '\r']) {
                 self.fits = false;
                 let lit = proc_macro2::Literal::string(&format!(" {l}")).to_string();
-                self.line(depth, &["#[doc = ", &lit, "]"]);
+                self.line(depth, &[attribute, &lit, "]"]);
                 continue;
             }
             for _ in 0..depth {
                 self.text.push_str("    ");
             }
-            super::docs::push_doc_line(&mut self.text, l);
-        }
-    }
-
-    /// A module's own doc lines (`//!`), as prettyplease prints `#![doc = " line"]`.
-    pub fn inner_docs(&mut self, lines: &[String]) {
-        for l in lines {
-            if l.contains(['\n', '\r']) {
-                self.fits = false;
-                let lit = proc_macro2::Literal::string(&format!(" {l}")).to_string();
-                self.line(0, &["#![doc = ", &lit, "]"]);
-                continue;
-            }
-            super::docs::push_comment_line(&mut self.text, "//!", l);
+            super::docs::push_comment_line(&mut self.text, marker, l);
         }
     }
 
