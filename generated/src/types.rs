@@ -45,7 +45,7 @@ impl AcceptEncoding {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         let mut i = 0usize;
@@ -458,7 +458,7 @@ impl CommunicationId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 45 {
@@ -723,7 +723,7 @@ impl ConversationId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 44 {
@@ -1805,7 +1805,7 @@ impl DataMappingId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 42 {
@@ -1941,7 +1941,7 @@ impl DataMappingName {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.is_empty() {
@@ -2497,7 +2497,7 @@ impl DatasetId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 38 {
@@ -3623,7 +3623,7 @@ impl ImportId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 37 {
@@ -4901,7 +4901,7 @@ impl ObservationId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 42 {
@@ -5121,7 +5121,7 @@ impl ObservationSource {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.is_empty() {
@@ -6158,7 +6158,7 @@ impl ProfileId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 38 {
@@ -6566,7 +6566,7 @@ impl RecipientId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 43 {
@@ -6640,7 +6640,7 @@ impl RetryAfter {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.is_empty() {
@@ -6923,7 +6923,7 @@ impl StoreDisplayName {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.is_empty() {
@@ -6989,7 +6989,7 @@ impl StoreId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() < 36 || b.len() > 38 {
@@ -7216,7 +7216,7 @@ impl SuggestionId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 44 {
@@ -7481,7 +7481,7 @@ impl SummaryId {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 38 {
@@ -7677,7 +7677,7 @@ impl SummarySource {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.is_empty() {
@@ -8100,7 +8100,7 @@ impl TraitGroupDisplayName {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.is_empty() {
@@ -8484,7 +8484,7 @@ impl TraitName {
     }
 
     /// Whether a value matches the pattern: straight-line code, no regex engine.
-    #[inline]
+    #[inline(always)]
     fn matches(s: &str) -> bool {
         let b = s.as_bytes();
         if b.is_empty() {
