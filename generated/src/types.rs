@@ -29,17 +29,10 @@ impl AcceptEncoding {
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len > 200 {
-            return Err(
-                rt::InvalidValue::known(
-                    "AcceptEncoding",
-                    value,
-                    None,
-                    "at most 200 characters",
-                ),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_LONG));
         }
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -75,6 +68,11 @@ impl AcceptEncoding {
     }
 
     const LOCATE: rt::Locate = rt::Locate::new("AcceptEncoding", Self::locate);
+    const TOO_LONG: rt::Locate = rt::Locate::fixed(
+        "AcceptEncoding",
+        None,
+        "at most 200 characters",
+    );
 }
 
 rt::string_newtype!(AcceptEncoding);
@@ -452,7 +450,7 @@ impl CommunicationId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -717,7 +715,7 @@ impl ConversationId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -1799,7 +1797,7 @@ impl DataMappingId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -1915,27 +1913,13 @@ impl DataMappingName {
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len < 1 {
-            return Err(
-                rt::InvalidValue::known(
-                    "DataMappingName",
-                    value,
-                    None,
-                    "at least 1 character",
-                ),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_SHORT));
         }
         if len > 64 {
-            return Err(
-                rt::InvalidValue::known(
-                    "DataMappingName",
-                    value,
-                    None,
-                    "at most 64 characters",
-                ),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_LONG));
         }
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -1982,6 +1966,16 @@ impl DataMappingName {
     }
 
     const LOCATE: rt::Locate = rt::Locate::new("DataMappingName", Self::locate);
+    const TOO_SHORT: rt::Locate = rt::Locate::fixed(
+        "DataMappingName",
+        None,
+        "at least 1 character",
+    );
+    const TOO_LONG: rt::Locate = rt::Locate::fixed(
+        "DataMappingName",
+        None,
+        "at most 64 characters",
+    );
 }
 
 rt::string_newtype!(DataMappingName);
@@ -2491,7 +2485,7 @@ impl DatasetId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -3617,7 +3611,7 @@ impl ImportId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -4895,7 +4889,7 @@ impl ObservationId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -5095,27 +5089,13 @@ impl ObservationSource {
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len < 1 {
-            return Err(
-                rt::InvalidValue::known(
-                    "ObservationSource",
-                    value,
-                    None,
-                    "at least 1 character",
-                ),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_SHORT));
         }
         if len > 100 {
-            return Err(
-                rt::InvalidValue::known(
-                    "ObservationSource",
-                    value,
-                    None,
-                    "at most 100 characters",
-                ),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_LONG));
         }
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -5160,6 +5140,16 @@ impl ObservationSource {
     }
 
     const LOCATE: rt::Locate = rt::Locate::new("ObservationSource", Self::locate);
+    const TOO_SHORT: rt::Locate = rt::Locate::fixed(
+        "ObservationSource",
+        None,
+        "at least 1 character",
+    );
+    const TOO_LONG: rt::Locate = rt::Locate::fixed(
+        "ObservationSource",
+        None,
+        "at most 100 characters",
+    );
 }
 
 rt::string_newtype!(ObservationSource);
@@ -6152,7 +6142,7 @@ impl ProfileId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -6560,7 +6550,7 @@ impl RecipientId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -6634,7 +6624,7 @@ impl RetryAfter {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -6907,17 +6897,10 @@ impl StoreDisplayName {
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len > 64 {
-            return Err(
-                rt::InvalidValue::known(
-                    "StoreDisplayName",
-                    value,
-                    None,
-                    "at most 64 characters",
-                ),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_LONG));
         }
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -6962,6 +6945,11 @@ impl StoreDisplayName {
     }
 
     const LOCATE: rt::Locate = rt::Locate::new("StoreDisplayName", Self::locate);
+    const TOO_LONG: rt::Locate = rt::Locate::fixed(
+        "StoreDisplayName",
+        None,
+        "at most 64 characters",
+    );
 }
 
 rt::string_newtype!(StoreDisplayName);
@@ -6983,7 +6971,7 @@ impl StoreId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -7210,7 +7198,7 @@ impl SuggestionId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -7475,7 +7463,7 @@ impl SummaryId {
     #[inline]
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -7661,17 +7649,10 @@ impl SummarySource {
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len > 100 {
-            return Err(
-                rt::InvalidValue::known(
-                    "SummarySource",
-                    value,
-                    None,
-                    "at most 100 characters",
-                ),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_LONG));
         }
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -7716,6 +7697,11 @@ impl SummarySource {
     }
 
     const LOCATE: rt::Locate = rt::Locate::new("SummarySource", Self::locate);
+    const TOO_LONG: rt::Locate = rt::Locate::fixed(
+        "SummarySource",
+        None,
+        "at most 100 characters",
+    );
 }
 
 rt::string_newtype!(SummarySource);
@@ -8074,27 +8060,13 @@ impl TraitGroupDisplayName {
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len < 1 {
-            return Err(
-                rt::InvalidValue::known(
-                    "TraitGroupDisplayName",
-                    value,
-                    None,
-                    "at least 1 character",
-                ),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_SHORT));
         }
         if len > 64 {
-            return Err(
-                rt::InvalidValue::known(
-                    "TraitGroupDisplayName",
-                    value,
-                    None,
-                    "at most 64 characters",
-                ),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_LONG));
         }
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -8139,6 +8111,16 @@ impl TraitGroupDisplayName {
     }
 
     const LOCATE: rt::Locate = rt::Locate::new("TraitGroupDisplayName", Self::locate);
+    const TOO_SHORT: rt::Locate = rt::Locate::fixed(
+        "TraitGroupDisplayName",
+        None,
+        "at least 1 character",
+    );
+    const TOO_LONG: rt::Locate = rt::Locate::fixed(
+        "TraitGroupDisplayName",
+        None,
+        "at most 64 characters",
+    );
 }
 
 rt::string_newtype!(TraitGroupDisplayName);
@@ -8463,22 +8445,13 @@ impl TraitName {
     pub fn validate(value: &str) -> Result<(), rt::InvalidValue<'_>> {
         let len = value.chars().count() as u64;
         if len < 1 {
-            return Err(
-                rt::InvalidValue::known("TraitName", value, None, "at least 1 character"),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_SHORT));
         }
         if len > 128 {
-            return Err(
-                rt::InvalidValue::known(
-                    "TraitName",
-                    value,
-                    None,
-                    "at most 128 characters",
-                ),
-            );
+            return Err(rt::InvalidValue::new(value, &Self::TOO_LONG));
         }
         if !Self::matches(value) {
-            return Err(rt::InvalidValue::located(value, &Self::LOCATE));
+            return Err(rt::InvalidValue::new(value, &Self::LOCATE));
         }
         Ok(())
     }
@@ -8525,6 +8498,16 @@ impl TraitName {
     }
 
     const LOCATE: rt::Locate = rt::Locate::new("TraitName", Self::locate);
+    const TOO_SHORT: rt::Locate = rt::Locate::fixed(
+        "TraitName",
+        None,
+        "at least 1 character",
+    );
+    const TOO_LONG: rt::Locate = rt::Locate::fixed(
+        "TraitName",
+        None,
+        "at most 128 characters",
+    );
 }
 
 rt::string_newtype!(TraitName);

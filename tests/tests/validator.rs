@@ -164,4 +164,6 @@ fn validate_answers_when_asked() {
         };
         assert!(matches!(call(), Err(Error::InvalidRequest { source }) if source == owned));
     }
+    // The value and a pointer to the static that says why: returned in three words.
+    assert_eq!(std::mem::size_of::<Result<(), InvalidValue<'_>>>(), 3 * std::mem::size_of::<usize>());
 }

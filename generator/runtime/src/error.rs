@@ -144,62 +144,77 @@ impl std::error::Error for ValidationError {}
 /// pattern, works out where the value goes wrong and what was expected there only when asked
 /// ([`offset`], [`expected`], `Display`), so rejecting a value costs what accepting it does.
 /// [`ValidationError::from`] (or `?` into a `ValidationError` or an [`Error`]) keeps the
-/// answer without the borrow.
+/// answer without the borrow. It is three words: the value and a pointer to a static that
+/// says why, so `Result<(), InvalidValue>` is three words too.
 ///
 /// [`offset`]: InvalidValue::offset
 /// [`expected`]: InvalidValue::expected
 #[derive(Clone, Copy)]
 pub struct InvalidValue<'a> {
     value: &'a str,
-    why: Why,
+    why: &'static Locate,
 }
 
-/// What an [`InvalidValue`] knows about why.
-#[derive(Clone, Copy)]
-enum Why {
-    /// Worked out when the value was rejected.
-    Known { type_name: &'static str, offset: Option<usize>, expected: &'static str },
-    /// Worked out when asked.
-    Located(&'static Locate),
-}
-
-/// A pattern type's name and its `locate`: the offset and expected text for a value the
-/// pattern rejects.
+/// Why a type rejects a value: its name, and the offset and expected text or the function that
+/// works them out. Generated types keep one per way of failing as an associated constant.
 #[doc(hidden)]
 pub struct Locate {
     type_name: &'static str,
-    locate: fn(&str) -> (usize, &'static str),
+    how: How,
+}
+
+/// A compiled automaton: `Err((offset, expected))` for a value it rejects.
+type CheckFn = fn(&[u8]) -> Result<(), (usize, &'static str)>;
+
+/// How a [`Locate`] answers.
+#[derive(Clone, Copy)]
+enum How {
+    /// Known when the code was generated (a length limit: no offset).
+    Fixed { offset: Option<usize>, expected: &'static str },
+    /// A linear pattern's cold `locate`, for a value the pattern rejects.
+    Locate(fn(&str) -> (usize, &'static str)),
+    /// A compiled automaton's `check`, run again.
+    Check(CheckFn),
 }
 
 impl Locate {
+    /// A pattern's `locate`: the offset and expected text for a value the pattern rejects.
     #[doc(hidden)]
     pub const fn new(type_name: &'static str, locate: fn(&str) -> (usize, &'static str)) -> Self {
-        Locate { type_name, locate }
+        Locate { type_name, how: How::Locate(locate) }
+    }
+
+    /// An answer known in advance: an offset (`None` for a length limit) and what was
+    /// expected there.
+    #[doc(hidden)]
+    pub const fn fixed(type_name: &'static str, offset: Option<usize>, expected: &'static str) -> Self {
+        Locate { type_name, how: How::Fixed { offset, expected } }
+    }
+
+    /// An unanchored pattern's: it matches nowhere in the value.
+    #[doc(hidden)]
+    pub const fn search(type_name: &'static str) -> Self {
+        Self::fixed(type_name, Some(0), "a match of the pattern somewhere in the value")
+    }
+
+    /// An automaton's `check`, which answers with the offset and expected text itself.
+    #[doc(hidden)]
+    pub const fn check(type_name: &'static str, check: CheckFn) -> Self {
+        Locate { type_name, how: How::Check(check) }
     }
 }
 
 impl<'a> InvalidValue<'a> {
-    /// A value `type_name` rejects for a reason already known: an offset (`None` for a length
-    /// limit) and what was expected there.
+    /// A value rejected for the reason `why` gives (worked out only when asked).
     #[doc(hidden)]
     #[inline]
-    pub fn known(type_name: &'static str, value: &'a str, offset: Option<usize>, expected: &'static str) -> Self {
-        InvalidValue { value, why: Why::Known { type_name, offset, expected } }
-    }
-
-    /// A value a pattern rejects; `locate` says where it goes wrong and what was expected
-    /// there, and runs only when asked.
-    #[doc(hidden)]
-    #[inline]
-    pub fn located(value: &'a str, locate: &'static Locate) -> Self {
-        InvalidValue { value, why: Why::Located(locate) }
+    pub fn new(value: &'a str, why: &'static Locate) -> Self {
+        InvalidValue { value, why }
     }
 
     /// Name of the type that rejected the value.
     pub fn type_name(&self) -> &'static str {
-        match self.why {
-            Why::Known { type_name, .. } | Why::Located(&Locate { type_name, .. }) => type_name,
-        }
+        self.why.type_name
     }
 
     /// Byte offset of the first offending byte, when a pattern was violated (`None` for a
@@ -213,14 +228,19 @@ impl<'a> InvalidValue<'a> {
         self.answer().1
     }
 
-    /// The offset and expected text, running the pattern's `locate` when it was not known.
+    /// The offset and expected text, worked out now when they were not known in advance.
     fn answer(&self) -> (Option<usize>, &'static str) {
-        match self.why {
-            Why::Known { offset, expected, .. } => (offset, expected),
-            Why::Located(l) => {
-                let (offset, expected) = (l.locate)(self.value);
+        match self.why.how {
+            How::Fixed { offset, expected } => (offset, expected),
+            How::Locate(locate) => {
+                let (offset, expected) = locate(self.value);
                 (Some(offset), expected)
             }
+            How::Check(check) => match check(self.value.as_bytes()) {
+                Err((offset, expected)) => (Some(offset), expected),
+                // Only generated code builds these, for values `check` rejected.
+                Ok(()) => (None, "a value the pattern rejects"),
+            },
         }
     }
 }

@@ -29,15 +29,10 @@ pub fn write_matcher(m: &Matcher, type_name: &str, check: &mut Printed, depth: u
     let name = string_literal(type_name);
     match m {
         Matcher::Linear(l) => {
+            // Straight-line code, no regex engine: a yes/no pass, and an error that borrows
+            // the value, so a value that fails costs what one that passes does.
             check.line(d, &["if !Self::matches(value) {"]);
-            if l.anchored_start {
-                // Straight-line code, no regex engine: a yes/no pass, and an error that
-                // borrows the value, so a value that fails costs what one that passes does.
-                check.line(d + 1, &["return Err(rt::InvalidValue::located(value, &Self::LOCATE));"]);
-            } else {
-                let what = "\"a match of the pattern somewhere in the value\"";
-                check.line(d + 1, &["return Err(rt::InvalidValue::known(", &name, ", value, Some(0), ", what, "));"]);
-            }
+            check.line(d + 1, &["return Err(rt::InvalidValue::new(value, &Self::LOCATE));"]);
             check.line(d, &["}"]);
             let f = d - 1;
             fns.line(f, &["/// Whether a value matches the pattern: straight-line code, no regex engine."]);
@@ -66,11 +61,13 @@ pub fn write_matcher(m: &Matcher, type_name: &str, check: &mut Printed, depth: u
                 pass(l, Mode::Locate, &mut fns, f + 1);
                 fns.line(f, &["}"]);
                 fns.line(f, &["const LOCATE: rt::Locate = rt::Locate::new(", &name, ", Self::locate);"]);
+            } else {
+                fns.line(f, &["const LOCATE: rt::Locate = rt::Locate::search(", &name, ");"]);
             }
         }
         Matcher::Dfa(dfa) => {
-            check.line(d, &["if let Err((offset, expected)) = Self::check(value.as_bytes()) {"]);
-            check.line(d + 1, &["return Err(rt::InvalidValue::known(", &name, ", value, Some(offset), expected));"]);
+            check.line(d, &["if Self::check(value.as_bytes()).is_err() {"]);
+            check.line(d + 1, &["return Err(rt::InvalidValue::new(value, &Self::LOCATE));"]);
             check.line(d, &["}"]);
             let body = dfa_body(dfa);
             fns.tokens(quote! {
@@ -81,6 +78,7 @@ pub fn write_matcher(m: &Matcher, type_name: &str, check: &mut Printed, depth: u
                     #body
                 }
             });
+            fns.line(d - 1, &["const LOCATE: rt::Locate = rt::Locate::check(", &name, ", Self::check);"]);
         }
     }
     fns

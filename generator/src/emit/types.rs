@@ -498,12 +498,18 @@ pub(super) fn pattern_text(t: &TypeDef, docs: &[String], p: &PatternType) -> pri
     if p.min_length.is_some() || p.max_length.is_some() {
         out.line(2, &["let len = value.chars().count() as u64;"]);
     }
-    for (bound, n, cmp) in [("at least", p.min_length, "<"), ("at most", p.max_length, ">")] {
+    // Each way of failing is an associated constant that says why, so the error is the value
+    // and a pointer.
+    let mut limits = printed::Printed::new(0);
+    let bounds = [("TOO_SHORT", "at least", p.min_length, "<"), ("TOO_LONG", "at most", p.max_length, ">")];
+    for (konst, bound, n, cmp) in bounds {
         if let Some(n) = n {
             let msg = printed::string_literal(&format!("{bound} {n} character{}", if n == 1 { "" } else { "s" }));
             out.line(2, &["if len ", cmp, " ", &n.to_string(), " {"]);
-            out.line(3, &["return Err(rt::InvalidValue::known(", &name_lit, ", value, None, ", &msg, "));"]);
+            out.line(3, &["return Err(rt::InvalidValue::new(value, &Self::", konst, "));"]);
             out.line(2, &["}"]);
+            let head = ["const ", konst, ": rt::Locate = rt::Locate::fixed"].concat();
+            limits.list(1, &head, &[name_lit.clone(), "None".to_owned(), msg], ";", true);
         }
     }
     let fns = p.matcher.as_ref().map(|m| super::pattern::write_matcher(m, name, &mut out, 2));
@@ -512,6 +518,7 @@ pub(super) fn pattern_text(t: &TypeDef, docs: &[String], p: &PatternType) -> pri
     if let Some(fns) = fns {
         out.append(fns);
     }
+    out.append(limits);
     out.line(0, &["}"]);
     out.line(0, &["rt::string_newtype!(", name, ");"]);
     out
