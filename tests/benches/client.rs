@@ -180,6 +180,22 @@ fn main() {
         return;
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    // Diagnostic mode, `CLIENT_BENCH_ONLY=path:callers:seconds`: one path alone, to run under
+    // `strace -f -c` or `perf` (BENCHMARKS.md section 4).
+    if let Ok(spec) = std::env::var("CLIENT_BENCH_ONLY") {
+        let v: Vec<&str> = spec.split(':').collect();
+        rt.block_on(async {
+            let p = setup().await;
+            let call = match v[0] {
+                "raw" => p.raw,
+                "raw-timeout" => p.raw_timeout,
+                _ => p.generated,
+            };
+            let r = run_for(v[1].parse().unwrap(), Duration::from_secs(v[2].parse().unwrap()), call).await;
+            println!("{spec}: {r:.0} req/s");
+        });
+        return;
+    }
     rt.block_on(async {
         let Paths { raw, raw_timeout, generated } = setup().await;
         // Warm up both paths and the pool.

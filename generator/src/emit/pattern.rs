@@ -2,7 +2,8 @@
 //!
 //! A [`Linear`] pattern becomes two functions of the newtype. `matches` answers yes or no: a
 //! length pre-check, then one pass over the pieces. `validate` calls it and, for a value that
-//! fails, returns an `rt::InvalidValue` that borrows the value and the cold `locate`: the same
+//! fails, returns an `rt::InvalidValue` that borrows the value and points at the `LOCATE`
+//! constant, which names the cold `locate`: the same
 //! pass, returning where the value goes wrong and what was expected there (the runtime's
 //! `choice_miss` and `run_miss` take another look for choices and counted runs). `locate` runs
 //! only when the error is looked at, so a value that fails costs what one that passes does,
@@ -12,7 +13,8 @@
 //!
 //! A [`Dfa`] becomes one `check` function: chains of single-successor states become literal
 //! and class runs, so the only branches left are the pattern's real choice points. It is
-//! emitted as tokens and formatted by prettyplease.
+//! emitted as tokens and formatted by prettyplease. `validate` asks it for yes or no; its
+//! `LOCATE` runs it again for the offset and expected text when the error is read.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
