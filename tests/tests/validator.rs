@@ -164,6 +164,20 @@ fn validate_answers_when_asked() {
         };
         assert!(matches!(call(), Err(Error::InvalidRequest { source }) if source == owned));
     }
+    // Length limits say so, with no offset, before the pattern is looked at.
+    use twilio_memory::{AcceptEncoding, DataMappingName};
+    let long = "a".repeat(201);
+    let limits = [
+        (AcceptEncoding::validate(&long), "AcceptEncoding", "at most 200 characters"),
+        (DataMappingName::validate(""), "DataMappingName", "at least 1 character"),
+        (DataMappingName::validate(&long[..65]), "DataMappingName", "at most 64 characters"),
+    ];
+    for (got, type_name, expected) in limits {
+        let e = got.unwrap_err();
+        assert_eq!((e.type_name(), e.offset(), e.expected()), (type_name, None, expected));
+        assert_eq!(e.to_string(), format!("invalid {type_name}: {expected}"));
+        assert_eq!(ValidationError::from(e).to_string(), e.to_string());
+    }
     // The value and a pointer to the static that says why: returned in three words.
     assert_eq!(std::mem::size_of::<Result<(), InvalidValue<'_>>>(), 3 * std::mem::size_of::<usize>());
 }

@@ -145,7 +145,9 @@ impl std::error::Error for ValidationError {}
 /// ([`offset`], [`expected`], `Display`), so rejecting a value costs what accepting it does.
 /// [`ValidationError::from`] (or `?` into a `ValidationError` or an [`Error`]) keeps the
 /// answer without the borrow. It is three words: the value and a pointer to a static that
-/// says why, so `Result<(), InvalidValue>` is three words too.
+/// says why, so `Result<(), InvalidValue>` is three words too. Each read of the offset or the
+/// expected text (and `Display`, `Debug`, `==`) runs the pattern's cold pass again; keep a
+/// [`ValidationError`] to read them more than once cheaply.
 ///
 /// [`offset`]: InvalidValue::offset
 /// [`expected`]: InvalidValue::expected
@@ -169,7 +171,8 @@ type CheckFn = fn(&[u8]) -> Result<(), (usize, &'static str)>;
 /// How a [`Locate`] answers.
 #[derive(Clone, Copy)]
 enum How {
-    /// Known when the code was generated (a length limit: no offset).
+    /// Known when the code was generated: a length limit (no offset), or an unanchored
+    /// pattern that matches nowhere (offset 0).
     Fixed { offset: Option<usize>, expected: &'static str },
     /// A linear pattern's cold `locate`, for a value the pattern rejects.
     Locate(fn(&str) -> (usize, &'static str)),
@@ -238,8 +241,9 @@ impl<'a> InvalidValue<'a> {
             }
             How::Check(check) => match check(self.value.as_bytes()) {
                 Err((offset, expected)) => (Some(offset), expected),
-                // Only generated code builds these, for values `check` rejected.
-                Ok(()) => (None, "a value the pattern rejects"),
+                // Unreachable from generated code, which builds these only for values `check`
+                // rejected; a value it accepts has no offset to report.
+                Ok(()) => (None, "a value the pattern rejects (this one matches it)"),
             },
         }
     }

@@ -3,13 +3,13 @@
 //! A [`Linear`] pattern becomes two functions of the newtype. `matches` answers yes or no: a
 //! length pre-check, then one pass over the pieces. `validate` calls it and, for a value that
 //! fails, returns an `rt::InvalidValue` that borrows the value and points at the `LOCATE`
-//! constant, which names the cold `locate`: the same
-//! pass, returning where the value goes wrong and what was expected there (the runtime's
-//! `choice_miss` and `run_miss` take another look for choices and counted runs). `locate` runs
-//! only when the error is looked at, so a value that fails costs what one that passes does,
-//! and the error needs no copy of the value. Counted runs are loops, so the code does not grow
-//! with repetition counts. A linear pattern's code is written as text, as prettyplease prints
-//! it ([`printed`](super::printed)).
+//! constant. For an anchored pattern that constant names the cold `locate`: the same pass,
+//! returning where the value goes wrong and what was expected there (the runtime's
+//! `choice_miss` and `run_miss` take another look for choices and counted runs); an unanchored
+//! one fails at offset 0. `locate` runs only when the error is looked at, so a value that fails
+//! costs what one that passes does, and the error needs no copy of the value. Counted runs are
+//! loops, so the code does not grow with repetition counts. A linear pattern's code is written
+//! as text, as prettyplease prints it ([`printed`](super::printed)).
 //!
 //! A [`Dfa`] becomes one `check` function: chains of single-successor states become literal
 //! and class runs, so the only branches left are the pattern's real choice points. It is
@@ -24,7 +24,8 @@ use crate::ir::{CharClass, Dfa, Linear, Matcher, Piece};
 
 /// Write into `check` the statements of `validate` that check a value against `m` (at
 /// `depth`, inside `validate(value: &str)`; they return `Err(rt::InvalidValue)` when it does
-/// not match), and return the newtype's associated functions they call (one level less deep).
+/// not match), and return the newtype's associated functions and the `LOCATE` constant they
+/// use (one level less deep).
 pub fn write_matcher(m: &Matcher, type_name: &str, check: &mut Printed, depth: usize) -> Printed {
     let mut fns = Printed::new(0);
     let d = depth;
