@@ -263,7 +263,13 @@ impl ApiClient {
         let url = reqwest::Url::parse(&full).map_err(|_| Error::InvalidRequest {
             source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
         })?;
-        let mut headers = inner.default_headers.clone();
+        // Room for every header the call adds (its own, a content type, authorization): a
+        // clone of the defaults would have room for them alone, and growing it reallocates,
+        // which takes the allocator's lock (glibc's `realloc` bypasses its per-thread cache).
+        let mut headers = HeaderMap::with_capacity(inner.default_headers.len() + parts.headers.len() + 2);
+        for (name, value) in &inner.default_headers {
+            headers.append(name.clone(), value.clone());
+        }
         for (k, v) in &parts.headers {
             let value = HeaderValue::from_str(v).map_err(|_| Error::InvalidRequest {
                 source: ValidationError::new(
