@@ -440,7 +440,7 @@ impl<'a> Call<'a> {
         };
         let fut = attempt_once(&self.http, request, self.max_body, self.stream_success, self.attempt);
         match limit {
-            Some((l, kind)) => Either::Left(tokio::time::timeout(l, fut).map(move |r| r.map_err(|_| kind))),
+            Some((l, kind)) => Either::Left(crate::timer::within(l, fut).map(move |r| r.map_err(|()| kind))),
             None => Either::Right(fut.map(Ok)),
         }
     }

@@ -48,6 +48,7 @@ mod paginate;
 mod pattern;
 mod stream;
 mod style;
+mod timer;
 mod validate;
 mod wait;
 
