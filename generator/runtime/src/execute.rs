@@ -1,7 +1,10 @@
 //! The request loop: one call, with retries, timeouts, a body-size limit and a tracing span,
 //! and the decoding helpers generated code uses on its final response.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock, so that limits follow a paused test clock as tokio's timers do.
+use tokio::time::Instant;
 
 use futures_util::future::{Either, FutureExt as _};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -367,9 +370,9 @@ impl<'a> Call<'a> {
             self.finish_request();
             loop {
                 self.attempt += 1;
-                let remaining = self.remaining()?;
+                let limit = self.attempt_limit()?;
                 let delay = {
-                    let outcome = self.send_once(remaining).await;
+                    let outcome = self.send_once(limit).await;
                     let (give_up, delay) = match self.decide(outcome) {
                         Next::Decided(result, delay) => (result, delay),
                         // Boxed: a rare path, kept out of the future's size.
@@ -408,9 +411,13 @@ impl<'a> Call<'a> {
         self.op.follow_redirects && self.hops < MAX_REDIRECTS
     }
 
-    /// Time left before the total deadline, if there is one; an error when it has passed.
-    fn remaining<E>(&self) -> Result<Option<Duration>, Error<E>> {
-        let remaining = self.deadline.map(|d| d.saturating_duration_since(Instant::now()));
+    /// When the next attempt must end and which limit sets that; an error when the total
+    /// deadline has passed.
+    fn attempt_limit<E>(&self) -> Result<Option<(Instant, Duration, TimeoutKind)>, Error<E>> {
+        // The first attempt of a call whose authorization fetched no token starts when the call
+        // did (nothing waited in between): no need to read the clock again.
+        let now = if self.attempt == 1 && self.tokens.is_empty() { self.start } else { Instant::now() };
+        let remaining = self.deadline.map(|d| d.saturating_duration_since(now));
         if remaining == Some(Duration::ZERO) {
             return Err(Error::Timeout {
                 kind: TimeoutKind::Total,
@@ -418,17 +425,20 @@ impl<'a> Call<'a> {
                 attempts: self.attempt - 1,
             });
         }
-        Ok(remaining)
+        let (limit, kind) = match (self.attempt_timeout, remaining) {
+            (Some(a), Some(r)) if r < a => (r, TimeoutKind::Total),
+            (Some(a), _) => (a, TimeoutKind::Attempt),
+            (None, Some(r)) => (r, TimeoutKind::Total),
+            (None, None) => return Ok(None),
+        };
+        Ok(Some((now + limit, limit, kind)))
     }
 
-    /// One attempt within its time limit (`Err`: the limit that passed).
-    fn send_once(&mut self, remaining: Option<Duration>) -> impl Future<Output = Result<Attempt, TimeoutKind>> + '_ {
-        let limit = match (self.attempt_timeout, remaining) {
-            (Some(a), Some(r)) if r < a => Some((r, TimeoutKind::Total)),
-            (Some(a), _) => Some((a, TimeoutKind::Attempt)),
-            (None, Some(r)) => Some((r, TimeoutKind::Total)),
-            (None, None) => None,
-        };
+    /// One attempt, ending by `limit` (`Err`: the limit that passed).
+    fn send_once(
+        &mut self,
+        limit: Option<(Instant, Duration, TimeoutKind)>,
+    ) -> impl Future<Output = Result<Attempt, TimeoutKind>> + '_ {
         let last_possible = self.streamed
             || ((!self.may_retry || self.tries() >= self.retry().max_attempts)
                 && self.tokens.is_empty()
@@ -440,7 +450,7 @@ impl<'a> Call<'a> {
         };
         let fut = attempt_once(&self.http, request, self.max_body, self.stream_success, self.attempt);
         match limit {
-            Some((l, kind)) => Either::Left(crate::timer::within(l, fut).map(move |r| r.map_err(|()| kind))),
+            Some((at, l, kind)) => Either::Left(crate::timer::within(at, l, fut).map(move |r| r.map_err(|()| kind))),
             None => Either::Right(fut.map(Ok)),
         }
     }

@@ -128,9 +128,8 @@ fn slot_for(deadline: Instant, grain: Duration) -> Option<Arc<Slot>> {
     SLOTS
         .try_with(|slots| {
             let mut slots = slots.borrow_mut();
-            let fits = |s: &Arc<Slot>| {
-                s.runtime == id && s.at >= deadline && s.at - deadline <= grain && !s.has_fired()
-            };
+            let fits =
+                |s: &Arc<Slot>| s.runtime == id && s.at >= deadline && s.at - deadline <= grain && !s.has_fired();
             if let Some(slot) = slots.iter().rev().find(|s| fits(s)) {
                 return slot.clone();
             }
@@ -185,10 +184,11 @@ pin_project_lite::pin_project! {
     }
 }
 
-/// Run `fut` within `limit` (enforced up to 1/32 of it, at most 250 ms, late).
-pub(crate) fn within<F: Future>(limit: Duration, fut: F) -> Within<F> {
+/// Run `fut` until `deadline`, a `limit` from now (enforced up to 1/32 of the limit, at most
+/// 250 ms, late).
+pub(crate) fn within<F: Future>(deadline: Instant, limit: Duration, fut: F) -> Within<F> {
     let grain = if limit < MIN_SHARED { Duration::ZERO } else { (limit / GRAIN_FRACTION).min(MAX_GRAIN) };
-    Within { fut, deadline: Instant::now() + limit, grain, wait: Wait::Unarmed }
+    Within { fut, deadline, grain, wait: Wait::Unarmed }
 }
 
 impl<F: Future> Future for Within<F> {
@@ -247,6 +247,10 @@ mod tests {
         slot.lock().wakers.iter().flatten().count()
     }
 
+    fn after<F: Future>(limit: Duration, fut: F) -> Within<F> {
+        within(Instant::now() + limit, limit, fut)
+    }
+
     fn this_threads_slots() -> Vec<Arc<Slot>> {
         SLOTS.with(|s| s.borrow().clone())
     }
@@ -259,7 +263,7 @@ mod tests {
             (Duration::from_millis(50), Duration::ZERO),
         ] {
             let start = Instant::now();
-            let out = within(limit, std::future::pending::<()>()).await;
+            let out = after(limit, std::future::pending::<()>()).await;
             let took = start.elapsed();
             assert_eq!(out, Err(()));
             assert!(took >= limit && took <= limit + grain + Duration::from_millis(1), "{limit:?}: {took:?}");
@@ -269,7 +273,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn attempts_share_a_slot_and_leave_it_when_done() {
         let limit = Duration::from_secs(30);
-        let mut pending: Vec<_> = (0..10).map(|_| Box::pin(within(limit, std::future::pending::<()>()))).collect();
+        let mut pending: Vec<_> = (0..10).map(|_| Box::pin(after(limit, std::future::pending::<()>()))).collect();
         let waker = futures_util::task::noop_waker();
         for p in &mut pending {
             assert!(p.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
@@ -280,14 +284,14 @@ mod tests {
         pending.truncate(3);
         assert_eq!(waiting(&slots[0]), 3);
         // A finished attempt never waits on a slot.
-        assert_eq!(within(limit, async { 7 }).await, Ok(7));
+        assert_eq!(after(limit, async { 7 }).await, Ok(7));
         // Within the grain: the same slot; past it: a new one.
         tokio::time::advance(Duration::from_millis(100)).await;
-        let mut a = Box::pin(within(limit, std::future::pending::<()>()));
+        let mut a = Box::pin(after(limit, std::future::pending::<()>()));
         assert!(a.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
         assert_eq!(this_threads_slots().len(), 1);
         tokio::time::advance(Duration::from_millis(200)).await;
-        let mut b = Box::pin(within(limit, std::future::pending::<()>()));
+        let mut b = Box::pin(after(limit, std::future::pending::<()>()));
         assert!(b.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
         assert_eq!(this_threads_slots().len(), 2);
         assert_eq!(waiting(&slots[0]), 4);
@@ -296,7 +300,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_answer_in_time_wins() {
         let limit = Duration::from_secs(2);
-        let out = within(limit, async {
+        let out = after(limit, async {
             tokio::time::sleep(Duration::from_secs(1)).await;
             "answer"
         })
@@ -312,7 +316,7 @@ mod tests {
         let limit = Duration::from_secs(5);
         let first = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
         first.block_on(async {
-            let mut p = Box::pin(within(limit, std::future::pending::<()>()));
+            let mut p = Box::pin(after(limit, std::future::pending::<()>()));
             let waker = futures_util::task::noop_waker();
             assert!(p.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
         });
@@ -323,7 +327,7 @@ mod tests {
         let second = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
         second.block_on(async {
             let start = Instant::now();
-            assert_eq!(within(limit, std::future::pending::<()>()).await, Err(()));
+            assert_eq!(after(limit, std::future::pending::<()>()).await, Err(()));
             assert!(start.elapsed() >= limit);
         });
         let now = this_threads_slots();
