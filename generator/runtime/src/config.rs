@@ -121,7 +121,9 @@ fn random_unit() -> f64 {
 /// Timeouts. `None` means no limit.
 ///
 /// The builders name the same three limits `connect_timeout`, `attempt_timeout` and
-/// `total_timeout`.
+/// `total_timeout`. The attempt and total limits are enforced by timers that concurrent
+/// attempts share, so one may end an attempt up to 1/32 of its length late, at most 250 ms (a
+/// 30 s limit ends it between 30 and 30.25 s); limits under 100 ms are exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TimeoutConfig {
