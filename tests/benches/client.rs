@@ -1,7 +1,7 @@
 //! Client overhead: requests per second of `delete_store` against a local HTTP server versus
 //! plain reqwest sending the identical request (same headers, same connection pool, same JSON
-//! decoding), at 1 and 64 concurrent callers. Rounds alternate so both see the same machine, and
-//! each ratio is the median of the per-round ratios (adjacent rounds share the machine's state).
+//! decoding), at 1 and 64 concurrent callers, in 25 short rounds that see nearly the same machine;
+//! each ratio is the median of the per-round ratios.
 //! With valgrind installed it also counts instructions per call, client and server together, for
 //! each path (callgrind, a difference of two call counts so start-up cancels out): the
 //! instruction ratio repeats exactly where wall time drifts.
@@ -201,22 +201,25 @@ fn main() {
         // Warm up both paths and the pool.
         run_for(64, Duration::from_millis(500), raw.clone()).await;
         run_for(64, Duration::from_millis(500), generated.clone()).await;
-        println!("| concurrency | raw reqwest (req/s) | raw reqwest + 30 s timeout (req/s) | generated client (req/s) | generated / raw | generated / raw + timeout |");
+        println!("| concurrency | raw reqwest (req/s) | raw reqwest + 30 s timeout (req/s) | generated client (req/s) | generated / raw (quartiles) | generated / raw + timeout (quartiles) |");
         println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
-        const ROUNDS: usize = 9;
+        // Many short rounds: the machine's speed drifts (other tenants), and a round's three
+        // measurements, 0.3 s each, see nearly the same machine. The generated client runs in
+        // the middle of every round, next to both anchors, and the anchors alternate ends.
+        const ROUNDS: usize = 25;
+        let slice = Duration::from_millis(300);
         for concurrency in [1usize, 64] {
             let (mut a, mut t, mut b) = (Vec::new(), Vec::new(), Vec::new());
             let (mut ratio, mut ratio_t) = (Vec::new(), Vec::new());
             for round in 0..ROUNDS {
-                // Alternate which path goes first.
                 let (x, y, z) = if round % 2 == 0 {
-                    let x = run_for(concurrency, Duration::from_secs(1), raw.clone()).await;
-                    let y = run_for(concurrency, Duration::from_secs(1), raw_timeout.clone()).await;
-                    (x, y, run_for(concurrency, Duration::from_secs(1), generated.clone()).await)
+                    let x = run_for(concurrency, slice, raw.clone()).await;
+                    let z = run_for(concurrency, slice, generated.clone()).await;
+                    (x, run_for(concurrency, slice, raw_timeout.clone()).await, z)
                 } else {
-                    let z = run_for(concurrency, Duration::from_secs(1), generated.clone()).await;
-                    let y = run_for(concurrency, Duration::from_secs(1), raw_timeout.clone()).await;
-                    (run_for(concurrency, Duration::from_secs(1), raw.clone()).await, y, z)
+                    let y = run_for(concurrency, slice, raw_timeout.clone()).await;
+                    let z = run_for(concurrency, slice, generated.clone()).await;
+                    (run_for(concurrency, slice, raw.clone()).await, y, z)
                 };
                 a.push(x);
                 t.push(y);
@@ -227,10 +230,11 @@ fn main() {
             for v in [&mut a, &mut t, &mut b, &mut ratio, &mut ratio_t] {
                 v.sort_by(|x, y| x.partial_cmp(y).unwrap());
             }
-            let m = ROUNDS / 2;
+            // Medians, and the ratios' middle half (quartiles) to show the drift.
+            let (m, q1, q3) = (ROUNDS / 2, ROUNDS / 4, 3 * ROUNDS / 4);
             println!(
-                "| {concurrency} | {:.0} | {:.0} | {:.0} | {:.3} | {:.3} |",
-                a[m], t[m], b[m], ratio[m], ratio_t[m]
+                "| {concurrency} | {:.0} | {:.0} | {:.0} | {:.3} ({:.3}–{:.3}) | {:.3} ({:.3}–{:.3}) |",
+                a[m], t[m], b[m], ratio[m], ratio[q1], ratio[q3], ratio_t[m], ratio_t[q1], ratio_t[q3]
             );
         }
     });

@@ -228,14 +228,15 @@ impl ApiClient {
             Err(e) => Either::Right(std::future::ready(Err(e))),
         };
         call.instrument(span).map(move |result| {
-            let attempts = match &result {
-                Ok(ex) => {
-                    record.record("status", ex.status.as_u16());
-                    ex.attempts
-                }
-                Err(e) => e.attempts(),
-            };
+            // A disabled span (no subscriber wants it) would still look each field up by name.
             if !record.is_disabled() {
+                let attempts = match &result {
+                    Ok(ex) => {
+                        record.record("status", ex.status.as_u16());
+                        ex.attempts
+                    }
+                    Err(e) => e.attempts(),
+                };
                 record.record("attempts", attempts);
                 record.record("elapsed_ms", start.elapsed().as_millis() as u64);
             }
@@ -266,10 +267,14 @@ impl ApiClient {
         let url = reqwest::Url::parse(&full).map_err(|_| Error::InvalidRequest {
             source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
         })?;
+        // Built here; authorization adds its header or query parameter before the first attempt.
+        let mut request = reqwest::Request::new(method, url);
         // Room for every header the call adds (its own, a content type, authorization): a
         // clone of the defaults would have room for them alone, and growing it reallocates,
         // which takes the allocator's lock (glibc's `realloc` bypasses its per-thread cache).
-        let mut headers = HeaderMap::with_capacity(inner.default_headers.len() + parts.headers.len() + 2);
+        // Filled in place: the request's own map is empty and holds no allocation yet.
+        let headers = request.headers_mut();
+        headers.reserve(inner.default_headers.len() + parts.headers.len() + 2);
         for (name, value) in &inner.default_headers {
             headers.append(name.clone(), value.clone());
         }
@@ -309,9 +314,6 @@ impl ApiClient {
                 other => body = other,
             }
         }
-        // Built here; authorization adds its header or query parameter before the first attempt.
-        let mut request = reqwest::Request::new(method, url);
-        *request.headers_mut() = headers;
         let streamed = matches!(body, Some(RequestBody::Streamed(_)));
         match body {
             Some(RequestBody::Buffered(b)) => *request.body_mut() = Some(b.into()),
