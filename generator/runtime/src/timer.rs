@@ -204,10 +204,7 @@ impl<F: Future> Future for Within<F> {
         loop {
             match this.wait {
                 Wait::Unarmed => {
-                    let slot = match this.grain.is_zero() {
-                        true => None,
-                        false => slot_for(deadline, *this.grain),
-                    };
+                    let slot = if this.grain.is_zero() { None } else { slot_for(deadline, *this.grain) };
                     *this.wait = match slot.and_then(|slot| slot.register(cx.waker()).map(|key| (slot, key))) {
                         Some((slot, key)) => Wait::Shared { slot, key },
                         None => Wait::Exact(Box::pin(tokio::time::sleep_until(deadline))),
