@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use twilio_memory::{credentials, Client, DeleteStoreAcceptedBody, RetryConfig};
+use twilio_memory::{credentials, Client, DeleteStoreAcceptedBody, RetryConfig, TimeoutConfig};
 
 const ID: &str = "mem_store_01h9krwzhcf3bdm6wdzwpvc3zj";
 const BODY: &str = "{\"message\":\"Deletion accepted.\",\"statusUrl\":\"https://memory.twilio.com/v1/ops/1\"}";
@@ -72,6 +72,55 @@ async fn run_for(concurrency: usize, dur: Duration, call: Arc<dyn Fn() -> future
     n as f64 / elapsed.as_secs_f64()
 }
 
+/// One caller: `paths` interleaved call by call on one spawned task, in a new random order
+/// every step (a call runs faster after one of its own path, its code still in cache, so no
+/// path may always follow the same other); returns every call's latency in seconds, per path.
+async fn interleaved(paths: Vec<Call>, calls: usize, run: usize) -> Vec<Vec<f64>> {
+    tokio::spawn(async move {
+        let n = paths.len();
+        let mut lat: Vec<Vec<f64>> = (0..n).map(|_| Vec::with_capacity(calls)).collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        // xorshift64, fixed seed: the same sequence of orders every run.
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..calls / run {
+            for k in (1..n).rev() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                order.swap(k, (rng % (k as u64 + 1)) as usize);
+            }
+            for &p in &order {
+                for _ in 0..run {
+                    let t = Instant::now();
+                    paths[p]().await;
+                    lat[p].push(t.elapsed().as_secs_f64());
+                }
+            }
+        }
+        lat
+    })
+    .await
+    .unwrap()
+}
+
+/// Calls per second over summed latency.
+fn rate(v: &[f64]) -> f64 {
+    v.len() as f64 / v.iter().sum::<f64>()
+}
+
+/// Quartiles of the per-block throughput ratios `new / base` (blocks of `block` calls).
+fn block_quartiles(base: &[f64], new: &[f64], block: usize) -> (f64, f64) {
+    let mut r: Vec<f64> = base.chunks(block).zip(new.chunks(block)).map(|(b, n)| rate(n) / rate(b)).collect();
+    r.sort_by(|x, y| x.partial_cmp(y).unwrap());
+    (r[r.len() / 4], r[3 * r.len() / 4])
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+    v[v.len() / 2]
+}
+
 mod futures_like {
     pub type BoxFut = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 }
@@ -81,6 +130,22 @@ struct Paths {
     raw: Call,
     raw_timeout: Call,
     generated: Call,
+    /// Diagnostic only: the generated client with no attempt or total timeout.
+    generated_untimed: Call,
+    /// Diagnostic only: raw reqwest with its URL joined to a base parsed once.
+    raw_joined: Call,
+}
+
+impl Paths {
+    fn get(&self, name: &str) -> Call {
+        match name {
+            "raw" => self.raw.clone(),
+            "raw-timeout" => self.raw_timeout.clone(),
+            "generated-untimed" => self.generated_untimed.clone(),
+            "raw-joined" => self.raw_joined.clone(),
+            _ => self.generated.clone(),
+        }
+    }
 }
 
 type Call = Arc<dyn Fn() -> futures_like::BoxFut + Send + Sync>;
@@ -91,23 +156,34 @@ async fn setup() -> Paths {
     tokio::spawn(serve(listener));
     let base = format!("http://{addr}");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let client = Client::builder()
-        .base_url(&base)
-        .credentials(credentials::api_key("SK0123456789abcdef", "secret"))
-        .retry(RetryConfig::disabled())
-        .http_client(http.clone())
-        .build()
-        .unwrap();
+    let build = |timeouts: TimeoutConfig| {
+        Client::builder()
+            .base_url(&base)
+            .credentials(credentials::api_key("SK0123456789abcdef", "secret"))
+            .retry(RetryConfig::disabled())
+            .timeouts(timeouts)
+            .http_client(http.clone())
+            .build()
+            .unwrap()
+    };
+    let (client, untimed) =
+        (build(TimeoutConfig::standard()), build(TimeoutConfig::standard().with_attempt(None).with_total(None)));
     let url = format!("{base}/v1/ControlPlane/Stores/{ID}");
     let auth = "Basic U0swMTIzNDU2Nzg5YWJjZGVmOnNlY3JldA==";
     let ua = format!("twilio-memory-rust/0.1.0 ({} {})", std::env::consts::OS, std::env::consts::ARCH);
     // The identical request by hand (optionally with a per-request timeout like the one the
     // generated client arms).
-    let plain = |timeout: Option<Duration>| -> Call {
-        let (http, url, ua) = (http.clone(), url.clone(), ua.clone());
+    let parsed_base = reqwest::Url::parse(&base).unwrap();
+    let plain = |timeout: Option<Duration>, joined: bool| -> Call {
+        let (http, url, ua, parsed_base) = (http.clone(), url.clone(), ua.clone(), parsed_base.clone());
         Arc::new(move || {
+            let target = if joined {
+                parsed_base.join(&format!("/v1/ControlPlane/Stores/{ID}")).unwrap()
+            } else {
+                reqwest::Url::parse(&url).unwrap()
+            };
             let mut req = http
-                .delete(&url)
+                .delete(target)
                 .header("user-agent", &ua)
                 .header("accept", "application/json")
                 .header("authorization", auth);
@@ -123,8 +199,7 @@ async fn setup() -> Paths {
             })
         })
     };
-    let generated: Call = {
-        let client = client.clone();
+    let call = |client: Client| -> Call {
         Arc::new(move || {
             let client = client.clone();
             Box::pin(async move {
@@ -134,7 +209,13 @@ async fn setup() -> Paths {
             })
         })
     };
-    Paths { raw: plain(None), raw_timeout: plain(Some(Duration::from_secs(30))), generated }
+    Paths {
+        raw: plain(None, false),
+        raw_timeout: plain(Some(Duration::from_secs(30)), false),
+        raw_joined: plain(None, true),
+        generated: call(client),
+        generated_untimed: call(untimed),
+    }
 }
 
 /// Child mode for callgrind: `n` sequential calls of one path on a current-thread runtime.
@@ -142,11 +223,7 @@ fn calls(path: &str, n: usize) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let paths = setup().await;
-        let call = match path {
-            "raw" => paths.raw,
-            "raw-timeout" => paths.raw_timeout,
-            _ => paths.generated,
-        };
+        let call = paths.get(path);
         for _ in 0..n {
             call().await;
         }
@@ -185,30 +262,75 @@ fn main() {
     if let Ok(spec) = std::env::var("CLIENT_BENCH_ONLY") {
         let v: Vec<&str> = spec.split(':').collect();
         rt.block_on(async {
-            let p = setup().await;
-            let call = match v[0] {
-                "raw" => p.raw,
-                "raw-timeout" => p.raw_timeout,
-                _ => p.generated,
-            };
+            let call = setup().await.get(v[0]);
             let r = run_for(v[1].parse().unwrap(), Duration::from_secs(v[2].parse().unwrap()), call).await;
             println!("{spec}: {r:.0} req/s");
         });
         return;
     }
+    // Diagnostic mode, `CLIENT_BENCH_MIX=path,path,...:calls`: one caller, the paths interleaved
+    // call by call, each path's throughput and its ratio to the first path's.
+    if let Ok(spec) = std::env::var("CLIENT_BENCH_MIX") {
+        let (names, calls) = spec.split_once(':').expect("paths:calls");
+        let names: Vec<&str> = names.split(',').collect();
+        rt.block_on(async {
+            let p = setup().await;
+            let paths: Vec<Call> = names.iter().map(|n| p.get(n)).collect();
+            let run = std::env::var("CLIENT_BENCH_RUN").map_or(1, |r| r.parse().expect("calls per turn"));
+            interleaved(paths.clone(), 2_000, run).await;
+            let lat = interleaved(paths, calls.parse().expect("a call count"), run).await;
+            for (name, l) in names.iter().zip(&lat) {
+                let (q1, q3) = block_quartiles(&lat[0], l, 2_000);
+                println!(
+                    "{name}: {:.0} req/s, {:.3} ({q1:.3}–{q3:.3}) of {}",
+                    rate(l),
+                    rate(l) / rate(&lat[0]),
+                    names[0]
+                );
+            }
+        });
+        return;
+    }
     rt.block_on(async {
-        let Paths { raw, raw_timeout, generated } = setup().await;
+        let Paths { raw, raw_timeout, generated, .. } = setup().await;
         // Warm up both paths and the pool.
         run_for(64, Duration::from_millis(500), raw.clone()).await;
         run_for(64, Duration::from_millis(500), generated.clone()).await;
         println!("| concurrency | raw reqwest (req/s) | raw reqwest + 30 s timeout (req/s) | generated client (req/s) | generated / raw (quartiles) | generated / raw + timeout (quartiles) |");
         println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
-        // Many short rounds: the machine's speed drifts (other tenants), and a round's three
-        // measurements, 0.3 s each, see nearly the same machine. The generated client runs in
-        // the middle of every round, next to both anchors, and the anchors alternate ends.
+        let medians;
+        // One caller: the three paths interleaved call by call on one task (the order rotates
+        // every step), each call timed, so all three see the same machine at the same moment
+        // (this machine's speed drifts by up to 2× within minutes). Throughput is calls over
+        // summed latency; the spread is that of the per-block ratios (blocks of 2,000 calls).
+        {
+            const CALLS: usize = 60_000;
+            const BLOCK: usize = 2_000;
+            let lat = interleaved(vec![raw.clone(), raw_timeout.clone(), generated.clone()], CALLS, 1).await;
+            let (a, t, g) = (&lat[0], &lat[1], &lat[2]);
+            let ((q1, q3), (t1, t3)) = (block_quartiles(a, g, BLOCK), block_quartiles(t, g, BLOCK));
+            println!(
+                "| 1 | {:.0} | {:.0} | {:.0} | {:.3} ({q1:.3}–{q3:.3}) | {:.3} ({t1:.3}–{t3:.3}) |",
+                rate(a),
+                rate(t),
+                rate(g),
+                rate(g) / rate(a),
+                rate(g) / rate(t)
+            );
+            medians = format!(
+                "\n1 caller, median latency: raw {:.1} µs, raw + timeout {:.1} µs, generated {:.1} µs; generated / raw {:.3}",
+                median(a) * 1e6,
+                median(t) * 1e6,
+                median(g) * 1e6,
+                median(a) / median(g)
+            );
+        }
+        // 64 callers: many short rounds, each round's three measurements, 0.3 s each, seeing
+        // nearly the same machine. The generated client runs in the middle of every round,
+        // next to both anchors, and the anchors alternate ends.
         const ROUNDS: usize = 25;
         let slice = Duration::from_millis(300);
-        for concurrency in [1usize, 64] {
+        for concurrency in [64usize] {
             let (mut a, mut t, mut b) = (Vec::new(), Vec::new(), Vec::new());
             let (mut ratio, mut ratio_t) = (Vec::new(), Vec::new());
             for round in 0..ROUNDS {
@@ -237,6 +359,7 @@ fn main() {
                 a[m], t[m], b[m], ratio[m], ratio[q1], ratio[q3], ratio_t[m], ratio_t[q1], ratio_t[q3]
             );
         }
+        println!("{medians}");
     });
     // Instructions per call: (I(n2) - I(n1)) / (n2 - n1), so process start-up and set-up cancel.
     let (n1, n2) = (200, 1_200);

@@ -41,6 +41,9 @@ pub struct ApiClient {
 pub(crate) struct ApiInner {
     pub(crate) config: Config,
     pub(crate) base_url: String,
+    /// The base URL parsed once, when its text is the parsed URL's own (canonical, no query or
+    /// fragment): calls then parse only their path (`crate::base_url::join_path`).
+    pub(crate) parsed_base: Option<reqwest::Url>,
     /// The base URL is the spec's: operations with a server of their own use theirs.
     pub(crate) base_url_is_default: bool,
     /// User-Agent and Accept, built once (authentication is added per operation).
@@ -83,8 +86,15 @@ impl ApiClient {
         let ua = HeaderValue::from_str(&ua).unwrap_or_else(|_| HeaderValue::from_static("apigen-client"));
         default_headers.insert(reqwest::header::USER_AGENT, ua);
         default_headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+        let parsed_base = crate::base_url::parse_base(&base_url);
         ApiClient {
-            inner: Arc::new(ApiInner { config: config.clone(), base_url, base_url_is_default, default_headers }),
+            inner: Arc::new(ApiInner {
+                config: config.clone(),
+                base_url,
+                parsed_base,
+                base_url_is_default,
+                default_headers,
+            }),
         }
     }
 

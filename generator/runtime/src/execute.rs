@@ -257,14 +257,14 @@ impl ApiClient {
         let retry = options.retry.as_ref().unwrap_or(&config.retry);
         let may_retry = op.idempotent || retry.retry_non_idempotent;
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("generated methods are valid");
-        let base = match op.server {
-            Some(server) if inner.base_url_is_default => server.trim_end_matches('/'),
-            _ => inner.base_url.as_str(),
+        let url = match (op.server, &inner.parsed_base) {
+            (Some(server), _) if inner.base_url_is_default => {
+                crate::base_url::parse_whole(server.trim_end_matches('/'), &parts.path)
+            }
+            (_, Some(base)) => crate::base_url::join_path(base, &parts.path, parts.query.len()),
+            (_, None) => crate::base_url::parse_whole(&inner.base_url, &parts.path),
         };
-        let mut full = String::with_capacity(base.len() + parts.path.len());
-        full.push_str(base);
-        full.push_str(&parts.path);
-        let url = reqwest::Url::parse(&full).map_err(|_| Error::InvalidRequest {
+        let url = url.map_err(|_| Error::InvalidRequest {
             source: ValidationError::new("path", None, "a path that forms a valid URL with the base URL"),
         })?;
         // Built here; authorization adds its header or query parameter before the first attempt.

@@ -44,6 +44,7 @@ mod error;
 mod execute;
 #[macro_use]
 mod macros;
+mod base_url;
 mod paginate;
 mod pattern;
 mod stream;
