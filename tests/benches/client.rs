@@ -1,7 +1,13 @@
 //! Client overhead: requests per second of `delete_store` against a local HTTP server versus
 //! plain reqwest sending the identical request (same headers, same connection pool, same JSON
-//! decoding), at 1 and 64 concurrent callers, in 25 short rounds that see nearly the same machine;
-//! each ratio is the median of the per-round ratios.
+//! decoding). One caller: the paths interleaved on one task in runs of 100 calls in random
+//! order, every call timed (and, apart, raw reqwest and the client alternating call by call);
+//! 64 callers: 25 short rounds that see nearly the same machine, each ratio the median of the
+//! per-round ratios.
+//! Diagnostics: `CLIENT_BENCH_MIX=path,path,...:calls` (with `CLIENT_BENCH_RUN=n` calls per
+//! turn) interleaves any paths at one caller; `CLIENT_BENCH_ONLY=path:callers:seconds` runs one
+//! alone (for `perf` or `strace`). Paths: raw, raw-timeout, generated, and the diagnostic
+//! generated-untimed, generated-send, raw-joined.
 //! With valgrind installed it also counts instructions per call, client and server together, for
 //! each path (callgrind, a difference of two call counts so start-up cancels out): the
 //! instruction ratio repeats exactly where wall time drifts.
@@ -132,6 +138,8 @@ struct Paths {
     generated: Call,
     /// Diagnostic only: the generated client with no attempt or total timeout.
     generated_untimed: Call,
+    /// Diagnostic only: the generated client's `send()` future (not boxed by `IntoFuture`).
+    generated_send: Call,
     /// Diagnostic only: raw reqwest with its URL joined to a base parsed once.
     raw_joined: Call,
 }
@@ -143,6 +151,7 @@ impl Paths {
             "raw-timeout" => self.raw_timeout.clone(),
             "generated-untimed" => self.generated_untimed.clone(),
             "raw-joined" => self.raw_joined.clone(),
+            "generated-send" => self.generated_send.clone(),
             _ => self.generated.clone(),
         }
     }
@@ -199,11 +208,12 @@ async fn setup() -> Paths {
             })
         })
     };
-    let call = |client: Client| -> Call {
+    let call = |client: Client, send: bool| -> Call {
         Arc::new(move || {
             let client = client.clone();
             Box::pin(async move {
-                let r = client.delete_store(ID).await.unwrap();
+                let r = if send { client.delete_store(ID).send().await } else { client.delete_store(ID).await };
+                let r = r.unwrap();
                 assert_eq!(r.status.as_u16(), 202);
                 std::hint::black_box(r);
             })
@@ -213,8 +223,9 @@ async fn setup() -> Paths {
         raw: plain(None, false),
         raw_timeout: plain(Some(Duration::from_secs(30)), false),
         raw_joined: plain(None, true),
-        generated: call(client),
-        generated_untimed: call(untimed),
+        generated_send: call(client.clone(), true),
+        generated: call(client, false),
+        generated_untimed: call(untimed, false),
     }
 }
 
@@ -293,20 +304,21 @@ fn main() {
     }
     rt.block_on(async {
         let Paths { raw, raw_timeout, generated, .. } = setup().await;
-        // Warm up both paths and the pool.
-        run_for(64, Duration::from_millis(500), raw.clone()).await;
-        run_for(64, Duration::from_millis(500), generated.clone()).await;
         println!("| concurrency | raw reqwest (req/s) | raw reqwest + 30 s timeout (req/s) | generated client (req/s) | generated / raw (quartiles) | generated / raw + timeout (quartiles) |");
         println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
-        let medians;
-        // One caller: the three paths interleaved call by call on one task (the order rotates
-        // every step), each call timed, so all three see the same machine at the same moment
-        // (this machine's speed drifts by up to 2× within minutes). Throughput is calls over
-        // summed latency; the spread is that of the per-block ratios (blocks of 2,000 calls).
+        let cold;
+        // One caller: the three paths interleaved on one task in runs of 100 calls, in a new
+        // random order every step, each call timed: all three see the same machine at nearly
+        // the same moment (this machine's speed drifts by up to 2× within minutes), each with
+        // its code warm as in a loop of calls. Throughput is calls over summed latency; the
+        // spread is that of the ratios over blocks of 2,000 calls.
         {
             const CALLS: usize = 60_000;
             const BLOCK: usize = 2_000;
-            let lat = interleaved(vec![raw.clone(), raw_timeout.clone(), generated.clone()], CALLS, 1).await;
+            let paths = vec![raw.clone(), raw_timeout.clone(), generated.clone()];
+            // Warm-up; the pool then holds one connection, as it does for one caller.
+            interleaved(paths.clone(), 2_000, 1).await;
+            let lat = interleaved(paths, CALLS, 100).await;
             let (a, t, g) = (&lat[0], &lat[1], &lat[2]);
             let ((q1, q3), (t1, t3)) = (block_quartiles(a, g, BLOCK), block_quartiles(t, g, BLOCK));
             println!(
@@ -317,12 +329,18 @@ fn main() {
                 rate(g) / rate(a),
                 rate(g) / rate(t)
             );
-            medians = format!(
-                "\n1 caller, median latency: raw {:.1} µs, raw + timeout {:.1} µs, generated {:.1} µs; generated / raw {:.3}",
+            // Call by call, raw reqwest and the client alternating at random (each follows
+            // itself as often as the other): caches as cold as a mix of two clients makes them.
+            let lat = interleaved(vec![raw.clone(), generated.clone()], 40_000, 1).await;
+            let (a, g) = (&lat[0], &lat[1]);
+            let (q1, q3) = block_quartiles(a, g, BLOCK);
+            cold = format!(
+                "\n1 caller, call by call (raw reqwest and the client alternating): {:.0} and {:.0} req/s, generated / raw {:.3} ({q1:.3}–{q3:.3}); median latency {:.1} and {:.1} µs",
+                rate(a),
+                rate(g),
+                rate(g) / rate(a),
                 median(a) * 1e6,
-                median(t) * 1e6,
                 median(g) * 1e6,
-                median(a) / median(g)
             );
         }
         // 64 callers: many short rounds, each round's three measurements, 0.3 s each, seeing
@@ -330,6 +348,9 @@ fn main() {
         // next to both anchors, and the anchors alternate ends.
         const ROUNDS: usize = 25;
         let slice = Duration::from_millis(300);
+        // Warm up both paths and a pool of 64 connections.
+        run_for(64, Duration::from_millis(500), raw.clone()).await;
+        run_for(64, Duration::from_millis(500), generated.clone()).await;
         for concurrency in [64usize] {
             let (mut a, mut t, mut b) = (Vec::new(), Vec::new(), Vec::new());
             let (mut ratio, mut ratio_t) = (Vec::new(), Vec::new());
@@ -359,7 +380,7 @@ fn main() {
                 a[m], t[m], b[m], ratio[m], ratio[q1], ratio[q3], ratio_t[m], ratio_t[q1], ratio_t[q3]
             );
         }
-        println!("{medians}");
+        println!("{cold}");
     });
     // Instructions per call: (I(n2) - I(n1)) / (n2 - n1), so process start-up and set-up cancel.
     let (n1, n2) = (200, 1_200);

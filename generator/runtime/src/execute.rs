@@ -11,6 +11,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::StatusCode;
 use std::borrow::Cow;
 use std::future::Future;
+use std::task::Poll;
 use tracing::Instrument as _;
 
 use crate::auth::authorize;
@@ -374,7 +375,20 @@ impl<'a> Call<'a> {
                 self.attempt += 1;
                 let limit = self.attempt_limit()?;
                 let delay = {
-                    let outcome = self.send_once(limit).await;
+                    // The attempt's future is built in place and polled beside its time limit:
+                    // each combinator around it would be one more copy of it.
+                    let outcome = match limit {
+                        Some((at, l, kind)) => {
+                            let mut attempt = std::pin::pin!(self.send_once());
+                            let mut limit = crate::timer::Limit::new(at, l);
+                            std::future::poll_fn(|cx| match attempt.as_mut().poll(cx) {
+                                Poll::Ready(a) => Poll::Ready(Ok(a)),
+                                Poll::Pending => limit.poll_expired(cx).map(|()| Err(kind)),
+                            })
+                            .await
+                        }
+                        None => Ok(self.send_once().await),
+                    };
                     let (give_up, delay) = match self.decide(outcome) {
                         Next::Decided(result, delay) => (result, delay),
                         // Boxed: a rare path, kept out of the future's size.
@@ -436,11 +450,8 @@ impl<'a> Call<'a> {
         Ok(Some((now + limit, limit, kind)))
     }
 
-    /// One attempt, ending by `limit` (`Err`: the limit that passed).
-    fn send_once(
-        &mut self,
-        limit: Option<(Instant, Duration, TimeoutKind)>,
-    ) -> impl Future<Output = Result<Attempt, TimeoutKind>> + '_ {
+    /// One attempt's future (time limits are the caller's).
+    fn send_once(&mut self) -> impl Future<Output = Attempt> {
         let last_possible = self.streamed
             || ((!self.may_retry || self.tries() >= self.retry().max_attempts)
                 && self.tokens.is_empty()
@@ -450,11 +461,7 @@ impl<'a> Call<'a> {
             Some(copy) => copy,
             None => self.request.take().expect("the request is kept until the last attempt"),
         };
-        let fut = attempt_once(&self.http, request, self.max_body, self.stream_success, self.attempt);
-        match limit {
-            Some((at, l, kind)) => Either::Left(crate::timer::within(at, l, fut).map(move |r| r.map_err(|()| kind))),
-            None => Either::Right(fut.map(Ok)),
-        }
+        attempt_once(&self.http, request, self.max_body, self.stream_success, self.attempt)
     }
 
     /// The result to return if we stop now, and the delay if we retry.

@@ -173,43 +173,36 @@ impl Drop for Wait {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// `fut` within a time limit: `Err(())` once the limit has passed.
-    pub(crate) struct Within<F> {
-        #[pin]
-        fut: F,
-        deadline: Instant,
-        grain: Duration,
-        wait: Wait,
+/// A time limit: [`Limit::poll_expired`] is `Ready` once it has passed. The first poll that
+/// finds it running arms it (on a shared slot, or a timer of its own); dropping it disarms it.
+/// The attempt it limits is polled beside it, not wrapped: a wrapper would be one more copy
+/// of the attempt's future.
+pub(crate) struct Limit {
+    deadline: Instant,
+    grain: Duration,
+    wait: Wait,
+}
+
+impl Limit {
+    /// A limit at `deadline`, a `limit` from now (enforced up to 1/32 of the limit, at most
+    /// 250 ms, late).
+    pub(crate) fn new(deadline: Instant, limit: Duration) -> Limit {
+        let grain = if limit < MIN_SHARED { Duration::ZERO } else { (limit / GRAIN_FRACTION).min(MAX_GRAIN) };
+        Limit { deadline, grain, wait: Wait::Unarmed }
     }
-}
 
-/// Run `fut` until `deadline`, a `limit` from now (enforced up to 1/32 of the limit, at most
-/// 250 ms, late).
-pub(crate) fn within<F: Future>(deadline: Instant, limit: Duration, fut: F) -> Within<F> {
-    let grain = if limit < MIN_SHARED { Duration::ZERO } else { (limit / GRAIN_FRACTION).min(MAX_GRAIN) };
-    Within { fut, deadline, grain, wait: Wait::Unarmed }
-}
-
-impl<F: Future> Future for Within<F> {
-    type Output = Result<F::Output, ()>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        if let Poll::Ready(out) = this.fut.poll(cx) {
-            *this.wait = Wait::Unarmed;
-            return Poll::Ready(Ok(out));
-        }
-        let deadline = *this.deadline;
+    /// `Ready` once the limit has passed; otherwise the task is woken when it may have.
+    pub(crate) fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let deadline = self.deadline;
         loop {
-            match this.wait {
+            match &mut self.wait {
                 Wait::Unarmed => {
-                    let slot = if this.grain.is_zero() { None } else { slot_for(deadline, *this.grain) };
-                    *this.wait = match slot.and_then(|slot| slot.register(cx.waker()).map(|key| (slot, key))) {
+                    let slot = if self.grain.is_zero() { None } else { slot_for(deadline, self.grain) };
+                    self.wait = match slot.and_then(|slot| slot.register(cx.waker()).map(|key| (slot, key))) {
                         Some((slot, key)) => Wait::Shared { slot, key },
                         None => Wait::Exact(Box::pin(tokio::time::sleep_until(deadline))),
                     };
-                    if let Wait::Shared { .. } = this.wait {
+                    if let Wait::Shared { .. } = self.wait {
                         return Poll::Pending;
                     }
                 }
@@ -220,17 +213,12 @@ impl<F: Future> Future for Within<F> {
                     // Fired: normally at or after the deadline; earlier only when its runtime
                     // dropped the slot's task, and then an exact timer takes over.
                     if Instant::now() >= deadline {
-                        *this.wait = Wait::Unarmed;
-                        return Poll::Ready(Err(()));
+                        self.wait = Wait::Unarmed;
+                        return Poll::Ready(());
                     }
-                    *this.wait = Wait::Exact(Box::pin(tokio::time::sleep_until(deadline)));
+                    self.wait = Wait::Exact(Box::pin(tokio::time::sleep_until(deadline)));
                 }
-                Wait::Exact(sleep) => {
-                    return match sleep.as_mut().poll(cx) {
-                        Poll::Ready(()) => Poll::Ready(Err(())),
-                        Poll::Pending => Poll::Pending,
-                    };
-                }
+                Wait::Exact(sleep) => return sleep.as_mut().poll(cx),
             }
         }
     }
@@ -240,11 +228,22 @@ impl<F: Future> Future for Within<F> {
 mod tests {
     use super::*;
 
+    /// `fut` within a time limit `limit` from now: `Err(())` once the limit has passed.
+    async fn within<F: Future>(deadline: Instant, limit: Duration, fut: F) -> Result<F::Output, ()> {
+        let mut fut = std::pin::pin!(fut);
+        let mut limit = Limit::new(deadline, limit);
+        std::future::poll_fn(|cx| match fut.as_mut().poll(cx) {
+            Poll::Ready(out) => Poll::Ready(Ok(out)),
+            Poll::Pending => limit.poll_expired(cx).map(Err),
+        })
+        .await
+    }
+
     fn waiting(slot: &Slot) -> usize {
         slot.lock().wakers.iter().flatten().count()
     }
 
-    fn after<F: Future>(limit: Duration, fut: F) -> Within<F> {
+    fn after<F: Future>(limit: Duration, fut: F) -> impl Future<Output = Result<F::Output, ()>> {
         within(Instant::now() + limit, limit, fut)
     }
 
