@@ -4,20 +4,28 @@
 //! for every call parses the scheme and host again (a host name goes through IDNA mapping),
 //! about as much work as the rest of building a request. So a client parses its base once,
 //! and a call parses only its path, resolved against the parsed base: the same URL whenever
-//! the base's text is the parsed URL's own and the path starts with exactly one `/`
-//! (otherwise the whole URL is parsed, as before).
+//! the base's text is the parsed URL's own (see [`parse_base`]) and the path starts with
+//! exactly one `/` (otherwise the whole URL is parsed, as before).
 
 use reqwest::Url;
 
-/// The base parsed, if calls can resolve their paths against it: it parses, its text is its
-/// serialization (so the path text a call would follow is `Url::path`), and it has no query
-/// or fragment.
+/// The base parsed, if calls can resolve their paths against it: an `http` or `https` URL that
+/// parses, whose text is its serialization (so the path text a call would follow is
+/// `Url::path`), with no trailing `/` (the client trims it), no query or fragment, and a path
+/// that does not start with `//` (it would read as a host once a call's path is resolved).
 pub(crate) fn parse_base(base: &str) -> Option<Url> {
+    if base.ends_with('/') {
+        return None;
+    }
     let url = Url::parse(base).ok()?;
     let text = url.as_str();
-    // `base` has no trailing `/`; a root path serializes as one.
+    // A root path serializes as one `/`.
     let canonical = text == base || (url.path() == "/" && text.strip_suffix('/') == Some(base));
-    (canonical && url.query().is_none() && url.fragment().is_none() && !url.cannot_be_a_base()).then_some(url)
+    let usable = matches!(url.scheme(), "http" | "https")
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && !url.path().starts_with("//");
+    (canonical && usable).then_some(url)
 }
 
 /// The URL `base` followed by `path` names, parsed whole.
@@ -35,18 +43,20 @@ pub(crate) fn join_path(base: &Url, path: &str, query_len: usize) -> Result<Url,
         "/" => "",
         p => p,
     };
-    let bytes = path.as_bytes();
     // Resolved against a base, `//x` or `/\x` would name a host and `x` a sibling of the
-    // base's last segment; after the base's text they are just path.
-    let plain = bytes.first() == Some(&b'/') && !matches!(bytes.get(1), Some(b'/' | b'\\'));
+    // base's last segment; after the base's text they are just path. The parser drops tabs and
+    // newlines first, so `/<tab>/x` reads as `//x`.
+    let mut read = path.bytes().filter(|b| !matches!(b, b'\t' | b'\n' | b'\r'));
+    let plain = read.next() == Some(b'/') && !matches!(read.next(), Some(b'/' | b'\\'));
     let joinable = plain || (path.is_empty() && prefix.is_empty());
     if !joinable {
         return parse_whole(base.as_str().strip_suffix('/').unwrap_or(base.as_str()), path);
     }
     // The parser sizes the URL's buffer by its input, which holds only the path: trailing
     // spaces, which URL parsing strips, make room for the scheme and host it copies from the
-    // base and for the query set later, so the buffer is never grown (growing is a `realloc`,
-    // which takes the allocator's lock).
+    // base and for the call's query set later, so the buffer is not grown (growing is a
+    // `realloc`, which takes the allocator's lock) unless the parser percent-encodes characters
+    // of the path or authorization adds to the query.
     let room = base.as_str().len() + 1 + query_len;
     let mut input = String::with_capacity(prefix.len() + path.len() + room);
     input.push_str(prefix);
@@ -78,6 +88,11 @@ mod tests {
             "https://example.com/api?k=v",
             "https://example.com/api#f",
             "http://[::1]:9000/x",
+            "https://example.com//api",
+            "https://example.com/api/",
+            "https://example.com/",
+            "foo:/.//a",
+            "file:///tmp",
         ];
         let paths = [
             "",
@@ -99,6 +114,13 @@ mod tests {
             "/a\\b",
             "/a\tb",
             "/a ",
+            "/\t/evil.example/x",
+            "/\n\\evil.example/x",
+            "/\r/x",
+            "/\t/",
+            "\t/x",
+            "/%2e%2E/x",
+            "/\u{e9}/\u{e9}",
         ];
         for base in bases {
             let parsed = parse_base(base);
@@ -112,10 +134,19 @@ mod tests {
         }
         assert!(parse_base("https://memory.twilio.com").is_some());
         assert!(parse_base("https://example.com/api/v2").is_some());
-        // Not canonical, or with a query: every call parses the whole URL.
-        assert!(parse_base("https://EXAMPLE.com/api").is_none());
-        assert!(parse_base("https://example.com/api?k=v").is_none());
-        assert!(parse_base("").is_none());
+        // Not canonical, with a query, a path starting `//`, a trailing `/`, another scheme:
+        // every call parses the whole URL.
+        for base in [
+            "https://EXAMPLE.com/api",
+            "https://example.com/api?k=v",
+            "",
+            "https://example.com//api",
+            "https://example.com/api/",
+            "foo:/.//a",
+            "file:///tmp",
+        ] {
+            assert!(parse_base(base).is_none(), "{base}");
+        }
     }
 
     #[test]
