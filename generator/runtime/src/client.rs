@@ -41,8 +41,8 @@ pub struct ApiClient {
 pub(crate) struct ApiInner {
     pub(crate) config: Config,
     pub(crate) base_url: String,
-    /// The base URL parsed once, when its text is the parsed URL's own (canonical, no query or
-    /// fragment): calls then parse only their path (`crate::base_url::join_path`).
+    /// The base URL parsed once, when calls can resolve their paths against it
+    /// (`crate::base_url::parse_base`): they then parse only their path.
     pub(crate) parsed_base: Option<reqwest::Url>,
     /// The base URL is the spec's: operations with a server of their own use theirs.
     pub(crate) base_url_is_default: bool,

@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod base_url;
 mod body;
 mod client;
 mod config;
@@ -44,7 +45,6 @@ mod error;
 mod execute;
 #[macro_use]
 mod macros;
-mod base_url;
 mod paginate;
 mod pattern;
 mod stream;
