@@ -152,7 +152,8 @@ impl Paths {
             "generated-untimed" => self.generated_untimed.clone(),
             "raw-joined" => self.raw_joined.clone(),
             "generated-send" => self.generated_send.clone(),
-            _ => self.generated.clone(),
+            "generated" => self.generated.clone(),
+            other => panic!("no path named {other:?}"),
         }
     }
 }
@@ -351,7 +352,8 @@ fn main() {
         // Warm up both paths and a pool of 64 connections.
         run_for(64, Duration::from_millis(500), raw.clone()).await;
         run_for(64, Duration::from_millis(500), generated.clone()).await;
-        for concurrency in [64usize] {
+        {
+            let concurrency = 64;
             let (mut a, mut t, mut b) = (Vec::new(), Vec::new(), Vec::new());
             let (mut ratio, mut ratio_t) = (Vec::new(), Vec::new());
             for round in 0..ROUNDS {
